@@ -1,0 +1,1 @@
+"""Support code for the minigrad course: plots, surfaces, trajectories, widgets, data and exercise checks."""

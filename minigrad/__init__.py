@@ -1,0 +1,1 @@
+"""minigrad: a small tensor autograd library on NumPy (CuPy on a GPU)."""
