@@ -62,7 +62,7 @@ def _expand_reduced(grad, shape, axes, keepdim):
 def make_result(data, parents, backward):
     """Wrap an op's output; record the graph only when some input needs a gradient."""
     out = Tensor.__new__(Tensor)
-    out.data = data
+    out.data = np.asarray(data) if isinstance(data, np.generic) else data  # NumPy reductions give scalars
     out.grad = None
     out._retains_grad = False
     if autograd._grad_enabled and any(p.requires_grad for p in parents):
@@ -352,10 +352,10 @@ class Tensor:
             # Vectors take part as a 1-row (left) or 1-column (right) matrix.
             a2 = a.data if a.ndim > 1 else a.data[None, :]
             b2 = b.data if b.ndim > 1 else b.data[:, None]
-            if a.ndim == 1:
-                g = xp.expand_dims(g, -2)
             if b.ndim == 1:
-                g = xp.expand_dims(g, -1)
+                g = g[..., None]
+            if a.ndim == 1:
+                g = g[..., None, :]
             ga = gb = None
             if a.requires_grad:
                 ga = _unbroadcast(g @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
@@ -462,15 +462,16 @@ class Tensor:
             share = winners / winners.sum()  # ties share the gradient, as torch.amax does
             return make_result(data, (self,), lambda g: (g * share,))
         (axis,) = _dims(dim, self.ndim)
-        indices = xp.expand_dims(x.argmax(axis=axis), axis)
-        values = xp.take_along_axis(x, indices, axis=axis)
+        kept_indices = xp.expand_dims(x.argmax(axis=axis), axis)
+        values = xp.take_along_axis(x, kept_indices, axis=axis)
 
         def backward(g):
             full = xp.zeros_like(x)
-            xp.put_along_axis(full, indices, g if keepdim else xp.expand_dims(g, axis), axis=axis)
+            xp.put_along_axis(full, kept_indices, g if keepdim else xp.expand_dims(g, axis), axis=axis)
             return (full,)
+        indices = kept_indices
         if not keepdim:
-            values, indices = values.squeeze(axis), indices.squeeze(axis)
+            values, indices = values.squeeze(axis), kept_indices.squeeze(axis)
         return MaxResult(make_result(values, (self,), backward), Tensor(indices))
 
     def min(self, dim=None, keepdim=False):

@@ -1,0 +1,208 @@
+"""``diagnose``: read a loss curve the way an experienced practitioner does.
+
+A run falls into one of five classes, checked in this order:
+
+``diverging``
+    a loss (or gradient) became NaN or infinite, or the loss at the end is at
+    least ``diverge_ratio`` (2) times the loss at the start.
+``oscillating``
+    the loss bounces back up by at least ``rebound`` (10% of the starting loss)
+    above a level it had already reached, and those bounces are as large as the
+    whole progress of the run. This covers a loss that never gets below where it
+    started. The usual cause is a learning rate that is too high.
+``overfitting``
+    the validation loss reached its lowest value at some epoch and then rose by
+    more than ``overfit_rise`` (1%) of it, while the training loss kept falling.
+``too slow``
+    the loss fell by less than ``min_improvement`` (5%) of its starting value, or
+    by less than ``slow_improvement`` (30%) while still falling in a straight
+    line, with no sign of levelling off (its second half fell at least half as
+    much as its first half). The usual cause is a learning rate that is too small.
+``healthy``
+    anything else: the loss fell clearly, and either levelled off or is still
+    falling after a large drop.
+
+How the numbers are measured, so that mini-batch noise does not fool them: the
+start and end levels are medians of the first and last tenth of the steps (at
+least one point); bounces are measured on a moving average over a tenth of the
+run. The thresholds are keyword arguments of ``diagnose`` and are reported in
+``Diagnosis.details`` with the measured values.
+"""
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .history import History
+
+__all__ = ["Diagnosis", "diagnose", "DIVERGING", "OSCILLATING", "TOO_SLOW", "HEALTHY", "OVERFITTING"]
+
+DIVERGING, OSCILLATING, TOO_SLOW, HEALTHY, OVERFITTING = (
+    "diverging", "oscillating", "too slow", "healthy", "overfitting")
+
+
+@dataclass
+class Diagnosis:
+    """The verdict on a run: ``label`` (one of the five classes), a one-line ``hint``.
+
+    ``str(d)`` reads ``"label: hint"``; ``details`` holds the measured numbers;
+    ``best_epoch`` (counted from 1) is set for overfitting runs.
+    """
+
+    label: str
+    hint: str
+    details: dict = field(default_factory=dict, repr=False)
+    best_epoch: int = None
+
+    def __str__(self):
+        return f"{self.label}: {self.hint}"
+
+
+def _fmt(x):
+    return f"{x:.3g}"
+
+
+def _level(values, k):
+    return float(np.median(values[:k])), float(np.median(values[-k:]))
+
+
+def _moving_average(values, window):
+    if window <= 1:
+        return values
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def _largest_rebound(smoothed):
+    """The largest rise of the curve above the lowest value it had reached before."""
+    running_min = np.minimum.accumulate(smoothed)
+    return float(np.max(smoothed - running_min))
+
+
+def _thirds(values):
+    """Medians of the first, middle and last third of a curve."""
+    if len(values) < 3:
+        return float(values[0]), float(np.median(values)), float(values[-1])
+    return tuple(float(np.median(part)) for part in np.array_split(values, 3))
+
+
+def _epoch_means(step_losses, num_epochs):
+    """Average per-step losses over ``num_epochs`` equal chunks (when only steps are known)."""
+    chunks = np.array_split(np.asarray(step_losses, dtype=float), num_epochs)
+    return [float(c.mean()) for c in chunks if len(c)]
+
+
+def _unpack(run, val_losses):
+    """(train curve, per-epoch train losses, per-epoch val losses, diverged step, lrs)."""
+    if isinstance(run, History):
+        steps = list(run.step_loss)
+        curve = steps if len(steps) >= 3 else list(run.epoch_train_loss)
+        return (curve, list(run.epoch_train_loss), list(run.epoch_val_loss),
+                run.diverged_step if run.diverged else None, run.step_lr)
+    if hasattr(run, "step_loss") or isinstance(run, (str, bytes, dict)):
+        raise TypeError("diagnose: pass a History or a sequence of losses")
+    try:
+        curve = [float(x) for x in np.asarray(run, dtype=float).reshape(-1)]
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"diagnose: expected a History or a sequence of losses, got {type(run).__name__}") from exc
+    val = [] if val_losses is None else [float(x) for x in val_losses]
+    if val and len(curve) == len(val):
+        train_epochs = curve
+    elif val:
+        train_epochs = _epoch_means(curve, len(val)) if len(curve) >= len(val) else []
+    else:
+        train_epochs = []
+    return curve, train_epochs, val, None, None
+
+
+def _lr_text(lrs):
+    lrs = [x for x in (lrs or []) if x is not None]
+    return f" ({_fmt(lrs[-1])})" if lrs else ""
+
+
+def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improvement=0.05,
+             slow_improvement=0.3, overfit_rise=0.01):
+    """Classify a training run and say what to do about it.
+
+    Args:
+        run: a ``History`` from ``fit`` (per-step losses, per-epoch validation
+            losses), or a plain sequence of training losses (per step or per epoch).
+        val_losses: per-epoch validation losses, when ``run`` is a plain sequence.
+        diverge_ratio, rebound, min_improvement, slow_improvement, overfit_rise:
+            the thresholds described in this module's docstring (fractions of the
+            starting loss, except ``overfit_rise``, a fraction of the best
+            validation loss).
+
+    Returns:
+        a ``Diagnosis``; ``print(diagnose(history))`` shows ``label: hint``.
+    """
+    curve, train_epochs, val, diverged_step, lrs = _unpack(run, val_losses)
+    if len(curve) < 3:
+        raise ValueError(f"diagnose needs at least 3 loss values to read a trend, got {len(curve)}")
+    lr = _lr_text(lrs)
+    losses = np.asarray(curve, dtype=float)
+    finite = np.isfinite(losses)
+    if diverged_step is None and not finite.all():
+        diverged_step = int(np.argmin(finite)) + 1  # the first non-finite loss, counted from 1
+    if diverged_step is not None:
+        return Diagnosis(DIVERGING, f"the loss became NaN or infinite at step {diverged_step}: the learning "
+                                    f"rate{lr} is far too high; try one 10x smaller, or add warmup and "
+                                    f"gradient clipping", {"diverged_step": diverged_step})
+
+    n = len(losses)
+    k = max(1, n // 10)
+    start, end = _level(losses, k)
+    scale = abs(start) if start != 0 else max(float(np.abs(losses).max()), 1e-12)
+    improvement = (start - end) / scale
+    smoothed = _moving_average(losses, max(1, n // 10))
+    bounce = _largest_rebound(smoothed) / scale
+    first, middle, last = _thirds(smoothed)
+    still_falling = middle - last > 0 and middle - last >= 0.5 * (first - middle)
+    details = {"start_loss": start, "end_loss": end, "improvement": improvement, "rebound": bounce,
+               "still_falling": still_falling, "num_points": n,
+               "thresholds": {"diverge_ratio": diverge_ratio, "rebound": rebound,
+                              "min_improvement": min_improvement, "slow_improvement": slow_improvement,
+                              "overfit_rise": overfit_rise}}
+    moved = f"from {_fmt(start)} to {_fmt(end)}"
+
+    if end - start >= (diverge_ratio - 1) * scale:
+        return Diagnosis(DIVERGING, f"the loss grew {moved}: the learning rate{lr} is too high; "
+                                    f"try one 10x smaller, or add warmup and gradient clipping", details)
+    if bounce >= rebound and bounce >= improvement:
+        verdict = "never gets below where it started" if improvement < min_improvement else "makes little net progress"
+        return Diagnosis(OSCILLATING, f"the loss bounces up and down and {verdict} ({moved}): the learning "
+                                      f"rate{lr} is probably too high; try one 3-10x smaller, or add warmup",
+                         details)
+
+    overfit = _overfitting(train_epochs, val, overfit_rise)
+    if overfit is not None:
+        best, best_val, last_val = overfit
+        details.update(best_epoch=best, best_val_loss=best_val, last_val_loss=last_val)
+        return Diagnosis(OVERFITTING, f"validation loss was lowest at epoch {best} ({_fmt(best_val)}) and rose "
+                                      f"to {_fmt(last_val)} while training loss kept falling: the model is "
+                                      f"memorising the training set; keep the epoch-{best} weights (early "
+                                      f"stopping) or add data or regularisation", details, best_epoch=best)
+
+    if improvement < min_improvement or (improvement < slow_improvement and still_falling):
+        return Diagnosis(TOO_SLOW, f"the loss only went {moved} ({improvement:.0%}) and is still creeping down: "
+                                   f"the learning rate{lr} is probably too small; try one 3-10x larger, "
+                                   f"or train longer", details)
+    if still_falling:
+        hint = f"the loss fell {moved} and is still falling: this learning rate works; more steps should help"
+    else:
+        hint = f"the loss fell {moved} and is levelling off: this learning rate works"
+    return Diagnosis(HEALTHY, hint, details)
+
+
+def _overfitting(train_epochs, val, rise):
+    """(best epoch from 1, best val, last val) when validation rose while training fell."""
+    val = np.asarray(val, dtype=float)
+    if len(val) < 3 or not np.isfinite(val).all():
+        return None
+    best = int(np.argmin(val))
+    if best == len(val) - 1 or val[-1] <= val[best] + rise * abs(val[best]):
+        return None
+    if len(train_epochs) == len(val) and not train_epochs[-1] < train_epochs[best]:
+        return None  # training got worse too: not the overfitting pattern
+    if not math.isfinite(float(val[best])):
+        return None
+    return best + 1, float(val[best]), float(val[-1])
