@@ -65,7 +65,10 @@ def make_result(data, parents, backward):
     out.data = np.asarray(data) if isinstance(data, np.generic) else data  # NumPy reductions give scalars
     out.grad = None
     out._retains_grad = False
-    if autograd._grad_enabled and any(p.requires_grad for p in parents):
+    needs_grad = False
+    for p in parents:  # a plain loop: this runs for every op, any() costs a generator
+        needs_grad = needs_grad or p.requires_grad
+    if needs_grad and autograd._grad_enabled:
         out.requires_grad = True
         out._parents = parents
         out._backward = backward
@@ -221,17 +224,18 @@ class Tensor:
                 )
             grad = xp.ones_like(self.data)
         else:
-            grad = xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            grad = xp.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)  # a copy
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {grad.shape} but the tensor has shape {self.shape}")
 
         grads = {id(self): grad}
+        handed_out = set()  # ids of arrays already stored as some .grad: they must not be shared
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
             if node._backward is None or node._retains_grad:
-                node._accumulate(g)
+                node._accumulate(g, handed_out)
             if node._backward is None:
                 continue
             for parent, parent_grad in zip(node._parents, node._backward(g)):
@@ -246,11 +250,16 @@ class Tensor:
             if not retain_graph:
                 node._backward = _freed_backward
 
-    def _accumulate(self, g):
-        if self.grad is None:
-            self.grad = g.astype(self.dtype, copy=True)  # own it: g may be shared with other nodes
-        else:
+    def _accumulate(self, g, handed_out):
+        if self.grad is not None:
             self.grad += g
+            return
+        # Keep g itself when nothing else can see it (a fresh array of the right dtype), else a copy:
+        # an op may hand one array to several inputs, and .grad is updated in place later.
+        if g.dtype != self.dtype or not g.flags.owndata or not g.flags.writeable or id(g) in handed_out:
+            g = g.astype(self.dtype, copy=True)
+        handed_out.add(id(g))
+        self.grad = g
 
     # ----------------------------------------------------------------- helpers
     def _operand(self, other, op):
@@ -336,10 +345,11 @@ class Tensor:
 
     def __matmul__(self, other):
         a, b = self, self._operand(other, "matmul")
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
-        inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
-        if a.shape[-1] != inner_b:
+        a_shape, b_shape = a.data.shape, b.data.shape
+        if not a_shape or not b_shape:
+            raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a_shape} and {b_shape}")
+        inner_b = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
+        if a_shape[-1] != inner_b:
             raise ValueError(
                 f"matmul: shapes {a.shape} and {b.shape} do not fit: the last dimension of the first "
                 f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} dimension "
@@ -358,9 +368,11 @@ class Tensor:
                 g = g[..., None, :]
             ga = gb = None
             if a.requires_grad:
-                ga = _unbroadcast(g @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+                ga = _unbroadcast(g @ xp.swapaxes(b2, -1, -2), a2.shape)
+                ga = ga.reshape(a.shape) if a.ndim == 1 else ga
             if b.requires_grad:
-                gb = _unbroadcast(xp.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+                gb = _unbroadcast(xp.swapaxes(a2, -1, -2) @ g, b2.shape)
+                gb = gb.reshape(b.shape) if b.ndim == 1 else gb
             return ga, gb
         return make_result(data, (a, b), backward)
 

@@ -81,23 +81,32 @@ def cross_entropy(input, target, ignore_index=-100, reduction="mean"):
         raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
     n, classes = input.shape
     valid = t != ignore_index
-    safe_t = xp.where(valid, t, 0)
-    if ((safe_t < 0) | (safe_t >= classes)).any():
+    count = int(valid.sum())
+    all_valid = count == n
+    safe_t = t if all_valid else xp.where(valid, t, 0)
+    if n and (int(safe_t.min()) < 0 or int(safe_t.max()) >= classes):
         raise IndexError(f"cross_entropy: target class out of range [0, {classes}) (ignore_index={ignore_index})")
     logits = input.data
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
     rows = xp.arange(n)
-    losses = -log_probs[rows, safe_t] * valid
-    count = max(int(valid.sum()), 1) if reduction == "mean" else 1
+    losses = -log_probs[rows, safe_t]
+    if not all_valid:
+        losses *= valid
+    count = max(count, 1) if reduction == "mean" else 1
     data = losses if reduction == "none" else losses.sum() / count
 
     def backward(g):
         # d loss / d logits = softmax - one_hot(target), for the counted rows
         grad = xp.exp(log_probs)
         grad[rows, safe_t] -= 1
-        scale = (g if reduction == "none" else g / count) * valid  # per row; ignored rows get 0
-        return (grad * scale[:, None],)
+        if reduction == "none":
+            scale = g * valid  # per row; ignored rows get 0
+            return (grad * scale[:, None],)
+        grad *= g / count
+        if not all_valid:
+            grad *= valid[:, None]
+        return (grad,)
     return make_result(data.astype(input.dtype), (input,), backward)
 
 
