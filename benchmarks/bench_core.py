@@ -6,7 +6,7 @@ CPU when it is installed; the three run interleaved in one process, and the
 script prints medians and ratios. Targets: minigrad within 1.2x of NumPy and
 at most 1.5x PyTorch at every batch size.
 
-    .venv/bin/python benchmarks/bench_core.py [--repeats 50] [--step]
+    .venv/bin/python benchmarks/bench_core.py [--repeats 50] [--step none|adam|sgd]
 """
 import argparse
 import os
@@ -32,7 +32,8 @@ def init_weights(rng):
 
 def minigrad_step(weights, with_step):
     params = [mg.tensor(a.copy(), requires_grad=True) for pair in weights for a in pair]
-    optimizer = mg.optim.Adam(params, lr=1e-3) if with_step else None
+    optimizer = {"adam": lambda: mg.optim.Adam(params, lr=1e-3),
+                 "sgd": lambda: mg.optim.SGD(params, lr=1e-2, momentum=0.9)}.get(with_step, lambda: None)()
 
     def step(x, y):
         h = mg.tensor(x)
@@ -74,7 +75,16 @@ def numpy_step(weights, with_step):
             grads[i], grads[i + 1] = acts[i // 2].T @ g, g.sum(axis=0)
             if i:
                 g = (g @ params[i].T) * (acts[i // 2] > 0)
-        if with_step:  # Adam, written out
+        if with_step == "sgd":  # SGD with momentum, written out
+            for p, gr, (buf, _) in zip(params, grads, moments):
+                if t[0]:
+                    buf *= 0.9
+                    buf += gr
+                else:
+                    buf[...] = gr
+                p -= 1e-2 * buf
+            t[0] += 1
+        elif with_step == "adam":  # Adam, written out
             t[0] += 1
             for p, gr, (m, v) in zip(params, grads, moments):
                 m *= 0.9
@@ -92,7 +102,8 @@ def torch_step(weights, with_step):
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     params = [torch.tensor(a.copy(), requires_grad=True) for pair in weights for a in pair]
-    optimizer = torch.optim.Adam(params, lr=1e-3) if with_step else None
+    optimizer = {"adam": lambda: torch.optim.Adam(params, lr=1e-3),
+                 "sgd": lambda: torch.optim.SGD(params, lr=1e-2, momentum=0.9)}.get(with_step, lambda: None)()
 
     def step(x, y):
         h = torch.from_numpy(x)
@@ -113,7 +124,8 @@ def torch_step(weights, with_step):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=50)
-    parser.add_argument("--step", action="store_true", help="include an Adam step")
+    parser.add_argument("--step", choices=["none", "adam", "sgd"], default="none",
+                        help="include an optimizer step: Adam, or SGD with momentum 0.9")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     weights = init_weights(rng)
@@ -124,7 +136,8 @@ def main():
     except ImportError:
         print("PyTorch not installed: comparing with NumPy only")
 
-    what = "forward + cross-entropy + backward" + (" + Adam step" if args.step else "")
+    step_names = {"none": "", "adam": " + Adam step", "sgd": " + SGD-momentum step"}
+    what = "forward + cross-entropy + backward" + step_names[args.step]
     print(f"MLP {'-'.join(map(str, SIZES))}, float32, {what}; median of {args.repeats} interleaved runs")
     print(f"{'batch':>6} " + " ".join(f"{name + ' ms':>12}" for name in makers)
           + f" {'vs numpy':>9}" + (f" {'vs torch':>9}" if "torch" in makers else ""))

@@ -6,27 +6,37 @@ A run falls into one of five classes, checked in this order:
     a loss (or gradient) became NaN or infinite, or the loss at the end is at
     least ``diverge_ratio`` (2) times the loss at the start.
 ``oscillating``
-    the loss bounces back up by at least ``rebound`` (10% of the starting loss)
-    above a level it had already reached, and those bounces are as large as the
-    whole progress of the run. This covers a loss that never gets below where it
-    started. The usual cause is a learning rate that is too high.
+    the loss bounced back up above a level it had already reached, by at least
+    ``rebound`` (10% of the starting loss) more than mini-batch noise explains,
+    and by at least as much as the whole run's progress. This covers a loss that
+    never gets below where it started. The usual cause: a learning rate that is
+    too high.
 ``overfitting``
-    the validation loss reached its lowest value at some epoch and then rose by
-    more than ``overfit_rise`` (1%) of it, while the training loss kept falling.
+    the validation loss was lowest at some epoch and then rose by more than
+    ``overfit_rise`` (1%) of that value, while the training loss kept falling.
 ``too slow``
-    the loss fell by less than ``min_improvement`` (5%) of its starting value, or
-    by less than ``slow_improvement`` (30%) while still falling in a straight
-    line, with no sign of levelling off (its second half fell at least half as
-    much as its first half). The usual cause is a learning rate that is too small.
+    the loss barely moved: it fell by less than ``min_improvement`` (5%) of its
+    starting value, or by less than mini-batch noise could explain; or it fell by
+    less than ``slow_improvement`` (30%) and is still falling in a straight line
+    (the last third of the run fell at least half as much as the middle third).
+    The usual cause: a learning rate that is too small.
 ``healthy``
-    anything else: the loss fell clearly, and either levelled off or is still
-    falling after a large drop.
+    anything else: the loss fell clearly, and is levelling off or still falling
+    after a large drop.
 
-How the numbers are measured, so that mini-batch noise does not fool them: the
-start and end levels are medians of the first and last tenth of the steps (at
-least one point); bounces are measured on a moving average over a tenth of the
-run. The thresholds are keyword arguments of ``diagnose`` and are reported in
-``Diagnosis.details`` with the measured values.
+How it is measured, so that mini-batch noise does not fool it (``n`` values):
+
+* start: the first loss, or the median of the first tenth if that is lower;
+  end: the median of the last tenth (at least one value).
+* noise: the standard deviation of step-to-step changes, estimated robustly
+  (1.4826 x the median absolute deviation of the differences, / sqrt 2).
+* rebound: the largest rise of a moving average (window ``min(n/10, 10)``)
+  above the lowest value it had reached before, minus the largest rise that
+  noise alone produces (``2 sqrt(2 ln N)`` standard deviations of the moving
+  average, N the number of windows).
+
+The thresholds are keyword arguments of ``diagnose``; the measured numbers are
+in ``Diagnosis.details``.
 """
 import math
 from dataclasses import dataclass, field
@@ -83,6 +93,40 @@ def _thirds(values):
     if len(values) < 3:
         return float(values[0]), float(np.median(values)), float(values[-1])
     return tuple(float(np.median(part)) for part in np.array_split(values, 3))
+
+
+def _noise_level(values):
+    """The standard deviation of step-to-step noise, from the differences (MAD: robust to trends and spikes)."""
+    if len(values) < 3:
+        return 0.0
+    diffs = np.diff(values)
+    return float(1.4826 * np.median(np.abs(diffs - np.median(diffs))) / math.sqrt(2))
+
+
+def _measure(losses):
+    """The numbers the verdict rests on (see the module docstring)."""
+    n = len(losses)
+    k = max(1, n // 10)
+    # The start is the loss before training moved (the first step's loss), unless the first tenth
+    # is lower: a median there is less noisy, and a first step that blows up must not hide as "start".
+    start = min(float(losses[0]), float(np.median(losses[:k])))
+    end = float(np.median(losses[-k:]))
+    scale = abs(start) if start != 0 else max(float(np.abs(losses).max()), 1e-12)
+    window = max(1, min(n // 10, 10))
+    smoothed = _moving_average(losses, window)
+    # Even a flat, noisy curve wanders: discount the largest swing that noise alone would make
+    # (about 2*sqrt(2 ln N) standard deviations of the smoothed curve over N independent windows).
+    noise = _noise_level(losses) / math.sqrt(window)
+    allowance = 2.0 * math.sqrt(2.0 * math.log(max(2.0, len(smoothed) / window))) * noise
+    bounce = max(0.0, _largest_rebound(smoothed) - allowance) / scale
+    first, middle, last = _thirds(smoothed)
+    still_falling = bool(middle - last > 0 and middle - last >= 0.5 * (first - middle))
+    # The start and end levels are medians of k noisy values (standard error ~1.25 sigma / sqrt(k)):
+    # a drop smaller than ~2 standard errors of their difference could be noise alone.
+    noise_floor = 2.0 * math.sqrt(2.0) * 1.25 * _noise_level(losses) / math.sqrt(k) / scale
+    return {"start_loss": start, "end_loss": end, "scale": scale, "improvement": (start - end) / scale,
+            "noise_floor": noise_floor, "rebound": bounce, "noise": noise / scale, "still_falling": still_falling,
+            "num_points": n}
 
 
 def _epoch_means(step_losses, num_epochs):
@@ -148,20 +192,12 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
                                     f"rate{lr} is far too high; try one 10x smaller, or add warmup and "
                                     f"gradient clipping", {"diverged_step": diverged_step})
 
-    n = len(losses)
-    k = max(1, n // 10)
-    start, end = _level(losses, k)
-    scale = abs(start) if start != 0 else max(float(np.abs(losses).max()), 1e-12)
-    improvement = (start - end) / scale
-    smoothed = _moving_average(losses, max(1, n // 10))
-    bounce = _largest_rebound(smoothed) / scale
-    first, middle, last = _thirds(smoothed)
-    still_falling = middle - last > 0 and middle - last >= 0.5 * (first - middle)
-    details = {"start_loss": start, "end_loss": end, "improvement": improvement, "rebound": bounce,
-               "still_falling": still_falling, "num_points": n,
-               "thresholds": {"diverge_ratio": diverge_ratio, "rebound": rebound,
-                              "min_improvement": min_improvement, "slow_improvement": slow_improvement,
-                              "overfit_rise": overfit_rise}}
+    with np.errstate(all="ignore"):  # a run that blew up may hold huge numbers
+        details = _measure(losses)
+    details["thresholds"] = {"diverge_ratio": diverge_ratio, "rebound": rebound, "min_improvement": min_improvement,
+                             "slow_improvement": slow_improvement, "overfit_rise": overfit_rise}
+    start, end, scale = details["start_loss"], details["end_loss"], details["scale"]
+    improvement, bounce, still_falling = details["improvement"], details["rebound"], details["still_falling"]
     moved = f"from {_fmt(start)} to {_fmt(end)}"
 
     if end - start >= (diverge_ratio - 1) * scale:
@@ -182,10 +218,12 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
                                       f"memorising the training set; keep the epoch-{best} weights (early "
                                       f"stopping) or add data or regularisation", details, best_epoch=best)
 
-    if improvement < min_improvement or (improvement < slow_improvement and still_falling):
-        return Diagnosis(TOO_SLOW, f"the loss only went {moved} ({improvement:.0%}) and is still creeping down: "
-                                   f"the learning rate{lr} is probably too small; try one 3-10x larger, "
-                                   f"or train longer", details)
+    barely_moved = improvement < max(min_improvement, details["noise_floor"])
+    if barely_moved or (improvement < slow_improvement and still_falling):
+        how = (f"barely moved ({moved})" if barely_moved
+               else f"only went {moved} ({improvement:.0%} lower) and is still creeping down")
+        return Diagnosis(TOO_SLOW, f"the loss {how}: the learning rate{lr} is probably too small; try one "
+                                   f"3-10x larger, or train longer", details)
     if still_falling:
         hint = f"the loss fell {moved} and is still falling: this learning rate works; more steps should help"
     else:

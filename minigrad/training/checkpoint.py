@@ -1,0 +1,233 @@
+"""Checkpoints: model, optimizer and scheduler state in one ``.npz`` file, no pickle.
+
+Every array is stored under a namespaced key: ``model/<parameter name>``,
+``optimizer/state/<index>/<name>``, ``scheduler/...``, ``extra/...``. Everything
+that is not an array (learning rates, step counts, betas, an epoch number, a
+history) goes into one JSON document stored as a uint8 array under
+``__metadata__``, with each array replaced by a reference to its key. Loading
+uses ``np.load(..., allow_pickle=False)``: a checkpoint can never run code.
+
+The file is written atomically: into a temporary file in the same directory,
+flushed to disk (``fsync``), then renamed over the old one (``os.replace``). A
+crash midway leaves the previous checkpoint intact.
+"""
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+
+__all__ = ["save_checkpoint", "load_checkpoint", "CheckpointError"]
+
+FORMAT = "minigrad-checkpoint"
+VERSION = 1
+METADATA_KEY = "__metadata__"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint does not fit the model, optimizer or scheduler it is loaded into."""
+
+
+# ------------------------------------------------------------------ flattening
+def _is_array(value):
+    return isinstance(value, (np.ndarray, np.generic, Tensor)) or hasattr(value, "__cuda_array_interface__")
+
+
+def _to_numpy(value):
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, np.generic):
+        return np.asarray(value)
+    return backend.to_numpy(value)
+
+
+def _flatten(value, key, arrays):
+    """Turn nested dicts/lists/tuples into JSON, moving arrays into ``arrays`` under ``key``-based names."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if _is_array(value):
+        array = _to_numpy(value)
+        if array.dtype.kind in "OV" or array.dtype.hasobject:
+            raise TypeError(f"cannot store {key!r}: arrays of Python objects need pickle, which checkpoints "
+                            f"never use")
+        arrays[key] = array
+        return {"__array__": key, "scalar": isinstance(value, np.generic)}
+    if isinstance(value, dict):
+        items = []
+        for k, v in value.items():
+            if not isinstance(k, (str, int)) or isinstance(k, bool):
+                raise TypeError(f"cannot store {key!r}: dictionary keys must be strings or integers, got {k!r}")
+            items.append([k, _flatten(v, f"{key}/{k}", arrays)])
+        return {"__dict__": items}
+    if isinstance(value, (list, tuple)):
+        flat = [_flatten(v, f"{key}/{i}", arrays) for i, v in enumerate(value)]
+        return {"__tuple__": flat} if isinstance(value, tuple) else flat
+    raise TypeError(f"cannot store {key!r} of type {type(value).__name__} in a checkpoint: use arrays, numbers, "
+                    f"strings, None, and lists/tuples/dicts of them (no pickle)")
+
+
+def _unflatten(value, arrays):
+    if isinstance(value, list):
+        return [_unflatten(v, arrays) for v in value]
+    if isinstance(value, dict):
+        if "__array__" in value:
+            key = value["__array__"]
+            if key not in arrays:
+                raise CheckpointError(f"checkpoint is damaged: its metadata refers to the missing array {key!r}")
+            array = arrays[key]
+            return array[()] if value.get("scalar") else array
+        if "__tuple__" in value:
+            return tuple(_unflatten(v, arrays) for v in value["__tuple__"])
+        if "__dict__" in value:
+            return {k: _unflatten(v, arrays) for k, v in value["__dict__"]}
+    return value
+
+
+# ------------------------------------------------------------------ saving
+def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
+    """Save ``model`` (and ``optimizer``, ``scheduler``, any ``extra`` values) to ``path`` atomically.
+
+    ``extra`` takes keyword values made of numbers, strings, arrays and
+    lists/dicts of them: ``save_checkpoint("best.npz", model, opt, epoch=7,
+    history=history.to_dict())``. ``load_checkpoint`` returns them. The file is
+    written exactly at ``path`` (no suffix is added; ``.npz`` is customary).
+    """
+    arrays = {}
+    model_state = model.state_dict()
+    for name, value in model_state.items():
+        arrays[f"model/{name}"] = _to_numpy(value)
+    metadata = {"format": FORMAT, "version": VERSION, "model": list(model_state)}
+    if optimizer is not None:
+        metadata["optimizer"] = _flatten(optimizer.state_dict(), "optimizer", arrays)
+    if scheduler is not None:
+        metadata["scheduler"] = _flatten(scheduler.state_dict(), "scheduler", arrays)
+    metadata["extra"] = _flatten(dict(extra), "extra", arrays)
+    text = json.dumps(metadata)
+    arrays[METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    _write_atomically(os.fspath(path), arrays)
+    return path
+
+
+def _write_atomically(path, arrays):
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable (POSIX; not possible on every system)
+        directory_handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(directory_handle)
+    except OSError:
+        pass
+    finally:
+        os.close(directory_handle)
+
+
+# ------------------------------------------------------------------ loading
+def _read(path):
+    try:
+        with np.load(os.fspath(path), allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # not a zip, truncated, or holding pickled objects
+        raise CheckpointError(f"cannot read checkpoint {os.fspath(path)!r}: {exc}") from exc
+    if METADATA_KEY not in arrays:
+        raise CheckpointError(f"{os.fspath(path)!r} is not a minigrad checkpoint (no {METADATA_KEY!r} entry)")
+    metadata = json.loads(arrays.pop(METADATA_KEY).tobytes().decode("utf-8"))
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(f"{os.fspath(path)!r} is not a minigrad checkpoint (format {metadata.get('format')!r})")
+    if metadata.get("version", 0) > VERSION:
+        raise CheckpointError(f"checkpoint version {metadata['version']} is newer than this minigrad reads "
+                              f"({VERSION}): upgrade minigrad")
+    return metadata, arrays
+
+
+def _check_model(model, arrays):
+    own = model.state_dict()
+    saved = {key[len("model/"):]: value for key, value in arrays.items() if key.startswith("model/")}
+    missing = [name for name in own if name not in saved]
+    unexpected = [name for name in saved if name not in own]
+    wrong = [f"{name} (checkpoint {tuple(saved[name].shape)}, model {tuple(np.shape(own[name]))})"
+             for name in own if name in saved and tuple(saved[name].shape) != tuple(np.shape(own[name]))]
+    problems = []
+    if missing:
+        problems.append(f"missing from the checkpoint: {', '.join(missing)}")
+    if unexpected:
+        problems.append(f"in the checkpoint but not in the model: {', '.join(unexpected)}")
+    if wrong:
+        problems.append(f"shape mismatch: {'; '.join(wrong)}")
+    if problems:
+        raise CheckpointError("the checkpoint does not fit this model. " + ". ".join(problems)
+                              + ". Was it saved from a model with another configuration?")
+    return saved
+
+
+def _check_optimizer(optimizer, state):
+    """Group and parameter counts and the shapes of per-parameter buffers, named entry by entry."""
+    groups = optimizer.param_groups
+    saved_groups = state.get("param_groups", [])
+    if len(saved_groups) != len(groups):
+        raise CheckpointError(f"optimizer: the checkpoint has {len(saved_groups)} parameter groups, "
+                              f"this optimizer has {len(groups)}")
+    params = [p for group in groups for p in group["params"]]
+    for g, (group, saved) in enumerate(zip(groups, saved_groups)):
+        if len(saved.get("params", [])) != len(group["params"]):
+            raise CheckpointError(f"optimizer: parameter group {g} has {len(group['params'])} parameters here and "
+                                  f"{len(saved.get('params', []))} in the checkpoint")
+    wrong = []
+    for index, buffers in state.get("state", {}).items():
+        index = int(index)
+        if not 0 <= index < len(params):
+            wrong.append(f"state of parameter {index} (this optimizer has {len(params)} parameters)")
+            continue
+        for name, value in buffers.items():
+            shape = tuple(np.shape(value))
+            if shape and shape != tuple(params[index].shape):
+                wrong.append(f"optimizer/state/{index}/{name} (checkpoint {shape}, parameter "
+                             f"{tuple(params[index].shape)})")
+    if wrong:
+        raise CheckpointError("the checkpoint's optimizer state does not fit: " + "; ".join(wrong))
+
+
+def load_checkpoint(path, model, optimizer=None, scheduler=None):
+    """Load a ``save_checkpoint`` file into ``model`` (and ``optimizer``, ``scheduler``).
+
+    Everything is checked before anything is changed: a parameter missing from
+    the file or from the model, or one with another shape, raises
+    ``CheckpointError`` naming each offending entry. Returns the ``extra``
+    values saved with it, as a dict.
+    """
+    metadata, arrays = _read(path)
+    saved_model = _check_model(model, arrays)
+    optimizer_state = scheduler_state = None
+    if optimizer is not None:
+        if "optimizer" not in metadata:
+            raise CheckpointError("the checkpoint holds no optimizer state (it was saved without an optimizer)")
+        optimizer_state = _unflatten(metadata["optimizer"], arrays)
+        _check_optimizer(optimizer, optimizer_state)
+    if scheduler is not None:
+        if "scheduler" not in metadata:
+            raise CheckpointError("the checkpoint holds no scheduler state (it was saved without a scheduler)")
+        scheduler_state = _unflatten(metadata["scheduler"], arrays)
+    model.load_state_dict(saved_model)
+    if optimizer is not None:
+        optimizer.load_state_dict(optimizer_state)
+    if scheduler is not None:
+        scheduler.load_state_dict(scheduler_state)
+    return _unflatten(metadata.get("extra", {"__dict__": []}), arrays)

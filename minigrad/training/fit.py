@@ -1,0 +1,241 @@
+"""``fit``: the training loop the lessons and the case study share.
+
+One optimizer step is always the same five moves::
+
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    clip_grad_norm_(params, max_norm)      # optional
+    optimizer.step(); scheduler.step()     # schedule optional
+
+``fit`` adds the bookkeeping around them: it records each step's loss,
+learning rate and gradient norm in a ``History``, validates after every epoch,
+draws a progress bar, and stops early when told to or when the loss blows up.
+"""
+import math
+import time
+
+from .. import autograd
+from ..nn.utils import clip_grad_norm_
+from .history import History
+
+__all__ = ["fit", "evaluate", "TrainingDiverged"]
+
+
+class TrainingDiverged(FloatingPointError):
+    """Raised by ``fit(..., raise_on_divergence=True)`` when the loss stops being finite."""
+
+
+def _split_batch(batch):
+    """A batch is ``(inputs..., target)``: everything but the last item goes into the model."""
+    if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+        raise ValueError("fit expects batches of the form (inputs, targets): a tuple of at least two "
+                         f"tensors, got {type(batch).__name__}"
+                         + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else ""))
+    return batch[:-1], batch[-1]
+
+
+def _batch_size(batch):
+    first = batch[0]
+    return first.shape[0] if getattr(first, "ndim", 0) else 1
+
+
+def _loss_value(loss):
+    if not hasattr(loss, "item") or not hasattr(loss, "backward"):
+        raise TypeError(f"loss_fn must return a minigrad Tensor, got {type(loss).__name__}")
+    if getattr(loss, "shape", ()) not in ((), (1,)):
+        raise ValueError(f"loss_fn must return a single number (reduction='mean' or 'sum'), "
+                         f"got a tensor of shape {loss.shape}")
+    return float(loss.item())
+
+
+def evaluate(model, loader, loss_fn):
+    """The mean loss of ``model`` over ``loader`` (per example), in eval mode, without a graph.
+
+    The model is put back into the mode it was in.
+    """
+    was_training = getattr(model, "training", True)
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        with autograd.no_grad():
+            for batch in loader:
+                inputs, target = _split_batch(batch)
+                size = _batch_size(batch)
+                total += _loss_value(loss_fn(model(*inputs), target)) * size
+                count += size
+    finally:
+        model.train(was_training)
+    if count == 0:
+        raise ValueError("evaluate: the validation loader yielded no batches")
+    return total / count
+
+
+def _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad_norm, early_stopping,
+                     val_loader, train_loader):
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    if max_steps is not None and (not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1):
+        raise ValueError(f"fit: max_steps must be a positive integer or None, got {max_steps!r}")
+    if scheduler_interval not in ("step", "epoch"):
+        raise ValueError(f"fit: scheduler_interval must be 'step' or 'epoch', got {scheduler_interval!r}")
+    if scheduler is not None and not hasattr(scheduler, "step"):
+        raise TypeError(f"fit: scheduler must have a step() method, got {type(scheduler).__name__}")
+    if clip_grad_norm is not None and (isinstance(clip_grad_norm, bool) or not isinstance(clip_grad_norm, (int, float))
+                                       or not clip_grad_norm > 0):
+        raise ValueError(f"fit: clip_grad_norm must be a number > 0 (1.0 is the usual choice) or None, "
+                         f"got {clip_grad_norm!r}")
+    if early_stopping is not None and val_loader is None:
+        raise ValueError("fit: early_stopping watches the validation loss: pass val_loader too")
+    try:
+        steps_per_epoch = len(train_loader)
+    except TypeError:
+        steps_per_epoch = None  # a generator: fine, counted as it goes
+    if steps_per_epoch == 0:
+        raise ValueError("fit: train_loader yields no batches (a dataset smaller than batch_size with "
+                         "drop_last=True?)")
+    return steps_per_epoch
+
+
+def _progress_bar(enabled, total):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm  # a widget in Jupyter, text in a terminal
+
+    return tqdm(total=total, desc="training", unit="step", leave=True)
+
+
+def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, scheduler=None,
+        scheduler_interval="step", clip_grad_norm=None, early_stopping=None, progress=True, callback=None,
+        max_steps=None, raise_on_divergence=False):
+    """Train ``model`` and return a ``History`` of the run.
+
+    Args:
+        model: a ``minigrad.nn.Module`` (anything with ``__call__``, ``train()``
+            and ``eval()``).
+        optimizer: a ``minigrad.optim`` optimizer over the model's parameters.
+        train_loader: yields batches ``(inputs..., targets)``; each is one step.
+        loss_fn: ``loss_fn(model(*inputs), targets)`` -> a scalar Tensor, e.g.
+            ``minigrad.nn.functional.cross_entropy``.
+        epochs: passes over ``train_loader``.
+        val_loader: if given, the mean validation loss is computed after every
+            epoch, in eval mode and under ``no_grad``.
+        scheduler: a learning-rate scheduler, stepped after every optimizer step
+            (``scheduler_interval="step"``, as warmup schedules expect) or after
+            every epoch (``"epoch"``).
+        clip_grad_norm: clip the global gradient norm to this value (1.0 is the
+            usual choice for transformers). The history records the norm
+            *before* clipping either way.
+        early_stopping: an ``EarlyStopping`` fed the validation loss after every
+            epoch; when it says stop, training ends and (with ``restore_best``)
+            the best epoch's weights are put back, also when the epochs run out.
+        progress: show a progress bar (tqdm; a widget in Jupyter).
+        callback: ``callback(history)`` after every step; returning ``True``
+            stops training.
+        max_steps: stop after this many optimizer steps in total.
+        raise_on_divergence: raise ``TrainingDiverged`` when the loss or the
+            gradient norm stops being finite. By default training stops, the
+            history records ``stop_reason="diverged"`` and a message is printed.
+
+    Returns:
+        a ``History`` (see ``history.message`` for why it stopped).
+    """
+    steps_per_epoch = _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad_norm,
+                                       early_stopping, val_loader, train_loader)
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    max_norm = math.inf if clip_grad_norm is None else float(clip_grad_norm)  # inf: measure, never scale
+    history = History()
+    total = None if steps_per_epoch is None else steps_per_epoch * epochs
+    if max_steps is not None:
+        total = max_steps if total is None else min(total, max_steps)
+    bar = _progress_bar(progress, total)
+    stop_reason = None
+    model.train()
+    try:
+        for epoch in range(1, epochs + 1):
+            loss_sum, example_count = 0.0, 0
+            for batch in train_loader:
+                started = time.perf_counter()
+                inputs, target = _split_batch(batch)
+                lr = optimizer.param_groups[0]["lr"]
+                optimizer.zero_grad()
+                loss = loss_fn(model(*inputs), target)
+                value = _loss_value(loss)
+                step = history.num_steps + 1
+                grad_norm = None
+                if math.isfinite(value):
+                    loss.backward()
+                    grad_norm = clip_grad_norm_(params, max_norm)
+                if not (math.isfinite(value) and math.isfinite(grad_norm)):
+                    history.record_step(value, lr, grad_norm, time.perf_counter() - started)
+                    stop_reason = "diverged"
+                    _diverged(history, step, epoch, value, grad_norm, lr, raise_on_divergence)
+                    break
+                optimizer.step()
+                if scheduler is not None and scheduler_interval == "step":
+                    scheduler.step()
+                history.record_step(value, lr, grad_norm, time.perf_counter() - started)
+                size = _batch_size(batch)
+                loss_sum += value * size
+                example_count += size
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(epoch=epoch, loss=f"{value:.4g}", lr=f"{lr:.3g}", refresh=False)
+                if callback is not None and callback(history) is True:
+                    stop_reason = "callback"
+                    break
+                if max_steps is not None and history.num_steps >= max_steps:
+                    stop_reason = "max_steps"
+                    break
+            if stop_reason == "diverged":
+                break
+            if example_count == 0:
+                raise ValueError("fit: train_loader yielded no batches in epoch "
+                                 f"{epoch} (an exhausted generator? pass a DataLoader)")
+            val_loss = evaluate(model, val_loader, loss_fn) if val_loader is not None else None
+            history.record_epoch(loss_sum / example_count, val_loss)
+            if bar is not None and val_loss is not None:
+                bar.set_postfix(epoch=epoch, loss=f"{history.step_loss[-1]:.4g}", val=f"{val_loss:.4g}")
+            if scheduler is not None and scheduler_interval == "epoch":
+                scheduler.step()
+            if stop_reason is not None:
+                break
+            if early_stopping is not None and early_stopping.step(val_loss, model):
+                stop_reason = "early_stopping"
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    _finish(history, stop_reason or "completed", early_stopping, model)
+    if stop_reason == "diverged":
+        print(history.message)
+    return history
+
+
+def _diverged(history, step, epoch, value, grad_norm, lr, raise_on_divergence):
+    what = f"the loss became {value}" if not math.isfinite(value) else f"the gradient norm became {grad_norm}"
+    history.diverged_step = step
+    history.message = (f"Training diverged at step {step} (epoch {epoch}): {what}. The learning rate ({lr:.3g}) "
+                       f"is most likely too high: try one 3-10x smaller, a warmup, or gradient clipping.")
+    if raise_on_divergence:
+        history.stop_reason = "diverged"
+        raise TrainingDiverged(history.message)
+
+
+def _finish(history, stop_reason, early_stopping, model):
+    history.stop_reason = stop_reason
+    if early_stopping is not None and stop_reason != "diverged":
+        restored = early_stopping.restore(model)
+        if restored is not None:
+            history.restored_epoch = restored
+    messages = {
+        "completed": f"Finished {history.num_epochs} epochs ({history.num_steps} steps).",
+        "max_steps": f"Stopped after max_steps={history.num_steps} steps.",
+        "callback": f"Stopped by the callback after {history.num_steps} steps.",
+        "early_stopping": (f"Early stopping after epoch {history.num_epochs}: the validation loss had not "
+                           f"improved since epoch {getattr(early_stopping, 'best_epoch', None)}."),
+    }
+    if stop_reason in messages:
+        history.message = messages[stop_reason]
+    if history.restored_epoch is not None:
+        history.message += f" Restored the weights of epoch {history.restored_epoch}."
