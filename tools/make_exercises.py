@@ -98,7 +98,7 @@ def _top_level_nodes(tree: ast.AST):
             todo.append(child)
 
 
-def _defined_names(tree: ast.Module) -> set[str]:
+def _defined_names(tree: ast.AST) -> set[str]:
     names = set()
     for node in _top_level_nodes(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -114,12 +114,27 @@ def _loaded(nodes) -> set[str]:
     return {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _stub_runs_at_top_level(tree: ast.Module) -> bool:
-    for node in _top_level_nodes(tree):
-        if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
-                and getattr(node.exc.func, "id", None) == "NotImplementedError"):
-            return True
-    return False
+def _is_stub(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+            and getattr(node.exc.func, "id", None) == "NotImplementedError")
+
+
+def _follow_taint(tree: ast.Module, tainted: set[str], has_stub: bool) -> bool:
+    """Walk a cell's statements in order, adding to ``tainted`` the names that depend on a stub.
+
+    Returns whether running the cell raises: a statement executes a stub, or uses (outside a
+    function body) a name that depends on one. A function defined in the cell that calls a
+    participant's function taints its own name without raising, until something calls it.
+    """
+    raises = False
+    for statement in tree.body:
+        executed = list(_top_level_nodes(statement))
+        if (has_stub and any(_is_stub(node) for node in executed)) or _loaded(executed) & tainted:
+            raises = True
+        everything = list(ast.walk(statement))
+        if (has_stub and any(_is_stub(node) for node in everything)) or _loaded(everything) & tainted:
+            tainted |= _defined_names(statement)
+    return raises
 
 
 def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
@@ -142,10 +157,7 @@ def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nb
             tree = ast.parse(_python(cell.source))
         except SyntaxError as error:
             raise SolutionFormatError(f"{where}: not valid Python after stubbing ({error})") from None
-        raises = (regions and _stub_runs_at_top_level(tree)) or bool(_loaded(_top_level_nodes(tree)) & tainted)
-        if regions or _loaded(ast.walk(tree)) & tainted:
-            tainted |= _defined_names(tree)
-        if raises:
+        if _follow_taint(tree, tainted, has_stub=regions > 0):
             tags.append(RAISES_TAG)
         if tags:
             cell.metadata["tags"] = tags

@@ -17,7 +17,7 @@ A widget is a figure plus a few ipywidgets controls. Build it in three steps::
             redraw(fig)                               #    fig.canvas.draw_idle()
 
         slider.observe(on_change, names="value")
-        return make_widget(fig, [slider], title="My widget")   # 3. return, do not display
+        return make_widget(fig, {"lr": slider}, title="My widget")  # 3. return, do not display
 
 and in the notebook the widget function is the last expression of a cell::
 
@@ -46,8 +46,14 @@ What happens
   canvas inside an ipywidgets box loses ipympl's PNG fallback. A reopened notebook without
   a running kernel shows JupyterLab's "model not found" placeholder until the cell is run
   again (a known JupyterLab limitation shared with every ipympl figure).
+* ``make_widget`` lays the figure out once and freezes it (constrained layout costs more
+  than a redraw); build the default state before calling it. A widget whose update
+  function writes into ``widget.state`` passes ``fixed_layout=False``, calls its update
+  once, then calls :func:`freeze_layout` itself.
 * Controls update artists (``set_data``, ``set_offsets``, ``set_text``) and call
-  :func:`redraw`; figures are never re-created, so nothing flickers or stacks.
+  :func:`redraw`; figures are never re-created, so nothing flickers or stacks. Where a
+  full redraw is too slow (ticks and text dominate), register the changing artists with
+  :class:`FastRedraw` and call its ``update()`` instead: only those artists are repainted.
   ``InteractiveFigure.set(name=value, ...)`` moves controls from code (tests, benchmarks,
   instructor demos) through the very same observers a mouse drag triggers.
 
@@ -73,6 +79,8 @@ __all__ = [
     "new_figure",
     "redraw",
     "figure_png",
+    "freeze_layout",
+    "FastRedraw",
     "InteractiveFigure",
     "make_widget",
     "show",
@@ -149,11 +157,115 @@ def redraw(fig: Figure) -> None:
     fig.canvas.draw_idle()
 
 
-def figure_png(fig: Figure) -> bytes:
-    """The figure's current state as PNG bytes."""
+def freeze_layout(fig: Figure) -> None:
+    """Lay the figure out once (constrained layout), then keep those positions.
+
+    Constrained layout measures every text on every draw, which costs more than drawing
+    the data; a widget's layout does not change when a slider moves, so it is computed
+    once. Call it again after changing something that needs new margins (other tick
+    labels after switching surfaces, a longer title): it lays the figure out anew.
+    """
+    fig.set_layout_engine("constrained")
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+
+
+class FastRedraw:
+    """Redraw only the artists a control changes, over a cached picture of the rest.
+
+    Matplotlib spends most of a full redraw on text, ticks and grid lines, which a slider
+    move does not change. ``FastRedraw`` marks the changing artists *animated*: a full
+    draw then paints everything else, the result is kept as the background, and an
+    update restores that background and paints just the animated artists (blitting, as
+    in matplotlib's "Faster rendering by using blitting" guide). Any full draw (first
+    display, resize, HiDPI change, ``update(full=True)``) refreshes the background, so
+    the figure is always complete; static PNGs include the animated artists too.
+
+    Usage inside a widget::
+
+        fast = FastRedraw(fig, [line, dot, title_text])
+        def on_change(change):
+            line.set_data(...)                 # animated artists: cheap
+            fast.update()
+        def on_surface(change):
+            contours.remove(); ...             # static artists changed: full draw
+            fast.update(full=True)
+
+    Works with ipympl canvases (the blit sends the changed pixels to the browser) and
+    with Agg (benchmarks, tests), where ``update`` paints synchronously.
+    """
+
+    def __init__(self, fig: Figure, artists=()):
+        self.fig = fig
+        self.canvas = fig.canvas
+        self.artists: list = []
+        self.background = None
+        self._ignore_draw_events = False
+        self.full_draws = 0
+        self.fast_draws = 0
+        self.add(*artists)
+        self._cid = self.canvas.mpl_connect("draw_event", self._on_draw)
+        fig._coursekit_fast_redraw = self  # found by figure_png
+
+    def add(self, *artists):
+        """Register more changing artists (they are drawn in the order added)."""
+        for artist in artists:
+            artist.set_animated(True)
+            self.artists.append(artist)
+        self.background = None
+
+    def _on_draw(self, event):
+        # A full draw just painted every static artist: keep it, then add the animated ones.
+        if self._ignore_draw_events or event.canvas is not self.canvas:
+            return
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self._renderer = self.canvas.get_renderer()
+        self._draw_animated()
+
+    def _draw_animated(self):
+        for artist in self.artists:
+            if artist.get_visible():
+                self.fig.draw_artist(artist)
+
+    def _background_fits(self):
+        # A new renderer (size or dpi changed) means the cached pixels no longer fit.
+        return self.background is not None and self.canvas.get_renderer() is self._renderer
+
+    def update(self, full: bool = False):
+        """Show the artists' new state: a blit if only animated artists changed."""
+        if full or not self._background_fits():
+            self.full_draws += 1
+            self.canvas.draw_idle()
+            return
+        self.fast_draws += 1
+        self.canvas.restore_region(self.background)
+        self._draw_animated()
+        self.canvas.blit(self.fig.bbox)
+
+    def png(self) -> bytes:
+        """The complete figure (animated artists included) as PNG bytes."""
+        self._ignore_draw_events = True
+        for artist in self.artists:
+            artist.set_animated(False)
+        try:
+            return _savefig_png(self.fig)
+        finally:
+            for artist in self.artists:
+                artist.set_animated(True)
+            self._ignore_draw_events = False
+            self.background = None  # savefig painted over the cached frame
+
+
+def _savefig_png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=fig.dpi)
     return buffer.getvalue()
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The figure's current state as PNG bytes (animated artists included)."""
+    fast = getattr(fig, "_coursekit_fast_redraw", None)
+    return fast.png() if fast is not None else _savefig_png(fig)
 
 
 def controls_box(controls, columns: int = 3):
@@ -176,7 +288,7 @@ class InteractiveFigure:
     tests and benchmarks to read).
     """
 
-    def __init__(self, fig: Figure, controls, *, title: str, columns: int = 3):
+    def __init__(self, fig: Figure, controls, *, title: str, columns: int = 3, rows=None):
         self.fig = fig
         if isinstance(controls, dict):
             self.controls = dict(controls)
@@ -186,6 +298,7 @@ class InteractiveFigure:
             }
         self.title = title
         self.columns = columns
+        self.rows = rows
         self.state: dict = {}
         self._box = None
 
@@ -195,7 +308,10 @@ class InteractiveFigure:
         if self._box is None:
             import ipywidgets as widgets
 
-            children = [controls_box(self.controls.values(), self.columns)]
+            if self.rows is None:
+                children = [controls_box(self.controls.values(), self.columns)]
+            else:
+                children = [widgets.HBox(list(row)) for row in self.rows]
             if isinstance(self.fig.canvas, widgets.DOMWidget):
                 children.append(self.fig.canvas)
             self._box = widgets.VBox(children)
@@ -233,9 +349,19 @@ class InteractiveFigure:
         return bundle
 
 
-def make_widget(fig: Figure, controls, *, title: str, columns: int = 3) -> InteractiveFigure:
-    """Bundle a figure and its controls; the result displays itself when it ends a cell."""
-    return InteractiveFigure(fig, controls, title=title, columns=columns)
+def make_widget(fig: Figure, controls, *, title: str, columns: int = 3, rows=None,
+                fixed_layout: bool = True) -> InteractiveFigure:
+    """Bundle a figure and its controls; the result displays itself when it ends a cell.
+
+    ``controls``: a dict name -> ipywidget (names are what ``InteractiveFigure.set`` takes)
+    or a list (named by each control's description). They are laid out ``columns`` to a
+    row above the figure, or as given by ``rows`` (a list of lists of controls).
+    ``fixed_layout=True`` computes the layout once (see :func:`freeze_layout`): call
+    ``make_widget`` after drawing the default state, so titles and legends are in place.
+    """
+    if fixed_layout:
+        freeze_layout(fig)
+    return InteractiveFigure(fig, controls, title=title, columns=columns, rows=rows)
 
 
 def show(widget: InteractiveFigure) -> None:

@@ -8,16 +8,18 @@ A run falls into one of five classes, checked in this order:
 ``oscillating``
     the loss bounced back up above a level it had already reached, by at least
     ``rebound`` (10% of the starting loss) more than mini-batch noise explains,
-    and by at least as much as the whole run's progress. This covers a loss that
-    never gets below where it started. The usual cause: a learning rate that is
-    too high.
+    and either by as much as the whole run's progress (this covers a loss that
+    never gets below where it started) or in a run that progresses too little to
+    be healthy (a bumpy run is never called "too slow"). The usual cause: a
+    learning rate that is too high.
 ``overfitting``
     the validation loss was lowest at some epoch and then rose by more than
     ``overfit_rise`` (1%) of that value, while the training loss kept falling.
 ``too slow``
     the loss barely moved: it fell by less than ``min_improvement`` (5%) of its
-    starting value, or by less than mini-batch noise could explain; or it fell by
-    less than ``slow_improvement`` (30%) and is still falling in a straight line
+    starting value, or by less than mini-batch noise could explain (two standard
+    errors of the difference between start and end); or it fell by
+    less than ``slow_improvement`` (60%) and is still falling in a straight line
     (the last third of the run fell at least half as much as the middle third).
     The usual cause: a learning rate that is too small.
 ``healthy``
@@ -26,8 +28,8 @@ A run falls into one of five classes, checked in this order:
 
 How it is measured, so that mini-batch noise does not fool it (``n`` values):
 
-* start: the first loss, or the median of the first tenth if that is lower;
-  end: the median of the last tenth (at least one value).
+* start: the first loss (the model before any update); end: the median of
+  the last tenth of the run (at least one value).
 * noise: the standard deviation of step-to-step changes, estimated robustly
   (1.4826 x the median absolute deviation of the differences, / sqrt 2).
 * rebound: the largest rise of a moving average (window ``min(n/10, 10)``)
@@ -72,10 +74,6 @@ def _fmt(x):
     return f"{x:.3g}"
 
 
-def _level(values, k):
-    return float(np.median(values[:k])), float(np.median(values[-k:]))
-
-
 def _moving_average(values, window):
     if window <= 1:
         return values
@@ -107,9 +105,7 @@ def _measure(losses):
     """The numbers the verdict rests on (see the module docstring)."""
     n = len(losses)
     k = max(1, n // 10)
-    # The start is the loss before training moved (the first step's loss), unless the first tenth
-    # is lower: a median there is less noisy, and a first step that blows up must not hide as "start".
-    start = min(float(losses[0]), float(np.median(losses[:k])))
+    start = float(losses[0])  # the loss before the first update
     end = float(np.median(losses[-k:]))
     scale = abs(start) if start != 0 else max(float(np.abs(losses).max()), 1e-12)
     window = max(1, min(n // 10, 10))
@@ -121,9 +117,9 @@ def _measure(losses):
     bounce = max(0.0, _largest_rebound(smoothed) - allowance) / scale
     first, middle, last = _thirds(smoothed)
     still_falling = bool(middle - last > 0 and middle - last >= 0.5 * (first - middle))
-    # The start and end levels are medians of k noisy values (standard error ~1.25 sigma / sqrt(k)):
-    # a drop smaller than ~2 standard errors of their difference could be noise alone.
-    noise_floor = 2.0 * math.sqrt(2.0) * 1.25 * _noise_level(losses) / math.sqrt(k) / scale
+    # The start is one noisy value (standard error sigma), the end a median of k (about 1.25 sigma / sqrt(k)):
+    # a drop smaller than 2 standard errors of their difference could be noise alone.
+    noise_floor = 2.0 * _noise_level(losses) * math.sqrt(1 + 1.25 ** 2 / k) / scale
     return {"start_loss": start, "end_loss": end, "scale": scale, "improvement": (start - end) / scale,
             "noise_floor": noise_floor, "rebound": bounce, "noise": noise / scale, "still_falling": still_falling,
             "num_points": n}
@@ -164,7 +160,7 @@ def _lr_text(lrs):
 
 
 def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improvement=0.05,
-             slow_improvement=0.3, overfit_rise=0.01):
+             slow_improvement=0.6, overfit_rise=0.01):
     """Classify a training run and say what to do about it.
 
     Args:
@@ -203,11 +199,15 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
     if end - start >= (diverge_ratio - 1) * scale:
         return Diagnosis(DIVERGING, f"the loss grew {moved}: the learning rate{lr} is too high; "
                                     f"try one 10x smaller, or add warmup and gradient clipping", details)
-    if bounce >= rebound and bounce >= improvement:
-        verdict = "never gets below where it started" if improvement < min_improvement else "makes little net progress"
-        return Diagnosis(OSCILLATING, f"the loss bounces up and down and {verdict} ({moved}): the learning "
-                                      f"rate{lr} is probably too high; try one 3-10x smaller, or add warmup",
-                         details)
+    barely_moved = improvement < max(min_improvement, details["noise_floor"])
+    too_slow = barely_moved or (improvement < slow_improvement and still_falling)
+    if bounce >= rebound and (bounce >= improvement or too_slow):  # a bumpy run is never "too slow"
+        if improvement < min_improvement:
+            what = f"bounces up and down and never gets below where it started ({moved})"
+        else:
+            what = f"falls unevenly ({moved}), jumping back up by {bounce:.0%} of its start"
+        return Diagnosis(OSCILLATING, f"the loss {what}: the learning rate{lr} is probably too high; try one "
+                                      f"3-10x smaller, or add warmup", details)
 
     overfit = _overfitting(train_epochs, val, overfit_rise)
     if overfit is not None:
@@ -218,10 +218,9 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
                                       f"memorising the training set; keep the epoch-{best} weights (early "
                                       f"stopping) or add data or regularisation", details, best_epoch=best)
 
-    barely_moved = improvement < max(min_improvement, details["noise_floor"])
-    if barely_moved or (improvement < slow_improvement and still_falling):
+    if too_slow:
         how = (f"barely moved ({moved})" if barely_moved
-               else f"only went {moved} ({improvement:.0%} lower) and is still creeping down")
+               else f"only went {moved} ({improvement:.0%} lower) and is still falling in a straight line")
         return Diagnosis(TOO_SLOW, f"the loss {how}: the learning rate{lr} is probably too small; try one "
                                    f"3-10x larger, or train longer", details)
     if still_falling:
@@ -241,6 +240,4 @@ def _overfitting(train_epochs, val, rise):
         return None
     if len(train_epochs) == len(val) and not train_epochs[-1] < train_epochs[best]:
         return None  # training got worse too: not the overfitting pattern
-    if not math.isfinite(float(val[best])):
-        return None
     return best + 1, float(val[best]), float(val[-1])

@@ -15,7 +15,9 @@ draws a progress bar, and stops early when told to or when the loss blows up.
 import math
 import time
 
-from .. import autograd
+import numpy as np
+
+from .. import autograd, backend
 from ..nn.utils import clip_grad_norm_
 from .history import History
 
@@ -143,7 +145,8 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
     steps_per_epoch = _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad_norm,
                                        early_stopping, val_loader, train_loader)
     params = [p for group in optimizer.param_groups for p in group["params"]]
-    max_norm = math.inf if clip_grad_norm is None else float(clip_grad_norm)  # inf: measure, never scale
+    max_norm = math.inf if clip_grad_norm is None else float(clip_grad_norm)  # inf: only measure
+    step_scheduler = scheduler if scheduler_interval == "step" else None
     history = History()
     total = None if steps_per_epoch is None else steps_per_epoch * epochs
     if max_steps is not None:
@@ -151,68 +154,96 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
     bar = _progress_bar(progress, total)
     stop_reason = None
     model.train()
-    try:
-        for epoch in range(1, epochs + 1):
-            loss_sum, example_count = 0.0, 0
-            for batch in train_loader:
-                started = time.perf_counter()
-                inputs, target = _split_batch(batch)
-                lr = optimizer.param_groups[0]["lr"]
-                optimizer.zero_grad()
-                loss = loss_fn(model(*inputs), target)
-                value = _loss_value(loss)
-                step = history.num_steps + 1
-                grad_norm = None
-                if math.isfinite(value):
-                    loss.backward()
-                    grad_norm = clip_grad_norm_(params, max_norm)
-                if not (math.isfinite(value) and math.isfinite(grad_norm)):
-                    history.record_step(value, lr, grad_norm, time.perf_counter() - started)
-                    stop_reason = "diverged"
-                    _diverged(history, step, epoch, value, grad_norm, lr, raise_on_divergence)
+    # A blow-up is detected and reported below; NumPy's overflow warnings would only add noise.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            for epoch in range(1, epochs + 1):
+                loss_sum, example_count = 0.0, 0
+                for batch in train_loader:
+                    started = time.perf_counter()
+                    loss, lr, grad_norm = _train_step(model, optimizer, loss_fn, batch, params, max_norm,
+                                                      step_scheduler)
+                    history.record_step(loss, lr, grad_norm, time.perf_counter() - started)
+                    if grad_norm is None or not math.isfinite(grad_norm):
+                        stop_reason = "diverged"
+                        _diverged(history, epoch, loss, grad_norm, lr, raise_on_divergence)
+                        break
+                    loss_sum += loss * _batch_size(batch)
+                    example_count += _batch_size(batch)
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix(epoch=epoch, loss=f"{loss:.4g}", lr=f"{lr:.3g}", refresh=False)
+                    if callback is not None and callback(history) is True:
+                        stop_reason = "callback"
+                        break
+                    if max_steps is not None and history.num_steps >= max_steps:
+                        stop_reason = "max_steps"
+                        break
+                if stop_reason == "diverged":
                     break
-                optimizer.step()
-                if scheduler is not None and scheduler_interval == "step":
+                if example_count == 0:
+                    raise ValueError(f"fit: train_loader yielded no batches in epoch {epoch} "
+                                     "(an exhausted generator? pass a DataLoader)")
+                val_loss = evaluate(model, val_loader, loss_fn) if val_loader is not None else None
+                history.record_epoch(loss_sum / example_count, val_loss)
+                if bar is not None and val_loss is not None:
+                    bar.set_postfix(epoch=epoch, loss=f"{history.step_loss[-1]:.4g}", val=f"{val_loss:.4g}")
+                if scheduler is not None and scheduler_interval == "epoch":
                     scheduler.step()
-                history.record_step(value, lr, grad_norm, time.perf_counter() - started)
-                size = _batch_size(batch)
-                loss_sum += value * size
-                example_count += size
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(epoch=epoch, loss=f"{value:.4g}", lr=f"{lr:.3g}", refresh=False)
-                if callback is not None and callback(history) is True:
-                    stop_reason = "callback"
+                if stop_reason is None and early_stopping is not None and early_stopping.step(val_loss, model):
+                    stop_reason = "early_stopping"
+                if stop_reason is not None:
                     break
-                if max_steps is not None and history.num_steps >= max_steps:
-                    stop_reason = "max_steps"
-                    break
-            if stop_reason == "diverged":
-                break
-            if example_count == 0:
-                raise ValueError("fit: train_loader yielded no batches in epoch "
-                                 f"{epoch} (an exhausted generator? pass a DataLoader)")
-            val_loss = evaluate(model, val_loader, loss_fn) if val_loader is not None else None
-            history.record_epoch(loss_sum / example_count, val_loss)
-            if bar is not None and val_loss is not None:
-                bar.set_postfix(epoch=epoch, loss=f"{history.step_loss[-1]:.4g}", val=f"{val_loss:.4g}")
-            if scheduler is not None and scheduler_interval == "epoch":
-                scheduler.step()
-            if stop_reason is not None:
-                break
-            if early_stopping is not None and early_stopping.step(val_loss, model):
-                stop_reason = "early_stopping"
-                break
-    finally:
-        if bar is not None:
-            bar.close()
+        finally:
+            if bar is not None:
+                bar.close()
     _finish(history, stop_reason or "completed", early_stopping, model)
     if stop_reason == "diverged":
         print(history.message)
     return history
 
 
-def _diverged(history, step, epoch, value, grad_norm, lr, raise_on_divergence):
+def _train_step(model, optimizer, loss_fn, batch, params, max_norm, scheduler):
+    """One optimizer step: returns (loss, lr used, gradient norm before clipping).
+
+    When the loss or the gradient norm is not finite nothing is updated (the
+    weights stay as they were) and the norm comes back None or non-finite.
+    """
+    inputs, target = _split_batch(batch)
+    lr = optimizer.param_groups[0]["lr"]
+    optimizer.zero_grad()
+    loss = loss_fn(model(*inputs), target)
+    value = _loss_value(loss)
+    if not math.isfinite(value):
+        return value, lr, None
+    loss.backward()
+    grad_norm = clip_grad_norm_(params, max_norm) if max_norm != math.inf else _grad_norm(params)
+    if math.isfinite(grad_norm):
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+    return value, lr, grad_norm
+
+
+def _grad_norm(params):
+    """The global L2 norm of the gradients, as ``clip_grad_norm_`` reports it, at the cost of one dot each.
+
+    (Recording it must not slow training: a dot product reads each gradient once
+    and allocates nothing.) An overflow falls back on the float64 computation.
+    """
+    total = 0.0
+    for param in params:
+        grad = param.grad
+        if grad is not None:
+            flat = grad.reshape(-1)
+            total += float(backend.array_module(grad).vdot(flat, flat))
+    if not math.isfinite(total):
+        return clip_grad_norm_(params, math.inf)
+    return math.sqrt(total)
+
+
+def _diverged(history, epoch, value, grad_norm, lr, raise_on_divergence):
+    step = history.num_steps
     what = f"the loss became {value}" if not math.isfinite(value) else f"the gradient norm became {grad_norm}"
     history.diverged_step = step
     history.message = (f"Training diverged at step {step} (epoch {epoch}): {what}. The learning rate ({lr:.3g}) "

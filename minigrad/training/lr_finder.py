@@ -15,7 +15,8 @@ best seen. Suggestions are computed on the sweep without its first tenth
 
 * ``valley``: the middle of the longest falling stretch (fastai's default):
   take the longest run of ever-lower losses, and go 1/3 + 1/6 of the way into it.
-* ``steep``: where the loss falls fastest against log(lr).
+* ``steep``: where the loss falls fastest against log(lr), before its lowest
+  point.
 * ``minimum``: the lr of the lowest loss, divided by 10.
 """
 import copy
@@ -30,8 +31,16 @@ __all__ = ["lr_find", "LRFinderResult", "suggest_steep", "suggest_valley", "sugg
 
 
 def suggest_steep(lrs, losses):
-    """The lr where the loss falls fastest against log(lr) (index into ``lrs``)."""
-    slopes = np.diff(losses) / np.diff(np.log(lrs))
+    """The lr where the loss falls fastest against log(lr) (index into ``lrs``).
+
+    Only the stretch up to the lowest loss is searched: past it the loss is
+    blowing up, and a dip in that chaos is no advice (fastai searches the whole
+    curve and can land there with Adam, whose loss plateaus instead of exploding).
+    """
+    stop = int(np.argmin(losses)) + 1
+    if stop < 2:
+        stop = len(losses)
+    slopes = np.diff(losses[:stop]) / np.diff(np.log(lrs[:stop]))
     return int(np.argmin(slopes))
 
 
@@ -48,7 +57,7 @@ def suggest_valley(lrs, losses):
             if losses[i] < losses[j] and length[j] + 1 > length[i]:
                 length[i] = length[j] + 1
     end = int(np.argmax(length))
-    start = end - length[end]
+    start = end - length[end]  # fastai's arithmetic, one before the run's first point, kept to match it
     section = (end - start) / 3
     return max(0, start + int(section) + int(section / 2))
 
@@ -164,39 +173,40 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
         from tqdm.auto import tqdm
 
         bar = tqdm(total=num_iter, desc="lr_find", unit="step")
-    try:
-        model.train()
-        batches = _batches(train_loader)
-        for i in range(num_iter):
-            lr = start_lr * ratio ** (i / (num_iter - 1))
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            inputs, target = _split_batch(next(batches))
-            optimizer.zero_grad()
-            loss = loss_fn(model(*inputs), target)
-            value = _loss_value(loss)
-            if math.isfinite(value):
-                loss.backward()
-                optimizer.step()
-            average = smooth_beta * average + (1 - smooth_beta) * value
-            smooth = average / (1 - smooth_beta ** (i + 1))
-            lrs.append(lr)
-            raw.append(value)
-            smoothed.append(smooth)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the sweep is meant to blow up
+        try:
+            model.train()
+            batches = _batches(train_loader)
+            for i in range(num_iter):
+                lr = start_lr * ratio ** (i / (num_iter - 1))
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                inputs, target = _split_batch(next(batches))
+                optimizer.zero_grad()
+                loss = loss_fn(model(*inputs), target)
+                value = _loss_value(loss)
+                if math.isfinite(value):
+                    loss.backward()
+                    optimizer.step()
+                average = smooth_beta * average + (1 - smooth_beta) * value
+                smooth = average / (1 - smooth_beta ** (i + 1))
+                lrs.append(lr)
+                raw.append(value)
+                smoothed.append(smooth)
+                if bar is not None:
+                    bar.update(1)
+                if math.isfinite(smooth) and smooth < best:
+                    best = smooth
+                if not math.isfinite(smooth) or smooth > diverge_threshold * best:
+                    stopped_early = i < num_iter - 1
+                    break
+        finally:
             if bar is not None:
-                bar.update(1)
-            if math.isfinite(smooth) and smooth < best:
-                best = smooth
-            if not math.isfinite(smooth) or smooth > diverge_threshold * best:
-                stopped_early = i < num_iter - 1
-                break
-    finally:
-        if bar is not None:
-            bar.close()
-        model.load_state_dict(saved_model)
-        optimizer.load_state_dict(saved_optimizer)
-        optimizer.zero_grad()
-        model.train(was_training)
+                bar.close()
+            model.load_state_dict(saved_model)
+            optimizer.load_state_dict(saved_optimizer)
+            optimizer.zero_grad()
+            model.train(was_training)
     return _result(np.array(lrs), np.array(smoothed), np.array(raw), num_iter, stopped_early)
 
 

@@ -3,8 +3,9 @@
 A check runs the participant's function on a few cases and compares what it
 observes with what the reference gives. When they differ it tries the check's
 *known mistakes* (small wrong variants, each paired with a plain-language hint)
-on the same case: the first one that reproduces the participant's answer names
-the likely mistake. Otherwise the message says only where the answer differs.
+on the same case: one that reproduces the participant's answer names the likely
+mistake (if several do, the one that agrees with the participant on the most
+cases). Otherwise the message says where the answer differs and what to try.
 
 Messages show inputs, expected and actual values and a hint, never reference
 code: ``CheckFailed`` tells IPython to print the message alone, without the
@@ -13,7 +14,6 @@ traceback through the checker's own frames.
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -105,30 +105,29 @@ def fmt(value: Any) -> str:
     if array.dtype == object:
         return f"a {type(value).__name__}"
     return np.array2string(array, precision=5, separator=", ", threshold=12, edgeitems=3,
-                           suppress_small=True, max_line_width=100).replace("\n", " ")
+                           suppress_small=True, max_line_width=100).replace("\n ", " ").replace("\n", " ")
 
 
 def _as_number_array(value):
     if isinstance(value, (str, bytes, dict)) or value is None:
         return None
     try:
-        array = np.asarray(value, dtype=float)
+        with np.errstate(all="ignore"):
+            return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         return None
-    return array
 
 
 def same(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     """True when ``got`` matches ``want``: numbers and arrays within tolerance (NaN and inf must
-    match exactly), strings exactly, tuples and lists element by element."""
+    match exactly), strings exactly, tuples, lists and dicts element by element."""
     if isinstance(want, str) or want is None:
-        return got == want
+        return isinstance(got, str) and got == want if isinstance(want, str) else got is None
     if isinstance(want, dict):
         return (isinstance(got, dict) and set(got) == set(want)
                 and all(same(got[k], want[k], rtol, atol) for k in want))
-    if isinstance(want, (tuple, list)) and isinstance(got, (tuple, list)) and len(got) == len(want):
-        if any(isinstance(w, (tuple, list, dict, str)) or w is None for w in want):
-            return all(same(g, w, rtol, atol) for g, w in zip(got, want))
+    if isinstance(want, (tuple, list)) and isinstance(got, (tuple, list)):
+        return len(got) == len(want) and all(same(g, w, rtol, atol) for g, w in zip(got, want))
     got_array, want_array = _as_number_array(got), _as_number_array(want)
     if got_array is None or want_array is None:
         return False
@@ -139,9 +138,9 @@ def same(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
 
 
 def _first_difference(got, want, rtol, atol):
-    """Index of the first row of a 2-D answer that differs (None if not a same-shaped 2-D array)."""
+    """Index of the first row (or element) of an array answer that differs, else None."""
     got_array, want_array = _as_number_array(got), _as_number_array(want)
-    if got_array is None or want_array is None or got_array.shape != want_array.shape or got_array.ndim < 2:
+    if got_array is None or want_array is None or got_array.shape != want_array.shape or got_array.ndim < 1:
         return None
     for i, (g, w) in enumerate(zip(got_array, want_array)):
         with np.errstate(invalid="ignore"):
@@ -177,6 +176,32 @@ def _shape_problem(got, want) -> str | None:
     return None
 
 
+def _likely_mistake(fn, failing, got, cases, mistakes, observe, rtol, atol):
+    """The hint of the known mistake that explains the participant's answers best, or None.
+
+    A candidate must reproduce the wrong answer on the failing case. When several do (two
+    mistakes can agree on one case), the one that also agrees with the participant on the most
+    other cases wins; on a tie, the one listed first.
+    """
+    candidates = []
+    for mistake in mistakes:
+        variant, ok = _quietly(observe, mistake.fn, failing)
+        if ok and same(got, variant, rtol, atol):
+            candidates.append(mistake)
+    if len(candidates) <= 1:
+        return candidates[0].hint if candidates else None
+    answers = [_quietly(observe, fn, case) for case in cases]
+
+    def agreement(mistake):
+        score = 0
+        for case, (answer, ok) in zip(cases, answers):
+            variant, variant_ok = _quietly(observe, mistake.fn, case)
+            score += ok and variant_ok and same(answer, variant, rtol, atol)
+        return score
+
+    return max(candidates, key=agreement).hint  # max keeps the first of equals
+
+
 def run_check(
     task: str,
     fn: Callable,
@@ -191,13 +216,16 @@ def run_check(
     row_label: Callable[[int], str] | None = None,
     success: str | None = None,
     inspect: Callable | None = None,
+    announce: bool = True,
 ) -> None:
     """Compare ``fn`` with ``reference`` case by case; explain the first difference.
 
     ``observe(fn, case)`` returns what is compared (by default the return value of a call on
-    copies of the case's arguments). ``inspect(got, want, case)`` may return a specific message
-    for a failure the mistakes cannot express (for example "param did not change"). ``row_label``
-    names the rows of a 2-D answer ("after step 3") so the message points at the first wrong row.
+    copies of the case's arguments). When no known mistake reproduces a wrong answer,
+    ``inspect(got, want, case)`` may return a specific message for a failure the mistakes cannot
+    express (for example "param did not change"). ``row_label``
+    names the rows of an array answer ("after step 3") so the message points at the first wrong row.
+    ``announce=False`` skips the success line (for a check made of several parts).
     """
     require_callable(task, fn)
     for case in cases:
@@ -205,30 +233,19 @@ def run_check(
         got = observe(fn, case)
         if same(got, want, rtol, atol):
             continue
-        hint = inspect(got, want, case) if inspect is not None else None
+        hint = _likely_mistake(fn, case, got, cases, mistakes, observe, rtol, atol)
+        if hint is None and inspect is not None:
+            hint = inspect(got, want, case)
         hint = hint or _shape_problem(got, want)
-        if hint is None:
-            for mistake in mistakes:
-                variant, ok = _quietly(observe, mistake.fn, case)
-                if ok and same(got, variant, rtol, atol):
-                    hint = mistake.hint
-                    break
         row = _first_difference(got, want, rtol, atol)
         if row is not None and row_label is not None:
-            shown = f"{row_label(row)}:\n  expected {fmt(np.asarray(want)[row])}\n  got      {fmt(np.asarray(got)[row])}"
+            shown = f"{row_label(row)}:\n  expected: {fmt(np.asarray(want)[row])}\n  got:      {fmt(np.asarray(got)[row])}"
         else:
-            shown = f"expected {what} {fmt(want)}\n  got      {fmt(got)}"
+            # An observation may be a sentence ("returned a new array") where a value was due.
+            got_text = f"({got})" if isinstance(got, str) and not isinstance(want, str) else fmt(got)
+            shown = f"expected: {fmt(want)}\n  got:      {got_text}"
         advice = f"Likely mistake: {hint}" if hint else f"Hint: {GENERIC_HINT}"
         fail(task, f"wrong {what} for {case.label}.\n  {shown}\n  {advice}")
-    passed(task, success or f"correct on all {len(cases)} cases.")
+    if announce:
+        passed(task, success or f"correct on all {len(cases)} cases.")
 
-
-def finite(x) -> bool:
-    try:
-        return bool(np.all(np.isfinite(np.asarray(x, dtype=float))))
-    except (TypeError, ValueError):
-        return False
-
-
-def is_close(a: float, b: float, rel: float = 1e-9) -> bool:
-    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-12)

@@ -1,0 +1,452 @@
+"""Lesson 7: batch size, throughput against generalisation, and the learning-rate scaling rules.
+
+The plain functions behind the lesson's demos and widget:
+
+* :func:`noisy_digits`: a small classification task where memorising shows:
+  512 training digits, a fifth of all labels (training and validation alike)
+  replaced by a random class, like raters who disagree.
+* :func:`measure_throughput`: training examples processed per second at each
+  batch size, timed on one CPU core.
+* :func:`train_batch`: one training run at a batch size and learning rate,
+  with the loss on the whole training set and on the validation set after
+  every epoch (their difference is the generalisation gap).
+* :func:`scale_lr`: the linear and square-root scaling rules.
+
+:func:`batch_size_widget` puts a batch-size slider (powers of two) and a
+learning-rate slider over the training curves and what the run cost.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.nn import functional as F
+from minigrad.training import evaluate, fit
+from minigrad.utils.data import DataLoader, TensorDataset
+
+from .datasets import ClassificationSplit, digits
+from .display import freeze_layout, make_widget, new_figure, redraw
+from .range_test import diagnose_if_possible
+from .log_ticks import layout_key, plain_log_ticks
+from .style import COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
+from .threads import single_blas_thread
+
+__all__ = [
+    "BASE_BATCH_SIZE",
+    "BASE_LR",
+    "EPOCHS",
+    "RULES",
+    "noisy_digits",
+    "wrong_label_fraction",
+    "make_model",
+    "measure_throughput",
+    "scale_lr",
+    "BatchRun",
+    "train_batch",
+    "compare_batch_sizes",
+    "batch_colors",
+    "plot_throughput",
+    "plot_curves",
+    "plot_bars",
+    "batch_size_widget",
+]
+
+BASE_BATCH_SIZE = 32
+BASE_LR = 0.05  # SGD with momentum 0.9 at batch size 32: a rate that trains this task well
+EPOCHS = 30
+RULES = ("none", "sqrt", "linear")
+
+
+# -- the task ------------------------------------------------------------------------------------------
+
+
+def noisy_digits(n_train=512, n_val=500, label_noise=0.2, seed=0):
+    """A small, noisy digits task: ``n_train`` training and ``n_val`` validation images.
+
+    A seeded ``label_noise`` fraction of the labels (in both sets: the noise is
+    part of the task, as with human raters who disagree) is replaced by a class
+    drawn at random. A network big enough to learn the digits can also learn
+    these wrong labels by heart: that memorising is what the gap between
+    training and validation loss measures.
+    """
+    if not 0 <= label_noise < 1:
+        raise ValueError(f"noisy_digits: label_noise must be in [0, 1), got {label_noise!r}")
+    base = digits(val_fraction=0.5, seed=seed)
+    if not (1 <= n_train <= len(base.y_train) and 1 <= n_val <= len(base.y_val)):
+        raise ValueError(f"noisy_digits: n_train must be in [1, {len(base.y_train)}] and n_val in "
+                         f"[1, {len(base.y_val)}], got {n_train} and {n_val}")
+    rng = np.random.default_rng(seed + 1)
+
+    def corrupt(labels):
+        labels = labels.copy()
+        flip = rng.random(len(labels)) < label_noise
+        labels[flip] = rng.integers(0, base.num_classes, int(flip.sum()))
+        return labels
+
+    return ClassificationSplit(base.X_train[:n_train], corrupt(base.y_train[:n_train]), base.X_val[:n_val],
+                               corrupt(base.y_val[:n_val]), base.num_classes)
+
+
+def wrong_label_fraction(split, seed=0):
+    """``(train, validation)``: the fraction of labels in ``noisy_digits(seed=seed)`` that differ from the true digit.
+
+    Less than ``label_noise``: a label drawn at random is right one time in ten.
+    """
+    clean = digits(val_fraction=0.5, seed=seed)
+    n_train, n_val = len(split.y_train), len(split.y_val)
+    return (float(np.mean(split.y_train != clean.y_train[:n_train])),
+            float(np.mean(split.y_val != clean.y_val[:n_val])))
+
+
+def make_model(num_features=64, hidden=128, num_classes=10, seed=0):
+    """``Linear -> ReLU -> Linear`` with enough units to memorise 512 examples; same seed, same weights."""
+    mg.manual_seed(seed)
+    return nn.Sequential(nn.Linear(num_features, hidden, dtype=mg.float64), nn.ReLU(),
+                         nn.Linear(hidden, num_classes, dtype=mg.float64))
+
+
+# -- throughput --------------------------------------------------------------------------------------------
+
+
+def measure_throughput(batch_sizes, *, timed_steps=20, warmup_steps=3, seed=0):
+    """Training examples per second at each batch size: ``{batch_size: examples/s}``.
+
+    Each batch size gets a fresh model and ``timed_steps`` full optimizer steps
+    (forward, backward, update) on random inputs; the median step time counts,
+    so one hiccup of a shared machine does not. Timed on one CPU core (one BLAS
+    thread: for matrices this small, more threads only wait on each other).
+    """
+    if timed_steps < 1:
+        raise ValueError(f"measure_throughput: timed_steps must be at least 1, got {timed_steps!r}")
+    rng = np.random.default_rng(seed)
+    results = {}
+    with single_blas_thread():
+        for batch_size in batch_sizes:
+            if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
+                raise ValueError(f"measure_throughput: batch sizes must be positive integers, got {batch_size!r}")
+            model = make_model(seed=seed)
+            optimizer = mg.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+            inputs = mg.tensor(rng.random((int(batch_size), 64)))
+            targets = mg.tensor(rng.integers(0, 10, int(batch_size)))
+            times = []
+            for step in range(warmup_steps + timed_steps):
+                started = time.perf_counter()
+                optimizer.zero_grad()
+                F.cross_entropy(model(inputs), targets).backward()
+                optimizer.step()
+                if step >= warmup_steps:
+                    times.append(time.perf_counter() - started)
+            results[int(batch_size)] = int(batch_size) / float(np.median(times))
+    return results
+
+
+# -- the scaling rules ---------------------------------------------------------------------------------------
+
+
+def scale_lr(base_lr, base_batch_size, batch_size, rule="linear"):
+    """The learning rate for ``batch_size``, scaled from one that works at ``base_batch_size``.
+
+    ``"linear"``: multiply by ``batch_size / base_batch_size`` (Goyal et al.,
+    2017, for SGD); ``"sqrt"``: by its square root (what keeps the noise of
+    each step the same; often used with Adam); ``"none"``: keep it.
+    """
+    if rule not in RULES:
+        raise ValueError(f"scale_lr: rule must be one of {RULES}, got {rule!r}")
+    if not (base_lr > 0 and base_batch_size >= 1 and batch_size >= 1):
+        raise ValueError(f"scale_lr: need base_lr > 0 and batch sizes >= 1, got {base_lr!r}, "
+                         f"{base_batch_size!r}, {batch_size!r}")
+    ratio = batch_size / base_batch_size
+    return float(base_lr * {"none": 1.0, "sqrt": math.sqrt(ratio), "linear": ratio}[rule])
+
+
+# -- training ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchRun:
+    """One training run: batch size, learning rate, minigrad ``History`` and the per-epoch losses.
+
+    ``train_losses`` is the loss on the whole training set after each epoch (in
+    eval mode, the same measure as ``val_losses``), so ``gap`` compares like
+    with like. ``seconds`` is the measured training time (optimizer steps only).
+    """
+
+    batch_size: int
+    lr: float
+    history: object
+    train_losses: np.ndarray
+    val_losses: np.ndarray
+    diagnosis: object
+    rule: str = "none"
+    num_train: int = 0
+
+    @property
+    def steps(self):
+        return self.history.num_steps
+
+    @property
+    def diverged(self):
+        return self.history.diverged_step is not None
+
+    @property
+    def epochs(self):
+        return len(self.val_losses)
+
+    @property
+    def gap(self):
+        """Validation minus training loss after the last epoch (nats); NaN for a diverged run."""
+        if self.diverged or not len(self.val_losses):
+            return math.nan
+        return float(self.val_losses[-1] - self.train_losses[-1])
+
+    @property
+    def final_val_loss(self):
+        return float(self.val_losses[-1]) if len(self.val_losses) and not self.diverged else math.nan
+
+    @property
+    def best_val_loss(self):
+        finite = self.val_losses[np.isfinite(self.val_losses)]
+        return float(finite.min()) if finite.size else math.nan
+
+    @property
+    def seconds(self):
+        return self.history.total_time
+
+    @property
+    def examples_per_second(self):
+        """Training examples per second of measured training time (NaN for a diverged run)."""
+        if self.diverged or self.seconds <= 0:
+            return math.nan
+        return self.epochs * self.num_train / self.seconds
+
+    def summary(self):
+        """One line of the run's numbers that do not depend on the machine (no timings)."""
+        if self.diverged:
+            return f"batch {self.batch_size:4d}, lr {self.lr:.3g}: diverged at step {self.history.diverged_step}"
+        return (f"batch {self.batch_size:4d}, lr {self.lr:.3g}: {self.steps:5d} steps, train loss "
+                f"{self.train_losses[-1]:.3f}, validation loss {self.val_losses[-1]:.3f}, gap {self.gap:.3f}")
+
+
+def train_batch(split, batch_size, lr, *, epochs=EPOCHS, rule="none", seed=0):
+    """Train a fresh model (same initial weights for every setting) with SGD + momentum 0.9.
+
+    After every epoch the model is scored on the whole training set and on the
+    validation set. A run that blows up stops and is reported as diverged.
+    """
+    if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
+        raise ValueError(f"train_batch: batch_size must be a positive integer, got {batch_size!r}")
+    if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
+        raise ValueError(f"train_batch: lr must be a finite number > 0, got {lr!r}")
+    model = make_model(split.num_features, seed=seed)
+    optimizer = mg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    loader = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=int(batch_size), shuffle=True,
+                        seed=seed + 1)
+    whole_train = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=len(split.y_train))
+    val = DataLoader(TensorDataset(split.X_val, split.y_val), batch_size=len(split.y_val))
+    steps_per_epoch = len(loader)
+    train_losses = []
+
+    def score_training_set(history):
+        if history.num_steps % steps_per_epoch == 0:  # the last step of an epoch
+            train_losses.append(evaluate(model, whole_train, F.cross_entropy))
+
+    quiet = io.StringIO()  # fit prints a line when a run diverges; the lesson shows the diagnosis instead
+    with single_blas_thread(), contextlib.redirect_stdout(quiet), \
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        history = fit(model, optimizer, loader, F.cross_entropy, epochs=epochs, val_loader=val, progress=False,
+                      callback=score_training_set)
+    val_losses = np.asarray(history.epoch_val_loss, dtype=float)
+    train_losses = np.asarray(train_losses[:len(val_losses)], dtype=float)
+    return BatchRun(int(batch_size), float(lr), history, train_losses, val_losses, diagnose_if_possible(history), rule,
+                    len(split.y_train))
+
+
+def compare_batch_sizes(split, batch_sizes, *, base_lr=BASE_LR, base_batch_size=BASE_BATCH_SIZE, rule="none",
+                        epochs=EPOCHS, seed=0):
+    """One run per batch size, each with the rate ``scale_lr`` gives it: ``{batch_size: BatchRun}``."""
+    return {int(b): train_batch(split, int(b), scale_lr(base_lr, base_batch_size, b, rule), epochs=epochs,
+                                rule=rule, seed=seed)
+            for b in batch_sizes}
+
+
+# -- plots -------------------------------------------------------------------------------------------------------
+
+
+def batch_colors(batch_sizes):
+    """One colour per batch size from the course's sequential map (dark = small, light = large)."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps[SEQUENTIAL_CMAP]
+    sizes = sorted(int(b) for b in batch_sizes)
+    if len(sizes) == 1:
+        return {sizes[0]: cmap(0.0)}
+    return {b: cmap(0.85 * i / (len(sizes) - 1)) for i, b in enumerate(sizes)}  # the pale yellow end left out
+
+
+def plot_throughput(ax, throughput):
+    """Examples per second against batch size, both on log axes."""
+    sizes = np.array(sorted(throughput))
+    rates = np.array([throughput[b] for b in sizes])
+    ax.plot(sizes, rates, marker="o", color=ROLE_COLORS["train"], label="measured, one CPU core")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xticks(sizes, [str(b) for b in sizes])
+    label_axes(ax, "Throughput: examples per second", "batch size (examples per step, log scale)",
+               "training examples per second (log scale)", legend=True)
+
+
+def plot_curves(ax, runs, *, which="both", title=None):
+    """Loss per epoch, one colour per batch size: ``which`` is "train", "val" or "both" (val dashed)."""
+    if which not in ("train", "val", "both"):
+        raise ValueError(f"plot_curves: which must be 'train', 'val' or 'both', got {which!r}")
+    colors = batch_colors([run.batch_size for run in runs])
+    for run in runs:
+        color = colors[run.batch_size]
+        epochs = np.arange(1, len(run.val_losses) + 1)
+        label = f"batch {run.batch_size}, lr {run.lr:.3g}"
+        if which in ("train", "both"):
+            ax.plot(epochs[:len(run.train_losses)], run.train_losses, color=color, linewidth=2, label=label)
+        if which in ("val", "both"):
+            ax.plot(epochs, run.val_losses, color=color, linewidth=2, linestyle="--",
+                    label=None if which == "both" else label)
+        if run.diverged:
+            ax.plot([len(epochs) + 1], [run.val_losses[-1] if len(run.val_losses) else 2.3], marker="X",
+                    color=ROLE_COLORS["diverges"], markersize=12, linestyle="none")
+    if which == "both":
+        ax.plot([], [], color=COLORS["grey"], linestyle="-", label="training set (solid)")
+        ax.plot([], [], color=COLORS["grey"], linestyle="--", label="validation set (dashed)")
+    what = {"train": "loss on the training set", "val": "loss on the validation set", "both": "loss"}[which]
+    label_axes(ax, title, "epoch (passes over the training set)", f"{what} (cross-entropy, nats)")
+    ax.legend(loc="upper right", fontsize=9, ncol=2 if which == "both" else 1)
+
+
+def plot_bars(ax, runs_by_rule, batch_sizes, *, metric="val"):
+    """One group of bars per batch size, one bar per scaling rule (hatched: the run diverged).
+
+    ``metric="val"``: the validation loss after the last epoch (for a diverged
+    run, the best before it blew up); ``metric="gap"``: validation minus
+    training loss after the last epoch.
+    """
+    if metric not in ("val", "gap"):
+        raise ValueError(f"plot_bars: metric must be 'val' or 'gap', got {metric!r}")
+    rule_colors = {"none": COLORS["grey"], "sqrt": COLORS["blue"], "linear": COLORS["vermillion"]}
+    rules = list(runs_by_rule)
+    width = 0.8 / len(rules)
+    positions = np.arange(len(batch_sizes))
+    top = 0.0
+    for i, rule in enumerate(rules):
+        values, hatches = [], []
+        for b in batch_sizes:
+            run = runs_by_rule[rule][b]
+            if metric == "gap":
+                values.append(0.0 if run.diverged else run.gap)
+            else:
+                values.append(run.best_val_loss if run.diverged else run.final_val_loss)
+            hatches.append("//" if run.diverged else "")
+        x = positions + (i - (len(rules) - 1) / 2) * width
+        bars = ax.bar(x, values, width, color=rule_colors.get(rule, COLORS["grey"]), label=f"lr rule: {rule}",
+                      edgecolor="white")
+        for bar, hatch in zip(bars, hatches):
+            bar.set_hatch(hatch)
+        top = max(top, float(np.nanmax(values)))
+    ax.set_xticks(positions, [str(b) for b in batch_sizes])
+    ax.set_ylim(0, top * 1.25)
+    if metric == "gap":
+        label_axes(ax, "Generalisation gap after the last epoch", "batch size",
+                   "validation minus training loss (nats)")
+    else:
+        label_axes(ax, "Validation loss after the last epoch", "batch size", "validation loss (nats, lower is better)")
+    ax.legend(loc="upper left", fontsize=9, ncol=len(rules))
+
+
+# -- widget -----------------------------------------------------------------------------------------------------
+
+
+def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epochs=EPOCHS, reference=None,
+                      interactive=None):
+    """Batch size (powers of two) and learning rate (log scale) over the training curves and the bill.
+
+    Left: training and validation loss per epoch, titled with the gap and
+    ``diagnose``'s verdict; the batch-32 run at the base rate stays in grey.
+    Right: validation loss against measured training time, the same reference
+    in grey. Runs are cached, so returning to a setting is instant.
+    """
+    from .widgets import batch_size_slider, log_slider
+
+    split = noisy_digits() if split is None else split
+    cache = {}
+
+    def compute(b, rate):
+        key = (int(b), round(math.log10(rate), 6))
+        if key not in cache:
+            cache[key] = train_batch(split, int(b), rate, epochs=epochs)
+        return cache[key]
+
+    if reference is not None:
+        cache[(reference.batch_size, round(math.log10(reference.lr), 6))] = reference
+    reference = compute(BASE_BATCH_SIZE, BASE_LR)
+    size_control = batch_size_slider(batch_size, 8, 512, description="batch size")
+    lr_control = log_slider("learning rate", lr, 1e-3, 1.0, steps_per_decade=10, continuous_update=False)
+
+    fig, (ax_curves, ax_time) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
+    ref_epochs = np.arange(1, reference.epochs + 1)
+    ax_curves.plot(ref_epochs, reference.val_losses, color=COLORS["light_grey"], linestyle="--", linewidth=2,
+                   label=f"batch {BASE_BATCH_SIZE}, lr {BASE_LR:g} (validation)")
+    (train_line,) = ax_curves.plot([], [], color=ROLE_COLORS["train"], linewidth=2, label="training set")
+    (val_line,) = ax_curves.plot([], [], color=ROLE_COLORS["validation"], linewidth=2, linestyle="--",
+                                 label="validation set")
+    label_axes(ax_curves, None, "epoch", "loss (cross-entropy, nats)")
+    ax_curves.legend(loc="upper right", fontsize=9)
+    ref_times = np.cumsum(reference.history.step_time)[np.asarray(reference.history.epoch_end_step) - 1]
+    (ref_time_line,) = ax_time.plot(ref_times, reference.val_losses, color=COLORS["light_grey"], linewidth=2,
+                                    marker="o", markersize=3, label=f"batch {BASE_BATCH_SIZE}, lr {BASE_LR:g}")
+    (time_line,) = ax_time.plot([], [], color=ROLE_COLORS["validation"], linewidth=2, marker="o", markersize=3,
+                                label="your setting")
+    ax_time.set_xscale("log")
+    plain_log_ticks(ax_time, "x")
+    label_axes(ax_time, "What it cost: measured training time", "training time (seconds, log scale)",
+               "validation loss (nats)")
+    ax_time.legend(loc="upper right", fontsize=9)
+
+    def update(*_):
+        run = compute(size_control.value, lr_control.value)
+        epochs_axis = np.arange(1, run.epochs + 1)
+        train_line.set_data(epochs_axis[:len(run.train_losses)], run.train_losses)
+        val_line.set_data(epochs_axis, run.val_losses)
+        values = np.concatenate([run.train_losses, run.val_losses, reference.val_losses])
+        values = values[np.isfinite(values)]
+        ax_curves.set_xlim(0.5, epochs + 0.5)
+        ax_curves.set_ylim(0, min(float(values.max()) * 1.1, 6.0))
+        if run.diverged:
+            verdict = f"diverged at step {run.history.diverged_step}"
+        else:
+            verdict = f"gap {run.gap:.2f}, {run.diagnosis.label if run.diagnosis else 'too short to tell'}"
+        ax_curves.set_title(f"batch {run.batch_size}, lr {run.lr:.3g}: {run.steps} steps, {verdict}", fontsize=11)
+        ends = np.asarray(run.history.epoch_end_step, dtype=int)
+        times = np.cumsum(run.history.step_time)[ends - 1] if len(ends) else np.array([])
+        time_line.set_data(times, run.val_losses[:len(times)])
+        all_times = np.concatenate([times, ref_times])
+        ax_time.set_xlim(all_times.min() / 1.5, all_times.max() * 1.5)
+        ax_time.set_ylim(0, min(max(float(np.nanmax(run.val_losses)) if len(run.val_losses) else 0,
+                                    float(reference.val_losses.max())) * 1.1, 6.0))
+        ax_time.set_title(f"{run.examples_per_second:,.0f} examples/s, {run.seconds:.2f} s in all", fontsize=11)
+        widget.state.update(run=run)
+        key = layout_key(fig)
+        if key != widget.state.get("layout_key"):  # new tick labels or titles: lay the figure out again
+            freeze_layout(fig)
+            widget.state["layout_key"] = key
+        redraw(fig)
+
+    widget = make_widget(fig, {"batch_size": size_control, "lr": lr_control}, title="Batch size and learning rate",
+                         columns=2, fixed_layout=False)
+    update()
+    size_control.observe(update, names="value")
+    lr_control.observe(update, names="value")
+    return widget

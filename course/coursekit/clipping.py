@@ -1,0 +1,435 @@
+"""Lesson 8: exploding gradients in a small recurrent network, and gradient clipping.
+
+The plain functions behind the lesson's demos and widget:
+
+* :class:`TinyRNN`: a tanh recurrent network written with minigrad ops,
+  unrolled over the whole sequence (50 steps by default).
+* :func:`fading_sum_batch`: the task. The network reads a sequence of numbers
+  and reports a fading sum at the end (recent numbers count most), like a
+  running score of daily signals.
+* :func:`input_influence`: how strongly an input ``k`` steps back moves the
+  answer, i.e. the size of the gradient after flowing back ``k`` steps. It
+  shrinks or grows geometrically: vanishing and exploding gradients.
+* :func:`train_rnn`: a training run with clipping off, by norm
+  (``clip_grad_norm_``) or by value (``clip_grad_value_``), recording the loss
+  and the gradient norm of every step.
+
+:func:`clipping_widget` redraws the loss and gradient-norm traces as the
+clipping threshold (log scale, with "off") and the learning rate move.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.nn import functional as F
+from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_
+
+from .display import freeze_layout, make_widget, new_figure, redraw
+from .range_test import diagnose_if_possible
+from .log_ticks import layout_key, plain_log_ticks
+from .style import COLORS, ROLE_COLORS, label_axes
+from .threads import single_blas_thread
+
+__all__ = [
+    "SEQ_LEN",
+    "HIDDEN",
+    "GAIN",
+    "LR",
+    "STEPS",
+    "SEED",
+    "seed_study",
+    "MODES",
+    "TinyRNN",
+    "fading_sum_batch",
+    "input_influence",
+    "ClipRun",
+    "train_rnn",
+    "count_spikes",
+    "best_point",
+    "clip_style",
+    "plot_traces",
+    "clipping_widget",
+]
+
+SEQ_LEN = 50  # steps the network is unrolled over
+HIDDEN = 16
+GAIN = 1.5  # recurrent weights ~ N(0, GAIN^2 / HIDDEN): a memory that amplifies itself
+LR = 0.05
+MOMENTUM = 0.9
+STEPS = 150
+SEED = 3  # the seed of the lesson's featured runs: a spike comes late, after a long stretch of good training
+DECAY = 0.9  # how fast the fading sum forgets
+MODES = (None, "norm", "value")
+
+
+# -- the network and its task ---------------------------------------------------------------------------------------
+
+
+class TinyRNN(nn.Module):
+    """``h_t = tanh([x_t, 1] W_in + h_{t-1} W_rec)``, answer ``W_out h_T + c``.
+
+    ``W_in`` has two rows: the weight of the input and the bias (the weight of a
+    constant 1), so each step costs one product less. ``gain`` scales the random
+    recurrent weights: above about 1 each step can amplify what the memory
+    holds, and with it the gradients flowing back.
+    """
+
+    def __init__(self, hidden=HIDDEN, gain=GAIN, seed=0):
+        super().__init__()
+        if hidden < 1 or not gain > 0:
+            raise ValueError(f"TinyRNN: need hidden >= 1 and gain > 0, got hidden={hidden!r}, gain={gain!r}")
+        mg.manual_seed(seed)
+        input_weight = mg.randn(1, hidden, dtype=mg.float64).numpy()
+        self.input = nn.Parameter(mg.tensor(np.concatenate([input_weight, np.zeros((1, hidden))])))
+        self.recurrent = nn.Parameter(mg.randn(hidden, hidden, dtype=mg.float64) * (gain / math.sqrt(hidden)))
+        self.output = nn.Linear(hidden, 1, dtype=mg.float64)
+
+    def forward(self, x):
+        """``x``: (batch, seq_len) numbers -> (batch,) answers, read after the last step."""
+        if not isinstance(x, mg.Tensor):
+            x = mg.tensor(np.asarray(x, dtype=np.float64))
+        batch, length = x.shape
+        h = mg.zeros(batch, self.recurrent.shape[0], dtype=mg.float64)
+        if x.requires_grad:  # input_influence: the gradient must reach every input
+            ones = mg.ones(batch, 1, dtype=mg.float64)
+            steps = (mg.cat([x[:, t:t + 1], ones], dim=1) for t in range(length))
+        else:  # training data: plain arrays per step keep the graph small
+            augmented = np.stack([x.data, np.ones_like(x.data)], axis=-1)  # (batch, length, 2)
+            steps = (mg.tensor(augmented[:, t]) for t in range(length))
+        for x_t in steps:
+            h = (x_t @ self.input + h @ self.recurrent).tanh()
+        return self.output(h).reshape(batch)
+
+
+def fading_sum_batch(rng, batch_size=32, seq_len=SEQ_LEN, decay=DECAY):
+    """Random sequences and their fading sums ``sum_t decay**(T-1-t) x_t``, scaled to variance 1."""
+    x = rng.standard_normal((batch_size, seq_len))
+    weights = decay ** np.arange(seq_len - 1, -1, -1)
+    y = x @ weights / math.sqrt(float(weights @ weights))
+    return mg.tensor(x), mg.tensor(y)
+
+
+def input_influence(gain, *, seq_len=100, hidden=HIDDEN, batch_size=64, seed=0):
+    """How much the answer moves per unit change of the input ``k`` steps before the end.
+
+    Returns ``(k, influence)`` with ``k = 0 .. seq_len-1``: the root-mean-square
+    gradient of the (untrained) network's answer with respect to each input,
+    over a batch of random sequences. This is the gradient after travelling
+    back ``k`` steps through the recurrence: it falls or grows geometrically.
+    """
+    model = TinyRNN(hidden, gain, seed)
+    x = mg.tensor(np.random.default_rng(seed + 1).standard_normal((batch_size, seq_len)), requires_grad=True)
+    with single_blas_thread():
+        model(x).sum().backward()
+    influence = np.sqrt((x.grad ** 2).mean(axis=0))[::-1]
+    return np.arange(seq_len), influence
+
+
+# -- training with and without clipping ------------------------------------------------------------------------------
+
+
+@dataclass
+class ClipRun:
+    """One training run of :class:`TinyRNN`, step by step.
+
+    ``losses`` and ``grad_norms`` (the global L2 norm *before* clipping) per
+    step; ``clipped`` whether clipping changed that step's gradient;
+    ``cosines`` the cosine between the gradient before and after clipping (1:
+    same direction). A run whose loss or gradient stopped being finite ends
+    there, with ``diverged_step`` set.
+    """
+
+    mode: str | None
+    threshold: float | None
+    lr: float
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    clipped: np.ndarray
+    cosines: np.ndarray
+    diverged_step: int | None
+    diagnosis: object
+
+    @property
+    def name(self):
+        if self.mode is None:
+            return "no clipping"
+        return f"clip by {self.mode} at {self.threshold:g}"
+
+    @property
+    def diverged(self):
+        return self.diverged_step is not None
+
+    @property
+    def final_loss(self):
+        """Median loss over the last tenth of the steps (inf for a diverged run)."""
+        if self.diverged:
+            return math.inf
+        k = max(1, len(self.losses) // 10)
+        return float(np.median(self.losses[-k:]))
+
+    @property
+    def clipped_fraction(self):
+        return float(self.clipped.mean()) if self.clipped.size else 0.0
+
+    @property
+    def loss_spikes(self):
+        return count_spikes(self.losses, factor=3.0)
+
+    @property
+    def grad_spikes(self):
+        return count_spikes(self.grad_norms, factor=10.0)
+
+    def summary(self):
+        if self.diverged:
+            return f"{self.name:<24} diverged at step {self.diverged_step}; {self.diagnosis}"
+        return (f"{self.name:<24} final loss {self.final_loss:.3g}, largest gradient norm "
+                f"{np.max(self.grad_norms):9.3g}, steps clipped {self.clipped_fraction:4.0%}")
+
+
+def best_point(losses, window=10):
+    """``(step, loss)`` where the moving average of ``window`` losses was lowest (step counted from 1).
+
+    Everything a run trained after that step and lost again was paid for in vain.
+    """
+    losses = np.asarray(losses, dtype=float)
+    finite = losses[np.isfinite(losses)]
+    if finite.size == 0:
+        raise ValueError("best_point: no finite loss to look at")
+    window = max(1, min(window, finite.size))
+    averages = np.convolve(finite, np.ones(window) / window, mode="valid")
+    index = int(np.argmin(averages))
+    return index + window, float(averages[index])
+
+
+def count_spikes(values, factor=3.0, window=10):
+    """How many steps jump above ``factor`` times the median of the ``window`` steps before them."""
+    values = np.asarray(values, dtype=float)
+    count = 0
+    for i in range(window, len(values)):
+        if values[i] > factor * np.median(values[i - window:i]):
+            count += 1
+    return count
+
+
+def _flat(grads):
+    return np.concatenate([g.reshape(-1) for g in grads])
+
+
+def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GAIN,
+              batch_size=32, momentum=MOMENTUM, seed=SEED):
+    """Train :class:`TinyRNN` on fading sums with SGD + momentum; clip by ``mode`` at ``threshold``.
+
+    ``mode``: None (off), ``"norm"`` (``clip_grad_norm_(params, threshold)``:
+    the whole gradient is scaled down to length ``threshold`` when longer) or
+    ``"value"`` (``clip_grad_value_(params, threshold)``: every entry is
+    clamped into ``[-threshold, threshold]``). Every run starts from the same
+    weights and sees the same batches, so only the clipping differs.
+    """
+    if mode not in MODES:
+        raise ValueError(f"train_rnn: mode must be None, 'norm' or 'value', got {mode!r}")
+    if mode is not None and not (isinstance(threshold, (int, float)) and threshold > 0):
+        raise ValueError(f"train_rnn: clipping by {mode} needs a threshold > 0, got {threshold!r}")
+    if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
+        raise ValueError(f"train_rnn: lr must be a finite number > 0, got {lr!r}")
+    model = TinyRNN(hidden, gain, seed)
+    params = list(model.parameters())
+    optimizer = mg.optim.SGD(params, lr=lr, momentum=momentum)
+    rng = np.random.default_rng(seed + 1)
+    losses, norms, clipped, cosines = [], [], [], []
+    diverged_step = None
+    with single_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for step in range(1, steps + 1):
+            x, y = fading_sum_batch(rng, batch_size, seq_len)
+            optimizer.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            value = loss.item()
+            if not math.isfinite(value):
+                losses.append(value)
+                diverged_step = step
+                break
+            loss.backward()
+            if mode == "norm":
+                norm = clip_grad_norm_(params, threshold)  # returns the norm before clipping
+                was_clipped, cosine = norm > threshold, 1.0  # scaling keeps the direction
+            else:
+                norm = clip_grad_norm_(params, math.inf)  # measure only, never scales
+                was_clipped, cosine = False, 1.0
+                if mode == "value" and math.isfinite(norm):
+                    before = _flat([p.grad for p in params])
+                    clip_grad_value_(params, threshold)
+                    after = _flat([p.grad for p in params])
+                    was_clipped = bool(np.any(before != after))
+                    cosine = float(before @ after / (np.linalg.norm(before) * np.linalg.norm(after) + 1e-300))
+            losses.append(value)
+            norms.append(norm)
+            if not math.isfinite(norm):
+                diverged_step = step
+                break
+            clipped.append(was_clipped)
+            cosines.append(cosine)
+            optimizer.step()
+    losses = np.asarray(losses, dtype=float)
+    verdict = diagnose_if_possible(losses)
+    return ClipRun(mode, None if mode is None else float(threshold), float(lr), losses,
+                   np.asarray(norms, dtype=float), np.asarray(clipped, dtype=bool), np.asarray(cosines, dtype=float),
+                   diverged_step, verdict)
+
+
+# -- plots ---------------------------------------------------------------------------------------------------------------
+
+
+def clip_style(mode, threshold=None):
+    """Colour and line style of a clipping setting, the same in every plot of the lesson."""
+    if mode is None:
+        return {"color": ROLE_COLORS["diverges"], "linestyle": "-"}
+    if mode == "norm":
+        return {"color": COLORS["blue"] if (threshold or 0) <= 2 else COLORS["sky_blue"], "linestyle": "-"}
+    return {"color": COLORS["bluish_green"], "linestyle": "--"}
+
+
+def plot_traces(ax_loss, ax_norm, runs, *, show_thresholds=True):
+    """Loss (log y) and gradient norm before clipping (log y) of each run, step by step."""
+    for run in runs:
+        style = clip_style(run.mode, run.threshold)
+        steps = np.arange(1, len(run.losses) + 1)
+        finite = np.isfinite(run.losses)
+        ax_loss.plot(steps[finite], run.losses[finite], linewidth=1.6, label=run.name, **style)
+        ax_norm.plot(np.arange(1, len(run.grad_norms) + 1), run.grad_norms, linewidth=1.4, label=run.name, **style)
+        if run.diverged:
+            last = run.losses[finite][-1] if finite.any() else 1.0
+            ax_loss.plot([run.diverged_step], [last], marker="X", markersize=12, linestyle="none", color=style["color"])
+        if show_thresholds and run.mode == "norm":
+            ax_norm.axhline(run.threshold, color=style["color"], linestyle=":", linewidth=1.2)
+    ax_loss.set_yscale("log")
+    ax_norm.set_yscale("log")
+    plain_log_ticks(ax_loss, "y")
+    plain_log_ticks(ax_norm, "y")
+    label_axes(ax_loss, "Training loss", "optimizer step", "loss (mean squared error, log scale)")
+    label_axes(ax_norm, "Gradient norm before clipping", "optimizer step", "global L2 norm of the gradient (log scale)")
+    ax_loss.legend(loc="upper left", fontsize=9)
+
+
+# -- widget -----------------------------------------------------------------------------------------------------------
+
+
+def seed_study(settings, seeds, lr=LR, **kwargs):
+    """Train every ``(mode, threshold)`` in ``settings`` once per seed: ``{setting: [ClipRun per seed]}``.
+
+    One run of a chaotic process proves little: where a spike lands depends on
+    the seed (and even on the last digits of the arithmetic). Comparing
+    settings over several seeds shows which differences are real.
+    """
+    return {(mode, threshold): [train_rnn(mode, threshold, lr, seed=seed, **kwargs) for seed in seeds]
+            for mode, threshold in settings}
+
+
+def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=SEED, reference=None,
+                    interactive=None):
+    """Clipping threshold (log scale, with "off"), clipping mode and learning rate over the two traces.
+
+    ``threshold=None`` starts with clipping off; ``reference``: runs already
+    computed (with the same ``steps`` and ``seed``) to fill the cache.
+
+    Left: the training loss; right: the gradient norm before clipping, with the
+    threshold drawn when clipping by norm. The run without clipping at the same
+    learning rate stays in the background, faint. Runs are cached.
+    """
+    import ipywidgets
+
+    from .widgets import clip_slider, clip_threshold, log_slider
+
+    cache = {}
+
+    def compute(m, t, rate):
+        key = (m, None if m is None else round(math.log10(t), 6), round(math.log10(rate), 6))
+        if key not in cache:
+            cache[key] = train_rnn(m, t, rate, steps=steps, seed=seed)
+        return cache[key]
+
+    for run in reference or ():
+        cache[(run.mode, None if run.mode is None else round(math.log10(run.threshold), 6),
+               round(math.log10(run.lr), 6))] = run
+
+    threshold_control = clip_slider(math.inf if threshold is None else threshold, 0.01, 100.0,
+                                    description="clip threshold")
+    mode_control = ipywidgets.ToggleButtons(options=[("by norm", "norm"), ("by value", "value")], value=mode,
+                                            description="clip", style={"button_width": "80px"})
+    lr_control = log_slider("learning rate", lr, 1e-3, 1.0, steps_per_decade=10, continuous_update=False)
+
+    fig, (ax_loss, ax_norm) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
+    off_style = {"color": COLORS["light_grey"], "linewidth": 1.6}
+    (off_loss,) = ax_loss.plot([], [], label="no clipping", **off_style)
+    (off_norm,) = ax_norm.plot([], [], label="no clipping", **off_style)
+    (loss_line,) = ax_loss.plot([], [], color=ROLE_COLORS["train"], linewidth=1.8, label="your setting")
+    (norm_line,) = ax_norm.plot([], [], color=ROLE_COLORS["grad_norm"], linewidth=1.6, label="your setting")
+    (clipped_dots,) = ax_norm.plot([], [], marker="o", markersize=3, linestyle="none", color=COLORS["black"],
+                                   label="steps where clipping bit")
+    threshold_line = ax_norm.axhline(1.0, color=ROLE_COLORS["threshold"], linestyle="--", linewidth=1.4,
+                                     label="threshold")
+    (diverged_marker,) = ax_loss.plot([], [], marker="X", markersize=12, linestyle="none",
+                                      color=ROLE_COLORS["diverges"], label="diverged")
+    for ax in (ax_loss, ax_norm):
+        ax.set_yscale("log")
+        plain_log_ticks(ax, "y")
+        ax.set_xlim(0, steps + 1)
+    label_axes(ax_loss, None, "optimizer step", "loss (mean squared error, log scale)")
+    label_axes(ax_norm, None, "optimizer step", "gradient norm before clipping (log scale)")
+
+    def legend(ax, artists):
+        shown = [a for a in artists if a.get_visible() and len(np.atleast_1d(a.get_xdata()))]
+        ax.legend(handles=shown, loc="upper left", fontsize=9)
+
+    def set_trace(line, values):
+        values = np.asarray(values, dtype=float)
+        keep = np.isfinite(values) & (values > 0)
+        line.set_data(np.arange(1, len(values) + 1)[keep], values[keep])
+
+    def update(*_):
+        rate = lr_control.value
+        chosen = clip_threshold(threshold_control.value)  # None: "off"
+        current_mode = None if chosen is None else mode_control.value
+        run = compute(current_mode, chosen, rate)
+        off = compute(None, None, rate)
+        set_trace(off_loss, off.losses)
+        set_trace(off_norm, off.grad_norms)
+        set_trace(loss_line, run.losses)
+        set_trace(norm_line, run.grad_norms)
+        hits = np.flatnonzero(run.clipped)
+        clipped_dots.set_data(hits + 1, run.grad_norms[hits])
+        threshold_line.set_visible(current_mode == "norm")
+        if current_mode == "norm":
+            threshold_line.set_ydata([chosen, chosen])
+        if run.diverged:
+            finite = run.losses[np.isfinite(run.losses)]
+            diverged_marker.set_data([run.diverged_step], [finite[-1] if finite.size else 1.0])
+        else:
+            diverged_marker.set_data([], [])
+        values = np.concatenate([run.losses, off.losses])
+        values = values[np.isfinite(values) & (values > 0)]
+        ax_loss.set_ylim(values.min() / 2, values.max() * 2)
+        norms = np.concatenate([run.grad_norms, off.grad_norms, [chosen] if current_mode == "norm" else []])
+        norms = norms[np.isfinite(norms) & (norms > 0)]
+        ax_norm.set_ylim(norms.min() / 2, norms.max() * 2)
+        verdict = f"diverged at step {run.diverged_step}" if run.diverged else f"final loss {run.final_loss:.3f}"
+        ax_loss.set_title(f"{run.name}, lr {rate:.2g}: {verdict}", fontsize=11)
+        ax_norm.set_title(f"clipping bit on {run.clipped_fraction:.0%} of the steps", fontsize=11)
+        legend(ax_loss, [off_loss, loss_line, diverged_marker])
+        legend(ax_norm, [off_norm, norm_line, clipped_dots, threshold_line])
+        widget.state.update(run=run, off=off)
+        key = layout_key(fig)
+        if key != widget.state.get("layout_key"):  # new tick labels or titles: lay the figure out again
+            freeze_layout(fig)
+            widget.state["layout_key"] = key
+        redraw(fig)
+
+    controls = {"threshold": threshold_control, "mode": mode_control, "lr": lr_control}
+    widget = make_widget(fig, controls, title="Gradient clipping", columns=3, fixed_layout=False)
+    update()
+    for control in controls.values():
+        control.observe(update, names="value")
+    return widget

@@ -1,0 +1,383 @@
+"""Lesson 1, gradient descent from scratch: least-squares losses, finite differences, descent paths.
+
+Every gradient here comes from minigrad's autograd (``loss.backward()``) and every step
+from minigrad's own SGD rule (:func:`minigrad.optim.functional.sgd`), so what the lesson
+draws is what ``minigrad.optim.SGD`` does to a real model.
+
+Usage::
+
+    from coursekit.datasets import diabetes
+    from coursekit.gradient_descent import LeastSquares, gradient_descent
+
+    data = diabetes(["bmi", "s5"])
+    problem = LeastSquares(data.X, data.y)      # loss(w) = mean((X w - y)^2)
+    path = gradient_descent(problem, start=[-1.0, 2.0], lr=0.1, steps=50)
+    path.points[-1], path.losses[-1], problem.minimum
+
+The widget :func:`descent_explorer` (learning rate on a log slider, number of steps)
+draws the same descent on a one-weight and a two-weight loss.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+import minigrad as mg
+from minigrad.optim import functional as OF
+
+from .datasets import diabetes
+from .display import FastRedraw, freeze_layout, make_widget, new_figure
+from .threads import single_blas_thread
+from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
+
+__all__ = [
+    "LeastSquares",
+    "DescentPath",
+    "gradient_descent",
+    "central_difference",
+    "forward_difference",
+    "difference_errors",
+    "fit_full_batch",
+    "FullBatchFit",
+    "steps_to_reach",
+    "training_cost",
+    "lesson1_problems",
+    "descent_compute",
+    "descent_explorer",
+    "START_1D",
+    "START_2D",
+    "EXTENT_2D",
+]
+
+# A run counts as diverged once its loss exceeds this multiple of the starting loss.
+DIVERGENCE_FACTOR = 1e6
+
+
+class LeastSquares:
+    """The mean squared error of a linear model without intercept: ``loss(w) = mean((X w − y)²)``.
+
+    ``X`` (n, d) and ``y`` (n,) are fixed; ``w`` has shape (d,). The loss is a bowl
+    (a quadratic), so everything about it is known exactly: its minimum (least
+    squares), its curvature and the largest learning rate at which gradient descent
+    still converges, ``critical_lr = 2 / L`` with L the largest eigenvalue of the
+    Hessian ``2 XᵀX / n``.
+    """
+
+    def __init__(self, X, y):
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[:, None]
+        if X.ndim != 2 or y.shape != (X.shape[0],):
+            raise ValueError(f"LeastSquares: X must be (n, d) and y (n,), got X {X.shape} and y {y.shape}")
+        self.X, self.y = X, y
+        self._X_t, self._y_t = mg.tensor(X), mg.tensor(y)
+        self.minimum, *_ = np.linalg.lstsq(X, y, rcond=None)
+        self.min_loss = self.value(self.minimum)
+        self.hessian = 2.0 * X.T @ X / len(y)
+        eigenvalues = np.linalg.eigvalsh(self.hessian)
+        self.lipschitz = float(eigenvalues[-1])
+        self.strong_convexity = float(eigenvalues[0])
+
+    @property
+    def dim(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def critical_lr(self) -> float:
+        """Gradient descent converges for learning rates below this and diverges above it."""
+        return 2.0 / self.lipschitz
+
+    @property
+    def condition_number(self) -> float:
+        return self.lipschitz / self.strong_convexity
+
+    def __call__(self, w):
+        """The loss as a minigrad Tensor (``w`` a float64 Tensor of shape (d,)), ready for ``backward()``."""
+        residual = self._X_t @ w - self._y_t
+        return (residual * residual).mean()
+
+    def _as_weights(self, w):
+        w = np.asarray(w, dtype=np.float64).reshape(-1)
+        if w.shape != (self.dim,):
+            raise ValueError(f"weights must have {self.dim} values, got shape {w.shape}")
+        return w
+
+    def value(self, w) -> float:
+        """The loss at ``w`` (a plain number)."""
+        with mg.no_grad():
+            return float(self(mg.tensor(self._as_weights(w))).item())
+
+    def gradient(self, w) -> np.ndarray:
+        """The gradient at ``w``, computed by minigrad's autograd."""
+        w_t = mg.tensor(self._as_weights(w), requires_grad=True)
+        self(w_t).backward()
+        return np.array(w_t.grad, dtype=np.float64)
+
+    def grid_values(self, W):
+        """The loss at many weight vectors at once: ``W`` (..., d) -> (...) (for contour plots)."""
+        W = np.asarray(W, dtype=np.float64)
+        residual = np.tensordot(W, self.X, axes=([-1], [1])) - self.y  # (..., n)
+        return np.mean(residual * residual, axis=-1)
+
+
+@dataclass
+class DescentPath:
+    """Where gradient descent went: ``points`` (steps + 1, d), ``losses`` and ``grad_norms`` (steps + 1,).
+
+    After a divergence (loss above ``DIVERGENCE_FACTOR`` times the start, or not finite)
+    the remaining entries are NaN and ``diverged_at`` is the first bad step.
+    """
+
+    points: np.ndarray
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    lr: float
+    diverged_at: int | None = None
+
+    @property
+    def steps(self) -> int:
+        return len(self.losses) - 1
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def final(self) -> np.ndarray:
+        return self.points[-1]
+
+
+def gradient_descent(loss_fn, start, lr: float, steps: int) -> DescentPath:
+    """Plain gradient descent: ``w ← w − lr · ∇loss(w)``, ``steps`` times from ``start``.
+
+    ``loss_fn`` maps a float64 minigrad Tensor ``w`` to a scalar loss Tensor (a
+    :class:`LeastSquares` does). The gradient comes from ``backward()``; the step
+    from :func:`minigrad.optim.functional.sgd`.
+    """
+    if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"gradient_descent: lr must be a positive finite number, got {lr!r}")
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"gradient_descent: steps must be a non-negative integer, got {steps!r}")
+    w = mg.tensor(np.array(start, dtype=np.float64).reshape(-1), requires_grad=True)
+    points = np.full((steps + 1, w.shape[0]), np.nan)
+    losses = np.full(steps + 1, np.nan)
+    grad_norms = np.full(steps + 1, np.nan)
+    state: dict = {}
+    diverged_at = None
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(steps + 1):
+            w.grad = None
+            loss = loss_fn(w)
+            value = float(loss.item())
+            if step == 0:
+                limit = DIVERGENCE_FACTOR * max(1.0, abs(value))
+            if not (math.isfinite(value) and abs(value) <= limit):
+                diverged_at = step
+                break
+            points[step], losses[step] = w.data, value
+            loss.backward()
+            grad_norms[step] = float(np.linalg.norm(w.grad))
+            if step < steps:
+                OF.sgd(w.data, w.grad, state, lr=float(lr))
+    return DescentPath(points, losses, grad_norms, float(lr), diverged_at)
+
+
+# -- finite differences ---------------------------------------------------------------------
+
+
+def central_difference(f, w: float, h: float = 1e-5) -> float:
+    """The slope of ``f`` at ``w`` from two nearby values: ``(f(w + h) − f(w − h)) / 2h``."""
+    return (f(w + h) - f(w - h)) / (2.0 * h)
+
+
+def forward_difference(f, w: float, h: float = 1e-5) -> float:
+    """The one-sided slope ``(f(w + h) − f(w)) / h`` (error shrinks only in proportion to h)."""
+    return (f(w + h) - f(w)) / h
+
+
+def difference_errors(f, w: float, exact: float, hs):
+    """Absolute errors of the forward and central differences for each nudge size in ``hs``."""
+    hs = np.asarray(hs, dtype=np.float64)
+    forward = np.array([abs(forward_difference(f, w, h) - exact) for h in hs])
+    central = np.array([abs(central_difference(f, w, h) - exact) for h in hs])
+    return forward, central
+
+
+# -- full-batch training of a real model ----------------------------------------------------
+
+
+@dataclass
+class FullBatchFit:
+    """A model trained by full-batch gradient descent with ``minigrad.training.fit``."""
+
+    model: object
+    history: object
+    lr: float
+
+    @property
+    def losses(self) -> np.ndarray:
+        """The training loss before each step (full batch: the exact loss, no noise)."""
+        return np.asarray(self.history.step_loss)
+
+    def predict(self, X) -> np.ndarray:
+        with mg.no_grad():
+            return self.model(mg.tensor(np.asarray(X, dtype=np.float64))).numpy().reshape(-1)
+
+
+@single_blas_thread()
+def fit_full_batch(X, y, *, lr: float, steps: int, seed: int = 0) -> FullBatchFit:
+    """Linear regression ``y ≈ X w + b`` (``nn.Linear``) trained by full-batch gradient descent.
+
+    Full batch means one batch holding the whole data set: every step sees the exact
+    gradient. The loss is the mean squared error; the optimizer is ``optim.SGD``.
+    """
+    from minigrad import nn, optim
+    from minigrad.nn import functional as F
+    from minigrad.training import fit
+    from minigrad.utils.data import DataLoader, TensorDataset
+
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64).reshape(-1, 1)
+    mg.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1, dtype=mg.float64)
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(X, y), batch_size=len(y))  # one batch = the whole data set
+    history = fit(model, optimizer, loader, F.mse_loss, epochs=steps, progress=False)
+    return FullBatchFit(model, history, float(lr))
+
+
+def steps_to_reach(losses, target: float) -> int | None:
+    """The first step whose loss is at or below ``target`` (None if the run never got there)."""
+    losses = np.asarray(losses, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        hits = np.flatnonzero(losses <= target)
+    return int(hits[0]) if hits.size else None
+
+
+def training_cost(steps: float, seconds_per_step: float, dollars_per_gpu_hour: float = 0.85) -> float:
+    """Dollars for ``steps`` optimizer steps on one accelerator billed by the hour."""
+    for name, value in (("steps", steps), ("seconds_per_step", seconds_per_step),
+                        ("dollars_per_gpu_hour", dollars_per_gpu_hour)):
+        if not (value >= 0 and math.isfinite(value)):
+            raise ValueError(f"training_cost: {name} must be a finite number >= 0, got {value!r}")
+    return steps * seconds_per_step / 3600.0 * dollars_per_gpu_hour
+
+
+# -- the lesson's two small problems and its widget -----------------------------------------
+
+# Start points chosen so that the paths cross a good part of each plot.
+START_1D = (-1.0,)
+START_2D = (-1.0, 2.0)
+EXTENT_2D = (-1.6, 2.0, -1.2, 2.4)  # (w_bmi min, max, w_s5 min, max)
+
+
+def lesson1_problems():
+    """The lesson's two losses on the diabetes data: one weight (bmi) and two weights (bmi, s5)."""
+    one = diabetes(["bmi"])
+    two = diabetes(["bmi", "s5"])
+    return LeastSquares(one.X, one.y), LeastSquares(two.X, two.y)
+
+
+def descent_compute(lr: float = 0.1, steps: int = 20, problems=None):
+    """The widget's computation: ``(path_1d, path_2d)`` of gradient descent at ``lr`` for ``steps`` steps."""
+    one, two = lesson1_problems() if problems is None else problems
+    return gradient_descent(one, START_1D, lr, steps), gradient_descent(two, START_2D, lr, steps)
+
+
+def _status(path: DescentPath, problem: LeastSquares) -> str:
+    if path.diverged or path.losses[-1] > path.losses[0]:
+        if not path.diverged:
+            return f"moving away from the minimum:\nlearning rate above {problem.critical_lr:.2f}"
+        return f"diverged at step {path.diverged_at}:\nlearning rate above {problem.critical_lr:.2f}"
+    gap = path.losses[-1] - problem.min_loss
+    return f"loss {path.losses[-1]:.4f}\n{gap:.1e} above the minimum"
+
+
+def descent_explorer(lr: float = 0.1, steps: int = 20, *, max_steps: int = 100, interactive=None):
+    """Gradient descent on the one-weight and the two-weight loss, with a learning-rate and a steps slider.
+
+    Left: the one-weight loss curve with a dot per step. Middle: the two-weight loss
+    as contours with the path. Right: how far above its minimum each loss is after
+    every step (log scale). Moving a slider recomputes both paths (a few ms) and
+    moves the existing lines.
+    """
+    import ipywidgets
+
+    from .widgets import lr_slider
+
+    one, two = problems = lesson1_problems()
+    rate = lr_slider(lr, 1e-3, 2.0, description="learning rate")
+    step_count = ipywidgets.IntSlider(value=steps, min=1, max=max_steps, step=1, description="steps",
+                                      continuous_update=True, style={"description_width": "initial"},
+                                      layout={"width": "320px"})
+    fig, (ax1, ax2, ax3) = new_figure(1, 3, figsize=(13, 4.2), interactive=interactive,
+                                      width_ratios=[1, 1, 1])
+    sgd = OPTIMIZER_COLORS["SGD"]
+
+    # left: the parabola
+    w_grid = np.linspace(-1.6, 2.8, 201)
+    ax1.plot(w_grid, one.grid_values(w_grid[:, None]), color=COLORS["grey"], linewidth=1.5, label="loss")
+    ax1.plot([one.minimum[0]], [one.min_loss], marker="*", markersize=13, color=ROLE_COLORS["minimum"],
+             linestyle="none", label="minimum")
+    (path1,) = ax1.plot([], [], color=sgd, marker="o", markersize=4, linewidth=1, label="steps")
+    ax1.set_xlim(w_grid[0], w_grid[-1])
+    ax1.set_ylim(0.5, 5.0)
+    label_axes(ax1, "One weight", "weight on bmi", "loss (MSE, standardised units²)", legend=True,
+               legend_loc="upper right")
+    status1 = ax1.text(0.03, 0.97, "", transform=ax1.transAxes, va="top", fontsize=9)
+
+    # middle: contours of the two-weight loss
+    xmin, xmax, ymin, ymax = EXTENT_2D
+    W1, W2 = np.meshgrid(np.linspace(xmin, xmax, 121), np.linspace(ymin, ymax, 121))
+    Z = two.grid_values(np.stack([W1, W2], axis=-1))
+    ax2.contour(W1, W2, Z, levels=two.min_loss + np.geomspace(0.01, 8, 12), colors=COLORS["grey"],
+                linewidths=0.7)
+    ax2.plot(*two.minimum, marker="*", markersize=13, color=ROLE_COLORS["minimum"], linestyle="none",
+             label="minimum")
+    (path2,) = ax2.plot([], [], color=sgd, marker="o", markersize=3, linewidth=1.2, label="path")
+    ax2.set_xlim(xmin, xmax)
+    ax2.set_ylim(ymin, ymax)
+    label_axes(ax2, "Two weights", "weight on bmi", "weight on s5", legend=True, legend_loc="upper right")
+    status2 = ax2.text(0.03, 0.03, "", transform=ax2.transAxes, va="bottom", fontsize=9,
+                       bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+
+    # right: loss above the minimum, per step
+    (gap1,) = ax3.plot([], [], color=COLORS["blue"], label="one weight")
+    (gap2,) = ax3.plot([], [], color=COLORS["vermillion"], label="two weights")
+    ax3.set_yscale("log")
+    ax3.set_ylim(1e-8, 1e2)
+    label_axes(ax3, "Distance to the bottom", "step", "loss − minimum loss", legend=True)
+
+    fast = FastRedraw(fig, [path1, path2, gap1, gap2, status1, status2, fig.suptitle("")])
+
+    def update(change=None):
+        path_1d, path_2d = descent_compute(rate.value, step_count.value, problems)
+        w = np.clip(path_1d.points[:, 0], -1e3, 1e3)
+        path1.set_data(w, np.minimum(path_1d.losses, 1e3))
+        path2.set_data(*np.clip(path_2d.points, -1e3, 1e3).T)
+        steps_axis = np.arange(step_count.value + 1)
+        with np.errstate(invalid="ignore"):
+            gap1.set_data(steps_axis, np.maximum(path_1d.losses - one.min_loss, 1e-12))
+            gap2.set_data(steps_axis, np.maximum(path_2d.losses - two.min_loss, 1e-12))
+        status1.set_text(_status(path_1d, one))
+        status2.set_text(_status(path_2d, two))
+        fig.suptitle(f"Gradient descent, learning rate {rate.value:.3g}, {step_count.value} steps "
+                     f"(diverges above {one.critical_lr:.2f} with one weight, {two.critical_lr:.2f} with two)")
+        widget.state.update(path_1d=path_1d, path_2d=path_2d)
+        # A new number of steps changes the step axis (static ticks): repaint everything.
+        steps_changed = ax3.get_xlim()[1] != max(1, step_count.value)
+        ax3.set_xlim(0, max(1, step_count.value))
+        if change is not None:
+            fast.update(full=steps_changed)
+
+    widget = make_widget(fig, {"lr": rate, "steps": step_count}, title="Gradient descent explorer", columns=2,
+                         fixed_layout=False)
+    update()
+    freeze_layout(fig)
+    rate.observe(update, names="value")
+    step_count.observe(update, names="value")
+    return widget

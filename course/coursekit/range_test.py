@@ -1,0 +1,397 @@
+"""Lesson 6: the learning-rate range test, run on a small network, read, and checked.
+
+The lesson's recipe, each step a plain function that tests call directly:
+
+1. :func:`run_range_test` sweeps the learning rate from tiny to huge over a
+   hundred mini-batches with :func:`minigrad.training.lr_find`.
+2. :func:`plot_range_test` draws the curve the way it is read: log-x, the raw
+   and the smoothed loss, the suggestions marked.
+3. :func:`check_pick` trains with the picked rate and with rates ten times
+   lower and higher (:func:`train_at`), and :func:`minigrad.training.diagnose`
+   names each curve.
+4. :func:`lr_sweep` trains at a whole grid of rates: the expensive ground truth
+   the cheap range test stands in for.
+
+:func:`range_test_widget` puts the range-test curve next to the training curve
+of whatever rate the slider picks.
+
+The model is a small multilayer perceptron on scikit-learn's handwritten
+digits (64 pixels in, 10 classes out), trained with AdamW, in float64 so the
+printed numbers are the same on every machine.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.nn import functional as F
+from minigrad.training import diagnose, fit, lr_find
+from minigrad.utils.data import DataLoader, TensorDataset
+
+from .datasets import digits
+from .display import freeze_layout, make_widget, new_figure, redraw
+from .log_ticks import integer_ticks, layout_key, plain_log_ticks
+from .style import COLORS, ROLE_COLORS, label_axes
+from .threads import single_blas_thread
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "make_split",
+    "make_mlp",
+    "make_optimizer",
+    "train_loader",
+    "run_range_test",
+    "TrainRun",
+    "train_at",
+    "diagnose_if_possible",
+    "check_pick",
+    "lr_sweep",
+    "steps_to_reach",
+    "FACTOR_COLORS",
+    "SUGGESTION_MARKERS",
+    "plot_range_test",
+    "plot_check",
+    "plot_sweep",
+    "range_test_widget",
+]
+
+DEFAULT_BATCH_SIZE = 32
+
+# The three runs of the check, coloured like lesson 2's learning-rate regimes.
+FACTOR_COLORS = {0.1: ROLE_COLORS["too_small"], 1.0: ROLE_COLORS["good"], 10.0: ROLE_COLORS["diverges"]}
+SUGGESTION_MARKERS = {"valley": ("o", COLORS["bluish_green"]), "steep": ("^", COLORS["orange"]),
+                      "minimum": ("s", COLORS["reddish_purple"])}
+
+
+# -- data, model, optimizer ---------------------------------------------------------------------
+
+
+def make_split(val_fraction=0.25, seed=0):
+    """The digits, split into training and validation images (float64, pixels in [0, 1])."""
+    return digits(val_fraction=val_fraction, seed=seed)
+
+
+def make_mlp(num_features=64, hidden=64, num_classes=10, seed=0):
+    """A two-layer perceptron ``Linear -> ReLU -> Linear``; the same ``seed`` gives the same weights."""
+    if hidden < 1:
+        raise ValueError(f"make_mlp: hidden must be a positive number of units, got {hidden!r}")
+    mg.manual_seed(seed)
+    return nn.Sequential(nn.Linear(num_features, hidden, dtype=mg.float64), nn.ReLU(),
+                         nn.Linear(hidden, num_classes, dtype=mg.float64))
+
+
+def make_optimizer(model, lr, name="AdamW"):
+    """``AdamW`` (torch's defaults, weight decay 0.01) or plain ``SGD`` with momentum 0.9."""
+    if name == "AdamW":
+        return mg.optim.AdamW(model.parameters(), lr=lr)
+    if name == "SGD":
+        return mg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    raise ValueError(f"make_optimizer: name must be 'AdamW' or 'SGD', got {name!r}")
+
+
+def train_loader(split, batch_size=DEFAULT_BATCH_SIZE, seed=0):
+    """Shuffled mini-batches of the training images; the seed fixes the order of every epoch."""
+    return DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=batch_size, shuffle=True, seed=seed)
+
+
+def _val_loader(split):
+    return DataLoader(TensorDataset(split.X_val, split.y_val), batch_size=len(split.y_val))
+
+
+# -- 1. the range test ------------------------------------------------------------------------------
+
+
+def run_range_test(split, *, start_lr=1e-6, end_lr=10.0, num_iter=100, smooth_beta=0.98,
+                   batch_size=DEFAULT_BATCH_SIZE, optimizer="AdamW", seed=0):
+    """``lr_find`` on a fresh network: the lr grows from ``start_lr`` to ``end_lr`` over ``num_iter`` batches.
+
+    Returns minigrad's ``LRFinderResult`` (``lrs``, smoothed ``losses``,
+    ``raw_losses``, ``suggestions``).
+    """
+    model = make_mlp(split.num_features, seed=seed)
+    opt = make_optimizer(model, start_lr, optimizer)
+    with single_blas_thread(), np.errstate(over="ignore", invalid="ignore"):  # the end blows up on purpose
+        return lr_find(model, opt, train_loader(split, batch_size, seed), F.cross_entropy, start_lr=start_lr,
+                       end_lr=end_lr, num_iter=num_iter, smooth_beta=smooth_beta)
+
+
+# -- 2. training at a rate -----------------------------------------------------------------------------
+
+
+@dataclass
+class TrainRun:
+    """One training run: its learning rate, minigrad ``History`` and ``diagnose`` verdict.
+
+    ``factor`` is the rate relative to the picked one (0.1, 1 or 10 in the check).
+    """
+
+    lr: float
+    history: object
+    diagnosis: object
+    factor: float | None = None
+
+    @property
+    def label(self):
+        return self.diagnosis.label if self.diagnosis is not None else "too short to tell"
+
+    @property
+    def diverged(self):
+        return self.history.diverged_step is not None
+
+    @property
+    def final_val_loss(self):
+        """The validation loss after the last epoch (inf when the run diverged)."""
+        if self.diverged or not self.history.epoch_val_loss:
+            return math.inf
+        return self.history.epoch_val_loss[-1]
+
+    @property
+    def best_val_loss(self):
+        values = [v for v in self.history.epoch_val_loss if math.isfinite(v)]
+        return min(values) if values else math.inf
+
+    def summary(self):
+        """One line: the rate, the losses and diagnose's verdict (with its hint)."""
+        val = "diverged" if self.diverged else f"validation loss {self.final_val_loss:.3f}"
+        return f"{self.name}: {val}; {self.diagnosis if self.diagnosis is not None else self.label}"
+
+    @property
+    def name(self):
+        return f"lr {self.lr:.2g}" + ("" if self.factor is None else f" (x{self.factor:g})")
+
+
+def train_at(split, lr, *, epochs=4, batch_size=DEFAULT_BATCH_SIZE, optimizer="AdamW", seed=0, factor=None):
+    """Train a fresh network (same initial weights and batch order for every rate) at ``lr``.
+
+    A run that blows up stops at once and is reported as diverged (never an
+    exception): ``diagnose`` labels it and says what to do.
+    """
+    if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
+        raise ValueError(f"train_at: lr must be a finite number > 0, got {lr!r}")
+    model = make_mlp(split.num_features, seed=seed)
+    opt = make_optimizer(model, lr, optimizer)
+    quiet = io.StringIO()  # fit prints a line when a run diverges; the lesson shows the diagnosis instead
+    with single_blas_thread(), contextlib.redirect_stdout(quiet), \
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        history = fit(model, opt, train_loader(split, batch_size, seed), F.cross_entropy, epochs=epochs,
+                      val_loader=_val_loader(split), progress=False)
+    return TrainRun(float(lr), history, diagnose_if_possible(history), None if factor is None else float(factor))
+
+
+def diagnose_if_possible(run):
+    """``diagnose(run)``, or None for a run too short to read a trend from (under three steps)."""
+    steps = run.num_steps if hasattr(run, "num_steps") else len(run)
+    return diagnose(run) if steps >= 3 else None
+
+
+def check_pick(split, lr, factors=(0.1, 1.0, 10.0), **kwargs):
+    """Train at ``lr`` times each factor: is the pick better than ten times lower and higher?"""
+    return [train_at(split, lr * f, factor=f, **kwargs) for f in factors]
+
+
+def lr_sweep(split, lrs, **kwargs):
+    """Full training runs at every rate in ``lrs``: what the range test tries to predict cheaply."""
+    return [train_at(split, float(lr), **kwargs) for lr in lrs]
+
+
+def steps_to_reach(history, target, beta=0.9):
+    """The first step at which the smoothed training loss is at or below ``target`` (None: never)."""
+    if history.num_steps == 0:
+        return None
+    smoothed = np.asarray(history.smoothed_losses(beta))
+    hits = np.flatnonzero(smoothed <= target)
+    return int(hits[0]) + 1 if hits.size else None
+
+
+# -- plots ----------------------------------------------------------------------------------------------------
+
+
+def _shown_part(result):
+    """The points the suggestions were computed on (the sweep minus its first tenth and last five)."""
+    stop = len(result.lrs) - result.skip_end
+    if stop - result.skip_start < 3:
+        return slice(0, len(result.lrs))
+    return slice(result.skip_start, stop)
+
+
+def _loss_at(result, lr):
+    index = int(np.argmin(np.abs(np.log(result.lrs) - math.log(lr))))
+    return float(result.losses[index])
+
+
+def plot_range_test(ax, result, *, chosen_lr=None, show_raw=True, title="The learning-rate range test"):
+    """The range test as it is read: loss against learning rate on a log axis, suggestions marked.
+
+    The raw per-batch losses are drawn faintly behind the smoothed curve. For
+    ``minimum`` the marker sits at the lowest loss; the suggested rate is ten
+    times lower (written in the legend). Returns a dict of the artists.
+    """
+    artists = {}
+    if show_raw:
+        raw = np.where(np.isfinite(result.raw_losses), result.raw_losses, np.nan)
+        (artists["raw"],) = ax.plot(result.lrs, raw, color=COLORS["grey"], linewidth=0.8, alpha=0.6,
+                                    label="loss of each mini-batch")
+    (artists["smoothed"],) = ax.plot(result.lrs, result.losses, color=ROLE_COLORS["train"], linewidth=2.2,
+                                     label="smoothed loss")
+    for name, lr in result.suggestions.items():
+        if lr is None:
+            continue
+        marker, color = SUGGESTION_MARKERS[name]
+        at = lr * 10 if name == "minimum" else lr
+        text = f"{name}: {lr:.2g}" + (" (lowest loss ÷ 10)" if name == "minimum" else "")
+        (artists[name],) = ax.plot([at], [_loss_at(result, at)], marker=marker, color=color, markersize=10,
+                                   linestyle="none", markeredgecolor="white", zorder=4, label=text)
+    if chosen_lr is not None:
+        artists["chosen"] = ax.axvline(chosen_lr, color=COLORS["black"], linestyle="--", linewidth=1.4,
+                                       label=f"your pick: {chosen_lr:.2g}")
+    ax.set_xscale("log")
+    shown = result.losses[_shown_part(result)]
+    finite = shown[np.isfinite(shown)]
+    if finite.size:
+        start = float(result.losses[np.isfinite(result.losses)][0])
+        low = float(finite.min())
+        if show_raw:  # show how far below the smoothed curve the single mini-batches went: the lag
+            raw = result.raw_losses[np.isfinite(result.raw_losses)]
+            low = min(low, float(raw.min()))
+        ax.set_ylim(max(0.0, low - 0.1 * (start - low + 0.1)), start + 0.35 * (start - low + 0.1))
+    label_axes(ax, title, "learning rate (log scale)", "training loss (cross-entropy, nats)")
+    ax.legend(loc="lower left", fontsize=9)
+    return artists
+
+
+def plot_check(ax, runs, *, what="val"):
+    """Loss curves of the check's runs: validation per epoch (``what="val"``) or smoothed training per step."""
+    for run in runs:
+        color = FACTOR_COLORS.get(run.factor, COLORS["grey"])
+        name = f"{run.name}: {run.label}"
+        history = run.history
+        if what == "val":
+            values = history.epoch_val_loss
+            ax.plot(np.arange(1, len(values) + 1), values, marker="o", color=color, label=name)
+        else:
+            losses = np.asarray(history.smoothed_losses(0.9))
+            ax.plot(np.arange(1, len(losses) + 1), losses, color=color, label=name)
+            if run.diverged:
+                ax.plot([history.diverged_step], [losses[-2] if len(losses) > 1 else losses[-1]], marker="X",
+                        markersize=11, color=color, linestyle="none")
+    ax.set_yscale("log")
+    plain_log_ticks(ax, "y")
+    if what == "val":
+        integer_ticks(ax, "x")
+        label_axes(ax, "Validation loss after each epoch", "epoch", "validation loss (nats, log scale)")
+    else:
+        label_axes(ax, "Training loss, step by step", "optimizer step", "training loss, smoothed (nats, log scale)")
+    ax.legend(loc="best", fontsize=9)
+
+
+def plot_sweep(ax, sweep, result=None):
+    """Final validation loss of full training runs against their rate; diverged runs marked at the top."""
+    lrs = np.array([run.lr for run in sweep])
+    finals = np.array([run.final_val_loss for run in sweep])
+    ok = np.isfinite(finals)
+    ax.plot(lrs[ok], finals[ok], marker="o", color=ROLE_COLORS["validation"], label="full training runs")
+    if (~ok).any():
+        top = float(finals[ok].max()) * 1.5 if ok.any() else 10.0
+        ax.plot(lrs[~ok], np.full((~ok).sum(), top), marker="X", markersize=11, linestyle="none",
+                color=ROLE_COLORS["diverges"], label="diverged")
+    best = sweep[int(np.argmin(np.where(ok, finals, np.inf)))]
+    ax.plot([best.lr], [best.final_val_loss], marker="*", markersize=16, color=COLORS["black"], linestyle="none",
+            label=f"best of the sweep: {best.lr:.2g}")
+    if result is not None:
+        for name, lr in result.suggestions.items():
+            if lr is None:
+                continue
+            marker, color = SUGGESTION_MARKERS[name]
+            ax.axvline(lr, color=color, linestyle=":", linewidth=2, label=f"range test's {name}: {lr:.2g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain_log_ticks(ax, "y")
+    label_axes(ax, "What each rate gives after full training", "learning rate (log scale)",
+               "final validation loss (nats, log scale)")
+    ax.legend(loc="upper center", fontsize=9)
+
+
+# -- widget -------------------------------------------------------------------------------------------------
+
+
+def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5, max_lr=3.0, interactive=None):
+    """Pick a learning rate on the range-test curve and see the training run it gives.
+
+    Left: the range test with your pick as a dashed line. Right: the
+    validation loss per epoch and the smoothed training loss of a real run at
+    that rate, titled with ``diagnose``'s verdict; the run at the valley
+    suggestion stays in grey for comparison. Runs are cached, so returning to
+    a rate is instant.
+    """
+    from .widgets import log_slider
+
+    split = make_split() if split is None else split
+    result = run_range_test(split) if result is None else result
+    reference_lr = result.suggestion if result.suggestion is not None else 1e-3
+    lr = reference_lr if lr is None else lr
+    lr = min(max(lr, min_lr), max_lr)
+    cache = {}
+
+    def compute(rate):
+        key = round(math.log10(rate), 6)
+        if key not in cache:
+            cache[key] = train_at(split, rate, epochs=epochs)
+        return cache[key]
+
+    slider = log_slider("learning rate", lr, min_lr, max_lr, steps_per_decade=10, continuous_update=False)
+    fig, (ax_test, ax_run) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
+    artists = plot_range_test(ax_test, result, chosen_lr=lr, title="Range test: where is your pick?")
+    reference = compute(reference_lr)
+    ref_steps = np.arange(1, reference.history.num_steps + 1)
+    ax_run.plot(ref_steps, reference.history.smoothed_losses(0.9), color=COLORS["light_grey"], linewidth=2,
+                label=f"training at the valley rate {reference_lr:.2g}")
+    (train_line,) = ax_run.plot([], [], color=ROLE_COLORS["train"], linewidth=2, label="training (smoothed)")
+    (val_line,) = ax_run.plot([], [], color=ROLE_COLORS["validation"], marker="o", label="validation (per epoch)")
+    (diverged_marker,) = ax_run.plot([], [], marker="X", markersize=12, linestyle="none",
+                                     color=ROLE_COLORS["diverges"], label="diverged")
+    ax_run.set_yscale("log")
+    plain_log_ticks(ax_run, "y")
+    label_axes(ax_run, None, "optimizer step", "loss (nats, log scale)")
+    run_lines = [ax_run.lines[0], train_line, val_line, diverged_marker]
+
+    def update(*_):
+        rate = slider.value
+        run = compute(rate)
+        history = run.history
+        smoothed = np.asarray(history.smoothed_losses(0.9))
+        finite = np.isfinite(smoothed)
+        steps = np.arange(1, len(smoothed) + 1)
+        train_line.set_data(steps[finite], smoothed[finite])
+        ends = history.epoch_end_step[:len(history.epoch_val_loss)]
+        val_line.set_data(ends, history.epoch_val_loss)
+        if run.diverged and finite.any():
+            diverged_marker.set_data([history.diverged_step], [float(smoothed[finite][-1])])
+        else:
+            diverged_marker.set_data([], [])
+        artists["chosen"].set_xdata([rate, rate])
+        artists["chosen"].set_label(f"your pick: {rate:.2g}")
+        ax_test.legend(loc="lower left", fontsize=9)
+        ax_run.set_xlim(0, max(len(ref_steps), len(steps)) + 1)
+        values = np.concatenate([smoothed[finite], np.asarray(history.epoch_val_loss, dtype=float),
+                                 np.asarray(reference.history.smoothed_losses(0.9))])
+        values = values[np.isfinite(values) & (values > 0)]
+        ax_run.set_ylim(values.min() / 1.5, values.max() * 1.5)
+        ax_run.set_title(f"lr {rate:.2g}: {run.label}", fontsize=11)
+        ax_run.legend(handles=[line for line in run_lines if len(line.get_xdata())], loc="lower left", fontsize=9)
+        widget.state.update(run=run, lr=rate)
+        key = layout_key(fig)
+        if key != widget.state.get("layout_key"):  # new tick labels or titles: lay the figure out again
+            freeze_layout(fig)
+            widget.state["layout_key"] = key
+        redraw(fig)
+
+    widget = make_widget(fig, {"lr": slider}, title="Pick a learning rate", columns=1, fixed_layout=False)
+    update()
+    slider.observe(update, names="value")
+    return widget

@@ -1,0 +1,148 @@
+"""The shipped base model (checksum, size, loading) and the language-model helpers of the case study."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from coursekit.casestudy import data, lm
+from coursekit.casestudy.evaluation import accuracy, choose_threshold, fit_screener, per_kind_accuracy
+from coursekit.casestudy.finetune import RunConfig, finetune
+from coursekit.casestudy.tokenizer import WordTokenizer
+from minigrad.nn.gpt import GPT, GPTConfig
+
+
+def test_shipped_weights_match_their_checksum_and_are_small():
+    path = lm.BASE_MODEL_PATH
+    expected = path.with_suffix(".sha256").read_text().split()[0]
+    assert lm.sha256_of(path) == expected, "course/models/base_gpt.npz changed: re-run tools/casestudy/pretrain.py"
+    assert path.stat().st_size < 20e6
+
+
+@pytest.fixture(scope="module")
+def base():
+    return lm.load_model()
+
+
+def test_base_model_loads_with_its_vocabulary(base):
+    model, tok = base
+    assert model.config.vocab_size == len(tok)
+    assert model.config.block_size >= 31  # the longest line of copy, with <bos>
+    assert tok.unknown_rate(data.load_lines("client_train")) == 0
+    # the base model has learnt the general corpus: held-out loss far below a uniform guess
+    ids = lm.encode_texts(data.load_lines("pretrain")[-200:], tok, model.config.block_size + 1)
+    assert lm.log_likelihood(model, ids).mean() > -0.5 * np.log(len(tok))
+
+
+def test_save_load_round_trip_is_exact_and_reproducible(tmp_path, base):
+    model, tok = base
+    a = lm.save_model(tmp_path / "a.npz", model, tok)
+    b = lm.save_model(tmp_path / "b.npz", model, tok)
+    assert a.read_bytes() == b.read_bytes()  # fixed zip timestamps: same weights, same bytes
+    again, tok2 = lm.load_model(a)
+    assert tok2.vocab == tok.vocab and again.config == model.config
+    for (name, x), (_, y) in zip(model.state_dict().items(), again.state_dict().items()):
+        np.testing.assert_array_equal(x, y, err_msg=name)
+    with pytest.raises(FileNotFoundError, match="pretrain.py"):
+        lm.load_model(tmp_path / "missing.npz")
+
+
+def test_batches_shift_targets_and_ignore_padding():
+    tok = WordTokenizer.build(["a b c", "a b"])
+    ids = lm.encode_texts(["a b c", "a b"], tok)
+    batches = list(lm.LMBatches(ids, 2, pad_id=tok.pad_id, shuffle=False))
+    assert len(batches) == 1
+    inputs, targets = batches[0]
+    np.testing.assert_array_equal(inputs.data[0], ids[0, :-1])
+    np.testing.assert_array_equal(targets.data[0], ids[0, 1:])
+    assert targets.data[1, -1] == -100  # the padding after "a b <eos>" is not a target
+    assert inputs.shape == (2, 4)
+    with pytest.raises(ValueError, match="max_len"):
+        lm.encode_texts(["a b c"], tok, max_len=3)
+
+
+def test_batches_reshuffle_each_epoch_reproducibly():
+    ids = np.arange(40).reshape(20, 2) + 4
+    first = [b[0].data[:, 0].tolist() for b in lm.LMBatches(ids, 5, seed=1)]
+    again = [b[0].data[:, 0].tolist() for b in lm.LMBatches(ids, 5, seed=1)]
+    assert first == again
+    loader = lm.LMBatches(ids, 5, seed=1)
+    epoch1 = [b[0].data[:, 0].tolist() for b in loader]
+    epoch2 = [b[0].data[:, 0].tolist() for b in loader]
+    assert epoch1 != epoch2 and len(loader) == 4
+
+
+def test_log_likelihood_agrees_with_the_training_loss(base):
+    model, tok = base
+    ids = lm.encode_texts(data.load_lines("client_val")[:8], tok, model.config.block_size + 1)
+    scores = lm.log_likelihood(model, ids, batch_size=3)
+    inputs, targets = next(iter(lm.LMBatches(ids[:1], 1, shuffle=False)))
+    model.eval()  # no dropout, as log_likelihood scores
+    try:
+        with mg.no_grad():
+            loss = lm.lm_loss(model(inputs), targets).item()
+    finally:
+        model.train()
+    assert scores.shape == (8,)
+    assert scores[0] == pytest.approx(-loss, rel=1e-4)
+
+
+def test_threshold_choice_and_accuracy():
+    scores = [0.1, 0.2, 0.3, 0.8, 0.9, 1.0]
+    labels = [0, 0, 0, 1, 1, 1]
+    t = choose_threshold(scores, labels)
+    assert 0.3 < t < 0.8
+    screener = fit_screener("x", scores, labels)
+    assert screener.val_accuracy == 1.0
+    assert accuracy(screener.predict([0.5, 0.85]), [0, 1]) == 1.0
+    # no useful threshold: everything on one side, never worse than the majority
+    assert accuracy(np.array(scores) > choose_threshold(scores, [1, 1, 1, 1, 1, 0]), [1, 1, 1, 1, 1, 0]) >= 5 / 6
+    assert per_kind_accuracy([1, 0, 0], [1, 0, 1], ["approved", "slip", "approved"]) == {
+        "approved": (1, 2), "slip": (1, 1)}
+    with pytest.raises(ValueError, match="same length"):
+        choose_threshold([1.0, 2.0], [1])
+
+
+def test_run_config_validates():
+    with pytest.raises(ValueError, match="lr"):
+        RunConfig(lr=0)
+    with pytest.raises(ValueError, match="warmup"):
+        RunConfig(lr=1e-3, warmup=1.5)
+    with pytest.raises(ValueError, match="clip"):
+        RunConfig(lr=1e-3, clip=0)
+    with pytest.raises(ValueError, match="patience"):
+        RunConfig(lr=1e-3, patience=-1)
+    assert "no clipping" in RunConfig(lr=1e-3).describe()
+
+
+def test_a_short_finetune_learns_the_voice_and_leaves_the_base_alone(base):
+    model, tok = base
+    L = model.config.block_size + 1
+    train = lm.encode_texts(data.load_lines("client_train")[:64], tok, L)
+    val = lm.encode_texts(data.load_lines("client_val")[:32], tok, L)
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    result = finetune(model, train, val, RunConfig(lr=3e-3, epochs=2, warmup=0.1, clip=1.0, patience=1))
+    assert result.history.num_epochs >= 1 and result.seconds > 0
+    assert result.val_loss < -lm.log_likelihood(model, val).mean()  # it learnt something
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+def test_generated_copy_is_text(base):
+    model, tok = base
+    lines = lm.sample_copy(model, tok, 3, seed=0)
+    assert len(lines) == 3 and all(isinstance(x, str) and x for x in lines)
+    assert lines == lm.sample_copy(model, tok, 3, seed=0)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not mg.cuda_is_available(), reason="no CUDA GPU with CuPy on this machine")
+def test_finetune_runs_on_cuda(base):
+    model, tok = base
+    L = model.config.block_size + 1
+    train = lm.encode_texts(data.load_lines("client_train")[:32], tok, L)
+    val = lm.encode_texts(data.load_lines("client_val")[:16], tok, L)
+    gpu_base = lm.copy_model(model).to("cuda")
+    result = finetune(gpu_base, train, val, RunConfig(lr=1e-3, epochs=1), device="cuda")
+    assert result.model.wte.weight.device == "cuda"
+    assert np.isfinite(result.val_loss)
+    cpu = finetune(model, train, val, RunConfig(lr=1e-3, epochs=1))
+    assert result.val_loss == pytest.approx(cpu.val_loss, rel=1e-3)
