@@ -68,4 +68,4 @@ def log_softmax(x, dim=-1):
     return x.log_softmax(dim)
 
 
-from . import nn, optim  # noqa: E402  (they build on the names above)
+from . import nn, optim, training, utils  # noqa: E402  (they build on the names above)

@@ -21,6 +21,24 @@ def test_log_slider_spans_decades():
         W.log_slider("lr", 5.0, 1e-3, 1.0)
 
 
+@pytest.mark.parametrize("value, low, steps_per_decade", [(0.03, 1e-5, 20), (0.0016, 1e-5, 20), (0.5, 1e-3, 10)])
+def test_log_slider_starts_on_one_of_its_stops(value, low, steps_per_decade):
+    # The browser snaps a value between stops and sends it back, redrawing the figure unasked.
+    slider = W.log_slider("lr", value, low, 2.0, steps_per_decade=steps_per_decade)
+    position = (math.log10(slider.value) - slider.min) / slider.step
+    assert position == pytest.approx(round(position), abs=1e-9)
+    assert abs(math.log10(slider.value) - math.log10(value)) <= slider.step / 2 + 1e-12
+
+
+def test_switching_the_race_surface_moves_the_rates_to_slider_stops():
+    race = W.optimizer_race("bowl", steps=20, interactive=False)
+    race.set(surface="valley")  # its suggested rates (0.03, 0.1) are not all stops of a 20-per-decade slider
+    for name in ("lr", "adaptive_lr"):
+        slider = race.controls[name]
+        position = (math.log10(slider.value) - slider.min) / slider.step
+        assert position == pytest.approx(round(position), abs=1e-9), (name, slider.value)
+
+
 def test_batch_size_slider_offers_powers_of_two():
     slider = W.batch_size_slider(32, 1, 512)
     assert [value for _, value in slider.options] == [2**k for k in range(10)]

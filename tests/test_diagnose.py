@@ -45,11 +45,20 @@ def test_too_slow_curves(curve):
     2.3 + 0.8 * np.abs(np.sin(STEPS / 7)) + 0.1 * np.random.default_rng(0).standard_normal(200),
     np.r_[np.linspace(1.0, 0.8, 30), np.linspace(0.8, 1.5, 20), 1.5 + 0.3 * np.sin(np.arange(50))],  # rises
     np.r_[np.linspace(2.3, 1.0, 40), [40.0, 30.0, 10.0], np.linspace(5.0, 1.2, 57)],  # a spike larger than progress
+    # a too-high fine-tuning learning rate: the first update doubles the loss, which then hovers near its start
+    np.r_[4.3, np.linspace(9, 4.5, 20), 4.2 + 0.4 * np.random.default_rng(0).standard_normal(500)],
 ])
 def test_oscillating_curves(curve):
     result = diagnose(curve)
     assert result.label == "oscillating", result.details
     assert "too high" in result.hint
+
+
+def test_an_early_jump_above_the_start_is_named_in_the_hint():
+    curve = np.r_[4.3, np.linspace(9, 3.0, 20), 2.0 + 0.2 * np.random.default_rng(0).standard_normal(300)]
+    result = diagnose(curve)
+    assert result.label == "oscillating", result.details
+    assert "jumps up to" in result.hint and result.details["peak_loss"] > 7
 
 
 @pytest.mark.parametrize("curve", [

@@ -346,7 +346,7 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
 
     slider = log_slider("learning rate", lr, min_lr, max_lr, steps_per_decade=10, continuous_update=False)
     fig, (ax_test, ax_run) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
-    artists = plot_range_test(ax_test, result, chosen_lr=lr, title="Range test: where is your pick?")
+    artists = plot_range_test(ax_test, result, chosen_lr=slider.value, title="Range test: where is your pick?")
     reference = compute(reference_lr)
     ref_steps = np.arange(1, reference.history.num_steps + 1)
     ax_run.plot(ref_steps, reference.history.smoothed_losses(0.9), color=COLORS["light_grey"], linewidth=2,

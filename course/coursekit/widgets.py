@@ -56,6 +56,7 @@ from .trajectories import Trajectory, TrajectoryCache, drawable, race, trajector
 __all__ = [
     # controls
     "log_slider",
+    "nearest_log_stop",
     "lr_slider",
     "momentum_slider",
     "beta1_slider",
@@ -117,6 +118,16 @@ def _widgets():
 # -- controls -----------------------------------------------------------------------------
 
 
+def nearest_log_stop(value, lowest_exponent, exponent_step):
+    """The stop of a FloatLogSlider (base 10) nearest to ``value``.
+
+    Set a log slider only to its stops: the browser snaps any other value to the nearest
+    stop and sends it back, so the figure would change before anyone touched the slider.
+    """
+    stop = round((math.log10(value) - lowest_exponent) / exponent_step) * exponent_step
+    return float(f"{10 ** (lowest_exponent + stop):.12g}")
+
+
 def log_slider(description, value, min, max, *, steps_per_decade: int = 20, readout_format=".3g",
                continuous_update=True):
     """A slider over [``min``, ``max``] spaced evenly in log10 (for learning rates, thresholds).
@@ -131,7 +142,7 @@ def log_slider(description, value, min, max, *, steps_per_decade: int = 20, read
     if steps_per_decade < 1:
         raise ValueError(f"steps_per_decade must be at least 1, got {steps_per_decade}")
     return _widgets().FloatLogSlider(
-        value=value,
+        value=nearest_log_stop(value, math.log10(min), 1.0 / steps_per_decade),
         base=10,
         min=math.log10(min),
         max=math.log10(max),
@@ -463,8 +474,8 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
         new_surface = get_surface(change["new"])
         state["busy"] = True
         try:
-            sgd_lr.value = new_surface.default_lr["sgd"]
-            ada_lr.value = new_surface.default_lr["adaptive"]
+            for slider, family in ((sgd_lr, "sgd"), (ada_lr, "adaptive")):
+                slider.value = nearest_log_stop(new_surface.default_lr[family], slider.min, slider.step)
         finally:
             state["busy"] = False
         update()

@@ -3,6 +3,7 @@ from . import functional, init, utils
 from .layers import (GELU, Dropout, Embedding, Identity, LayerNorm, Linear, ModuleList, ReLU, Sequential, Sigmoid,
                      Tanh)
 from .module import Module, Parameter
+from .gpt import GPT, GPTConfig
 
 
 class MSELoss(Module):

@@ -28,7 +28,7 @@ def gelu(input, approximate="tanh"):
     if approximate != "tanh":
         raise ValueError("gelu: minigrad implements approximate='tanh' only")
     xp, x = input.xp, input.data
-    inner = _GELU_C * (x + 0.044715 * x ** 3)
+    inner = _GELU_C * (x + 0.044715 * x * x * x)  # x*x*x: far cheaper than a power
     t = xp.tanh(inner)
     data = 0.5 * x * (1 + t)
 

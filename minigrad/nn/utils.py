@@ -22,8 +22,9 @@ def _norm(array, norm_type):
     xp = backend.array_module(array)
     if norm_type == math.inf:
         return float(xp.max(xp.abs(array))) if array.size else 0.0
-    if norm_type == 2.0:
-        return float(xp.sqrt(xp.sum(array.astype(xp.float64, copy=False) ** 2)))
+    if norm_type == 2.0:  # a dot product: no temporary copy of a large gradient (float32 sums, as torch's do)
+        flat = array.reshape(-1)
+        return math.sqrt(float(xp.dot(flat, flat)))
     return float(xp.sum(xp.abs(array.astype(xp.float64, copy=False)) ** norm_type) ** (1.0 / norm_type))
 
 

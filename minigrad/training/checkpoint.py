@@ -119,6 +119,7 @@ def _write_atomically(path, arrays):
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes it private (0600); the file we replace was not
         os.replace(temporary, path)
     except BaseException:
         try:

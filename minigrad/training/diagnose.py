@@ -33,9 +33,10 @@ How it is measured, so that mini-batch noise does not fool it (``n`` values):
 * noise: the standard deviation of step-to-step changes, estimated robustly
   (1.4826 x the median absolute deviation of the differences, / sqrt 2).
 * rebound: the largest rise of a moving average (window ``min(n/10, 10)``)
-  above the lowest value it had reached before, minus the largest rise that
-  noise alone produces (``2 sqrt(2 ln N)`` standard deviations of the moving
-  average, N the number of windows).
+  above the lowest value it had reached before, the starting loss included,
+  minus the largest rise that noise alone produces (``2 sqrt(2 ln N)``
+  standard deviations of the moving average, N the number of windows; two
+  more raw standard deviations for a rise above the single starting value).
 
 The thresholds are keyword arguments of ``diagnose``; the measured numbers are
 in ``Diagnosis.details``.
@@ -114,13 +115,19 @@ def _measure(losses):
     # (about 2*sqrt(2 ln N) standard deviations of the smoothed curve over N independent windows).
     noise = _noise_level(losses) / math.sqrt(window)
     allowance = 2.0 * math.sqrt(2.0 * math.log(max(2.0, len(smoothed) / window))) * noise
-    bounce = max(0.0, _largest_rebound(smoothed) - allowance) / scale
+    # A jump above the starting loss counts too (a too-high learning rate often spikes in the first
+    # steps, before the moving average has a lower value to rise from); the start is one raw value,
+    # so allow two raw standard deviations more for it.
+    raw_noise = _noise_level(losses)
+    rise_above_start = float(np.max(smoothed)) - start - 2.0 * raw_noise
+    bounce = max(0.0, _largest_rebound(smoothed) - allowance, rise_above_start - allowance) / scale
     first, middle, last = _thirds(smoothed)
     still_falling = bool(middle - last > 0 and middle - last >= 0.5 * (first - middle))
     # The start is one noisy value (standard error sigma), the end a median of k (about 1.25 sigma / sqrt(k)):
     # a drop smaller than 2 standard errors of their difference could be noise alone.
-    noise_floor = 2.0 * _noise_level(losses) * math.sqrt(1 + 1.25 ** 2 / k) / scale
-    return {"start_loss": start, "end_loss": end, "scale": scale, "improvement": (start - end) / scale,
+    noise_floor = 2.0 * raw_noise * math.sqrt(1 + 1.25 ** 2 / k) / scale
+    return {"start_loss": start, "end_loss": end, "peak_loss": float(np.max(smoothed)), "scale": scale,
+            "improvement": (start - end) / scale,
             "noise_floor": noise_floor, "rebound": bounce, "noise": noise / scale, "still_falling": still_falling,
             "num_points": n}
 
@@ -203,7 +210,10 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
     too_slow = barely_moved or (improvement < slow_improvement and still_falling)
     if bounce >= rebound and (bounce >= improvement or too_slow):  # a bumpy run is never "too slow"
         if improvement < min_improvement:
-            what = f"bounces up and down and never gets below where it started ({moved})"
+            what = f"bounces up and down and never gets clearly below where it started ({moved})"
+        elif details["peak_loss"] - start >= rebound * scale:
+            what = (f"first jumps up to {_fmt(details['peak_loss'])}, above where it started, and only "
+                    f"gets {moved}")
         else:
             what = f"falls unevenly ({moved}), jumping back up by {bounce:.0%} of its start"
         return Diagnosis(OSCILLATING, f"the loss {what}: the learning rate{lr} is probably too high; try one "

@@ -30,12 +30,11 @@ pytestmark = pytest.mark.browser
 SMOKE_NOTEBOOK = ARTIFACTS / "widget_smoke.ipynb"
 
 # (notebook, the slider to move). Lesson 2's learning-rate explorer is the first widget
-# with a figure a participant meets; the optimizer race and the clipping widget are covered
-# through the playground below. (Lesson 4 joins this list once coursekit's log sliders
-# start on one of their stops: today its race starts at lr 0.03, which the browser snaps to
-# 0.0316 and sends back, so the live figure differs from the notebook's own PNG.)
+# with a figure a participant meets; lesson 4's optimizer race is the busiest one. The
+# clipping widget is covered through the playground below.
 LESSONS = [
     pytest.param("course/02_learning_rate.ipynb", "^learning rate$", id="02_learning_rate"),
+    pytest.param("course/04_optimizers.ipynb", r"^lr \(SGD family\)$", id="04_optimizers"),
 ]
 
 

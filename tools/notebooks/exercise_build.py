@@ -46,6 +46,7 @@ def execute(path: Path, timeout: int = 120) -> float:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         nbformat.write(notebook, stream)
+    os.chmod(temporary, 0o644)  # mkstemp makes it private (0600); the file we replace was not
     os.replace(temporary, path)
     return seconds
 

@@ -200,18 +200,16 @@ CELLS = [
           f"best epoch of the first {first_epochs}: {best3_a:.2f}; last epoch: {run_a.history.epoch_train_loss[-1]:.2f}")
     print(f"diagnose, first {first_epochs} epochs: {early_verdict}")
     print(f"diagnose, all {run_a.epochs_run} epochs: {run_a.diagnosis}")
-    if "too slow" in (early_verdict.label, run_a.diagnosis.label) and spike_a > start_a:
-        print("Note: a loss that first jumps above its start and then hovers is a rate that is too HIGH; "
-              "diagnose reads the flat part alone and calls it too slow.")
     report.plot_step_losses({"A": run_a})
     plt.show()
     """, ignore_output=True),
     md("""
     Look at the first steps: the loss jumps far *above* where it started. The first updates at this
     rate are so large that they scramble what the model learnt in pre-training; the rest of the run
-    is spent relearning, noisily, with the loss hovering near its starting value for epochs. A flat loss can mean a rate that is too small *or* one that is too large; the jump at
-    the start, and the range test, tell which. (`diagnose` judges the curve after the fact; where it
-    misreads this one, the printout says so.)
+    is spent relearning, noisily, with the loss hovering near its starting value for epochs. A flat
+    loss can mean a rate that is too small *or* one that is too large; the jump at the start, and the
+    range test, tell which. `diagnose` looks for that jump: a loss that rises well above its first
+    value counts as a rebound, so it names this run's rate as too high, not too small.
 
     ## 5. Run B: the fixed recipe
 
@@ -424,9 +422,6 @@ CELLS = [
     * **Scale.** A 150,000-parameter model shrugs off rates that would wreck a 125-million-parameter
       one, so our "too high" rate is tens of times the working one, not five times as in the brief.
       Our runs take seconds, so a bad rate wastes seconds, not GPU-hours.
-    * **`diagnose` and a bad start.** `diagnose` compares the end of a run with its start. A loss
-      that jumps up in the first steps and then hovers around its starting value is flat by that
-      measure, which is also what a rate that is too *small* looks like. The jump is the tell.
     * **Synthetic labels.** Our off-brand copy follows exact rules and our labels are exact, so a
       fine-tuned model can screen it almost perfectly; a creative team rating real copy disagrees
       with itself, which caps any screener's accuracy (the brief's 87%). Our base model has nothing

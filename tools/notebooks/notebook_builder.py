@@ -66,6 +66,7 @@ def write_notebook(path, cells, *, id_prefix: str) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             nbformat.write(notebook, stream)
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a notebook is an ordinary readable file
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

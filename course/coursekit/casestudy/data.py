@@ -593,6 +593,7 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private (0600); the file we replace was not
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

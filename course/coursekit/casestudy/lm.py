@@ -25,6 +25,7 @@ import minigrad as mg
 from minigrad.nn import functional as F
 from minigrad.nn.gpt import GPT, GPTConfig
 
+from ..threads import limit_blas_threads  # noqa: F401  (re-exported: the notebook and tools call lm.limit_blas_threads)
 from .tokenizer import WordTokenizer
 
 __all__ = [
@@ -143,21 +144,6 @@ def copy_model(model: GPT) -> GPT:
     return twin
 
 
-def limit_blas_threads(n: int = 1):
-    """Let NumPy's BLAS use ``n`` threads (returns the limiter, or None without threadpoolctl).
-
-    The case study multiplies small matrices (a few hundred rows): extra threads cost more to
-    start and synchronise than they save, and on a busy two-core machine they fight over the
-    cores. Measured on the course's CI-sized machine: a training step about 3x slower with
-    OpenBLAS's default threads than with one.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - installed with scikit-learn, a course dependency
-        return None
-    return threadpool_limits(limits=n, user_api="blas")
-
-
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -180,6 +166,7 @@ def save_model(path, model: GPT, tokenizer: WordTokenizer, **meta_ints) -> Path:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 with zf.open(info, "w") as f:
                     np.lib.format.write_array(f, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private (0600); the file we replace was not
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
