@@ -37,6 +37,8 @@ def test_findings_reproduce_the_brief_when_the_numbers_are_the_briefs():
     (dict(acc_rules=0.5, acc_base=0.6), "On-brand accuracy: fine-tuned > rule filter > base model", "no"),
     (dict(quality_gain=-0.01), "Fixed recipe vs misconfigured run: quality", "no"),
     (dict(time_saved=-5.0), "Fixed recipe vs misconfigured run: training time", "no"),
+    (dict(time_saved=2.0, epochs_c=10), "Fixed recipe vs misconfigured run: training time", "no"),  # noise
+    (dict(time_saved=4.0), "Fixed recipe vs misconfigured run: training time", "partly"),
     (dict(general_a=1.0), "The high rate overwrites what pre-training taught", "no"),
 ])
 def test_findings_say_no_when_a_finding_fails(changes, finding, expected):

@@ -120,14 +120,15 @@ def _measure(losses):
     # so allow two raw standard deviations more for it.
     raw_noise = _noise_level(losses)
     rise_above_start = float(np.max(smoothed)) - start - 2.0 * raw_noise
-    bounce = max(0.0, _largest_rebound(smoothed) - allowance, rise_above_start - allowance) / scale
+    jump = max(0.0, rise_above_start - allowance) / scale
+    bounce = max(jump, max(0.0, _largest_rebound(smoothed) - allowance) / scale)
     first, middle, last = _thirds(smoothed)
     still_falling = bool(middle - last > 0 and middle - last >= 0.5 * (first - middle))
     # The start is one noisy value (standard error sigma), the end a median of k (about 1.25 sigma / sqrt(k)):
     # a drop smaller than 2 standard errors of their difference could be noise alone.
     noise_floor = 2.0 * raw_noise * math.sqrt(1 + 1.25 ** 2 / k) / scale
-    return {"start_loss": start, "end_loss": end, "peak_loss": float(np.max(smoothed)), "scale": scale,
-            "improvement": (start - end) / scale,
+    return {"start_loss": start, "end_loss": end, "peak_loss": float(np.max(losses)), "scale": scale,
+            "improvement": (start - end) / scale, "jump": jump,
             "noise_floor": noise_floor, "rebound": bounce, "noise": noise / scale, "still_falling": still_falling,
             "num_points": n}
 
@@ -209,11 +210,13 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
     barely_moved = improvement < max(min_improvement, details["noise_floor"])
     too_slow = barely_moved or (improvement < slow_improvement and still_falling)
     if bounce >= rebound and (bounce >= improvement or too_slow):  # a bumpy run is never "too slow"
-        if improvement < min_improvement:
+        jumped = f"jumps up to {_fmt(details['peak_loss'])}, above where it started,"
+        if details["jump"] >= rebound and improvement < min_improvement:
+            what = f"{jumped} and never gets clearly below its start ({moved})"
+        elif details["jump"] >= rebound:
+            what = f"{jumped} then falls unevenly ({moved})"
+        elif improvement < min_improvement:
             what = f"bounces up and down and never gets clearly below where it started ({moved})"
-        elif details["peak_loss"] - start >= rebound * scale:
-            what = (f"first jumps up to {_fmt(details['peak_loss'])}, above where it started, and only "
-                    f"gets {moved}")
         else:
             what = f"falls unevenly ({moved}), jumping back up by {bounce:.0%} of its start"
         return Diagnosis(OSCILLATING, f"the loss {what}: the learning rate{lr} is probably too high; try one "

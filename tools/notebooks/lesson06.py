@@ -206,7 +206,8 @@ CELLS = [
     guessing; that is where the range test's curve turned up. The failing runs spiked in their first
     steps and never recovered: a rate too high can break a network for good, not just slow it. And
     a final loss close to the starting one can mean a rate far too low *or* far too high: only the
-    first steps tell them apart.
+    first steps tell them apart. `diagnose` reads them: the jump above the starting loss is why it
+    calls these runs too high, not too slow.
 
     ## 8. What each choice costs
 

@@ -181,7 +181,7 @@ def findings(m: dict) -> list[tuple[str, str, str, str]]:
         ("Too-high learning rate: loss jumps about and does not fall below its start in 3 epochs",
          "1e-4: oscillates, never below the first value",
          f"{m['lr_naive']:.2g}: first step {m['start_a']:.2f}, jumped to {m['spike_a']:.2f}, best "
-         f"epoch in 3 {m['best3_a']:.2f} ({(m['best3_a'] - m['start_a']) / m['start_a']:+.0%})",
+         f"epoch in 3 {m['best3_a']:.2f} ({(m['best3_a'] - m['start_a']) / m['start_a']:+.1%})",
          _verdict(jumped and stuck, jumped or stuck)),
         ("diagnose() names the too-high rate",
          "(not in the brief)",
@@ -218,8 +218,11 @@ def findings(m: dict) -> list[tuple[str, str, str, str]]:
          _verdict(m["quality_gain"] > 0)),
         ("Fixed recipe vs misconfigured run: training time",
          "-40%",
-         f"{-m['time_saved']:+.0f}%",
-         _verdict(m["time_saved"] > 0)),
+         f"{-m['time_saved']:+.0f}% ({m['epochs_c']} epochs against {m['epochs_a']})",
+         # Wall-clock times on a shared machine vary by several per cent: a saving counts only when
+         # early stopping skipped epochs, and in full only when it is 10% or more.
+         _verdict(m["epochs_c"] < m["epochs_a"] and m["time_saved"] >= 10,
+                  m["epochs_c"] < m["epochs_a"] and m["time_saved"] > 0)),
         ("Cost arithmetic: 3.5 GPU-hours x $0.85",
          "$2.98",
          f"${m['brief_cost']:.3f}, rounds to ${m['brief_cost']:.2f}",
