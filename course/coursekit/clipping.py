@@ -341,7 +341,7 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=SEED
     """
     import ipywidgets
 
-    from .widgets import clip_slider, clip_threshold, log_slider
+    from .widgets import clip_slider, clip_threshold, round_log_slider
 
     cache = {}
 
@@ -359,7 +359,7 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=SEED
                                     description="clip threshold")
     mode_control = ipywidgets.ToggleButtons(options=[("by norm", "norm"), ("by value", "value")], value=mode,
                                             description="clip", style={"button_width": "80px"})
-    lr_control = log_slider("learning rate", lr, 1e-3, 1.0, steps_per_decade=10, continuous_update=False)
+    lr_control = round_log_slider("learning rate", lr, 1e-3, 1.0)  # holds LR = 0.05 exactly
 
     fig, (ax_loss, ax_norm) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     off_style = {"color": COLORS["light_grey"], "linewidth": 1.6}

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from .clipping import LR as LESSON_8_LR
 from .display import InteractiveFigure, freeze_layout, in_kernel
 from .style import OPTIMIZER_NAMES
+from .widgets import nearest_log_stop
 
 __all__ = [
     "Preset",
@@ -63,7 +64,6 @@ DEMOS = ("learning_rate", "clipping", "race")
 LR_SURFACE = "valley"  # the ill-conditioned valley of lesson 2: L = 4, so 2/L = 0.5
 LR_STEPS = 100
 RACE_STEPS = 300
-CLIP_LR = LESSON_8_LR  # lesson 8's rate: high enough for the unclipped network to blow up
 CONVERGED = 1e-3  # "converged": the loss gap fell below this fraction of where it started
 
 _RACERS = OPTIMIZER_NAMES
@@ -94,13 +94,15 @@ def _on_slider_grid(value: float, steps_per_decade: int = 20) -> float:
     A browser slider snaps a value between two stops to a stop and sends that back, so a
     preset off the grid would be changed the moment it is shown.
     """
-    return 10.0 ** (round(math.log10(value) * steps_per_decade) / steps_per_decade)
+    return nearest_log_stop(value, 0.0, 1.0 / steps_per_decade)
 
 
 def _race_selection(*names):
     """Checkbox values for the race: the named optimizers on, every other one off."""
     return {name: name in names for name in _RACERS}
 
+
+CLIP_LR = LESSON_8_LR  # lesson 8's rate: high enough for the unclipped network to blow up
 
 PRESETS: tuple[Preset, ...] = (
     Preset("lr_too_low", "learning rate too low", "learning_rate",

@@ -57,6 +57,7 @@ __all__ = [
     # controls
     "log_slider",
     "nearest_log_stop",
+    "round_log_slider",
     "lr_slider",
     "momentum_slider",
     "beta1_slider",
@@ -229,6 +230,24 @@ def clip_slider(value=1.0, min=0.01, max=100.0, *, off=True, description="clip n
     allowed = [v for _, v in options]
     if value not in allowed:
         raise ValueError(f"clip_slider: value {value!r} is not one of {allowed}")
+    return _widgets().SelectionSlider(options=options, value=value, description=description,
+                                      continuous_update=continuous_update, style=_WIDE,
+                                      layout=_SLIDER_LAYOUT)
+
+
+def round_log_slider(description, value, min, max, *, continuous_update=False):
+    """A log-scale slider whose stops are round numbers (1, 2, 5 per decade: 0.01, 0.02, 0.05, ...).
+
+    For a rate that a lesson quotes exactly (lesson 8 trains at 0.05): the slider holds it
+    exactly, where a ``log_slider`` would move it to its nearest stop (0.0501), and a run
+    that sits on the edge of blowing up can behave differently at that rate.
+    """
+    if not (0 < min < max):
+        raise ValueError(f"round_log_slider {description!r}: need 0 < min < max, got min={min}, max={max}")
+    options = [(f"{v:g}", v) for v in _nice_log_values(min, max)]
+    allowed = [v for _, v in options]
+    if value not in allowed:
+        raise ValueError(f"round_log_slider {description!r}: value {value!r} is not one of {allowed}")
     return _widgets().SelectionSlider(options=options, value=value, description=description,
                                       continuous_update=continuous_update, style=_WIDE,
                                       layout=_SLIDER_LAYOUT)
