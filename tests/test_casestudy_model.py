@@ -7,7 +7,6 @@ from coursekit.casestudy import data, lm
 from coursekit.casestudy.evaluation import accuracy, choose_threshold, fit_screener, per_kind_accuracy
 from coursekit.casestudy.finetune import RunConfig, finetune
 from coursekit.casestudy.tokenizer import WordTokenizer
-from minigrad.nn.gpt import GPT, GPTConfig
 
 
 def test_shipped_weights_match_their_checksum_and_are_small():

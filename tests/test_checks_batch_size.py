@@ -4,19 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from coursekit.checks import CheckFailed, check_epoch_time, check_gradient_noise, check_scale_lr
+from coursekit.checks import check_epoch_time, check_gradient_noise, check_scale_lr
 from coursekit.checks.batch_size import gradient_noise_theory
 
-
-def expect_hint(check, implementation, hint):
-    with pytest.raises(CheckFailed) as info:
-        check(implementation)
-    assert hint in str(info.value), str(info.value)
-
-
-def expect_pass(check, implementation, capsys):
-    check(implementation)
-    assert capsys.readouterr().out.startswith("\u2713")
+from check_helpers import expect_hint, expect_pass
 
 
 # ---------------------------------------------------------------- scale_lr

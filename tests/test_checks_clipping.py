@@ -2,18 +2,9 @@
 import numpy as np
 import pytest
 
-from coursekit.checks import CheckFailed, check_clip_grad_norm, check_clip_grad_value, check_global_grad_norm
+from coursekit.checks import check_clip_grad_norm, check_clip_grad_value, check_global_grad_norm
 
-
-def expect_hint(check, implementation, hint):
-    with pytest.raises(CheckFailed) as info:
-        check(implementation)
-    assert hint in str(info.value), str(info.value)
-
-
-def expect_pass(check, implementation, capsys):
-    check(implementation)
-    assert capsys.readouterr().out.startswith("\u2713")
+from check_helpers import expect_hint, expect_pass
 
 
 # ---------------------------------------------------------------- global_grad_norm

@@ -3,20 +3,11 @@ import math
 
 import pytest
 
-from coursekit.checks import (CheckFailed, check_early_stopping, check_linear_warmup_lr, check_savings,
+from coursekit.checks import (check_early_stopping, check_linear_warmup_lr, check_savings,
                               check_training_cost)
 from minigrad.training.early_stopping import EarlyStopping
 
-
-def expect_hint(check, implementation, hint):
-    with pytest.raises(CheckFailed) as info:
-        check(implementation)
-    assert hint in str(info.value), str(info.value)
-
-
-def expect_pass(check, implementation, capsys):
-    check(implementation)
-    assert capsys.readouterr().out.startswith("\u2713")
+from check_helpers import expect_hint, expect_pass
 
 
 # ---------------------------------------------------------------- early_stopping

@@ -3,19 +3,10 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from coursekit.checks import (CheckFailed, check_gd_step, check_gradient_descent, check_mse_grad,
+from coursekit.checks import (check_gd_step, check_gradient_descent, check_mse_grad,
                               check_softplus)
 
-
-def expect_hint(check, implementation, hint):
-    with pytest.raises(CheckFailed) as info:
-        check(implementation)
-    assert hint in str(info.value), str(info.value)
-
-
-def expect_pass(check, implementation, capsys):
-    check(implementation)
-    assert capsys.readouterr().out.startswith("\u2713")
+from check_helpers import expect_hint, expect_pass
 
 
 # ---------------------------------------------------------------- gd_step

@@ -4,18 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from coursekit.checks import CheckFailed, check_largest_stable_lr, check_lr_regime, check_steps_to_tolerance
+from coursekit.checks import check_largest_stable_lr, check_lr_regime, check_steps_to_tolerance
 
-
-def expect_hint(check, implementation, hint):
-    with pytest.raises(CheckFailed) as info:
-        check(implementation)
-    assert hint in str(info.value), str(info.value)
-
-
-def expect_pass(check, implementation, capsys):
-    check(implementation)
-    assert capsys.readouterr().out.startswith("\u2713")
+from check_helpers import expect_hint, expect_pass
 
 
 # ---------------------------------------------------------------- largest_stable_lr

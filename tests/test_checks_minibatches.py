@@ -2,18 +2,9 @@
 import numpy as np
 import pytest
 
-from coursekit.checks import CheckFailed, check_minibatch_grad, check_minibatch_indices, check_sgd_epoch
+from coursekit.checks import check_minibatch_grad, check_minibatch_indices, check_sgd_epoch
 
-
-def expect_hint(check, implementation, hint):
-    with pytest.raises(CheckFailed) as info:
-        check(implementation)
-    assert hint in str(info.value), str(info.value)
-
-
-def expect_pass(check, implementation, capsys):
-    check(implementation)
-    assert capsys.readouterr().out.startswith("\u2713")
+from check_helpers import expect_hint, expect_pass
 
 
 # ---------------------------------------------------------------- minibatch_indices

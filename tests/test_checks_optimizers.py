@@ -2,18 +2,9 @@
 import numpy as np
 import pytest
 
-from coursekit.checks import CheckFailed, check_adam_step, check_adamw_step, check_momentum_step, check_rmsprop_step
+from coursekit.checks import check_adam_step, check_adamw_step, check_momentum_step, check_rmsprop_step
 
-
-def expect_hint(check, implementation, hint):
-    with pytest.raises(CheckFailed) as info:
-        check(implementation)
-    assert hint in str(info.value), str(info.value)
-
-
-def expect_pass(check, implementation, capsys):
-    check(implementation)
-    assert capsys.readouterr().out.startswith("\u2713")
+from check_helpers import expect_hint, expect_pass
 
 
 # ---------------------------------------------------------------- momentum

@@ -6,20 +6,11 @@ import pytest
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from coursekit.checks import CheckFailed, check_lr_sweep, check_range_test, check_smooth_losses, check_suggest_lr
+from coursekit.checks import check_lr_sweep, check_range_test, check_smooth_losses, check_suggest_lr
 from coursekit.checks.range_test import _range_test_reference
 from minigrad.training.lr_finder import lr_find
 
-
-def expect_hint(check, implementation, hint):
-    with pytest.raises(CheckFailed) as info:
-        check(implementation)
-    assert hint in str(info.value), str(info.value)
-
-
-def expect_pass(check, implementation, capsys):
-    check(implementation)
-    assert capsys.readouterr().out.startswith("\u2713")
+from check_helpers import expect_hint, expect_pass
 
 
 # ---------------------------------------------------------------- lr_sweep

@@ -3,18 +3,9 @@ import math
 
 import pytest
 
-from coursekit.checks import CheckFailed, check_schedule_steps, check_step_decay, check_warmup_cosine
+from coursekit.checks import check_schedule_steps, check_step_decay, check_warmup_cosine
 
-
-def expect_hint(check, implementation, hint):
-    with pytest.raises(CheckFailed) as info:
-        check(implementation)
-    assert hint in str(info.value), str(info.value)
-
-
-def expect_pass(check, implementation, capsys):
-    check(implementation)
-    assert capsys.readouterr().out.startswith("\u2713")
+from check_helpers import expect_hint, expect_pass
 
 
 # ---------------------------------------------------------------- schedule_steps
