@@ -29,10 +29,11 @@ import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
+
+from minigrad.utils.files import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -185,11 +186,8 @@ def generate(solutions_dir: Path = SOLUTIONS, out_dir: Path = EXERCISES) -> list
         solution = nbformat.read(source, as_version=4)
         text = render(make_exercise(solution, source.name))
         target = out_dir / source.name
-        # Atomic: a half-written notebook is never left behind.
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out_dir, delete=False,
-                                         suffix=".tmp", newline="\n") as handle:
+        with atomic_write(target, "w", encoding="utf-8", newline="\n") as handle:  # never half-written
             handle.write(text)
-        os.replace(handle.name, target)
         written.append(target)
     return written
 

@@ -22,10 +22,10 @@ import json
 import math
 import os
 import sys
-import tempfile
 
 import numpy as np
 import torch
+from minigrad.utils.files import atomic_write
 
 STEPS = 100
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "torch_optim.npz")
@@ -226,11 +226,8 @@ def main():
     arrays["torch_version"] = np.array(torch.__version__)
     out = os.path.abspath(OUT)
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=os.path.dirname(out))  # written atomically
-    with os.fdopen(fd, "wb") as f:
+    with atomic_write(out) as f:
         np.savez_compressed(f, **arrays)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out)
     print(f"wrote {out}: {len(arrays)} arrays, {os.path.getsize(out) / 1024:.1f} KiB")
 
 

@@ -13,12 +13,12 @@ crash midway leaves the previous checkpoint intact.
 """
 import json
 import os
-import tempfile
 
 import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from ..utils.files import atomic_write
 
 __all__ = ["save_checkpoint", "load_checkpoint", "CheckpointError"]
 
@@ -107,36 +107,9 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
     metadata["extra"] = _flatten(dict(extra), "extra", arrays)
     text = json.dumps(metadata)
     arrays[METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    _write_atomically(os.fspath(path), arrays)
+    with atomic_write(path, durable=True) as file:
+        np.savez(file, **arrays)
     return path
-
-
-def _write_atomically(path, arrays):
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private (0600); the file we replace was not
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable (POSIX; not possible on every system)
-        directory_handle = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(directory_handle)
-    except OSError:
-        pass
-    finally:
-        os.close(directory_handle)
 
 
 # ------------------------------------------------------------------ loading

@@ -1,4 +1,4 @@
-"""Utilities that are not layers: data loading (``minigrad.utils.data``)."""
-from . import data
+"""Utilities that are not layers: data loading (``minigrad.utils.data``), atomic files (``files``)."""
+from . import data, files
 
-__all__ = ["data"]
+__all__ = ["data", "files"]

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +24,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
+from minigrad.utils.files import atomic_write  # noqa: E402
 
 import make_exercises  # noqa: E402
 from notebook_builder import write_notebook  # noqa: E402
@@ -43,11 +42,8 @@ def execute(path: Path, timeout: int = 120) -> float:
     NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+    with atomic_write(path, "w", encoding="utf-8") as stream:
         nbformat.write(notebook, stream)
-    os.chmod(temporary, 0o644)  # mkstemp makes it private (0600); the file we replace was not
-    os.replace(temporary, path)
     return seconds
 
 

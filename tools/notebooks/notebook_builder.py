@@ -15,13 +15,12 @@ first line (timings, widgets).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from textwrap import dedent
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from minigrad.utils.files import atomic_write
 
 __all__ = ["md", "code", "write_notebook", "ROOT"]
 
@@ -62,13 +61,6 @@ def write_notebook(path, cells, *, id_prefix: str) -> Path:
     )
     nbformat.validate(notebook)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            nbformat.write(notebook, stream)
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a notebook is an ordinary readable file
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as stream:
+        nbformat.write(notebook, stream)
     return path

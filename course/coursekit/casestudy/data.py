@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import re
-import tempfile
 from pathlib import Path
+
+from minigrad.utils.files import atomic_write
 
 from .tokenizer import WordTokenizer
 
@@ -589,16 +589,8 @@ def generate_files(seed: int = DEFAULT_SEED) -> dict[str, str]:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private (0600); the file we replace was not
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
 
 
 def write_dataset(out_dir=DATA_DIR, seed: int = DEFAULT_SEED) -> dict[str, Path]:

@@ -14,8 +14,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.nn import functional as F
 from minigrad.nn.gpt import GPT, GPTConfig
+from minigrad.utils.files import atomic_write
 
 from ..threads import limit_blas_threads  # noqa: F401  (re-exported: the notebook and tools call lm.limit_blas_threads)
 from .tokenizer import WordTokenizer
@@ -157,21 +156,12 @@ def save_model(path, model: GPT, tokenizer: WordTokenizer, **meta_ints) -> Path:
     arrays["vocab"] = tokenizer.to_array()
     for key, value in meta_ints.items():
         arrays[f"meta.{key}"] = np.asarray(value)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for name in sorted(arrays):
-                info = zipfile.ZipInfo(name + ".npy", date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with zf.open(info, "w") as f:
-                    np.lib.format.write_array(f, np.ascontiguousarray(arrays[name]), allow_pickle=False)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private (0600); the file we replace was not
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as file, zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(arrays):  # sorted, with a fixed date: the same model gives the same bytes
+            info = zipfile.ZipInfo(name + ".npy", date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with zf.open(info, "w") as f:
+                np.lib.format.write_array(f, np.ascontiguousarray(arrays[name]), allow_pickle=False)
     return path
 
 
