@@ -82,3 +82,23 @@ def test_style():
     label_axes(ax, "T", "step", "loss", legend=True)
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("T", "step", "loss")
     assert ax.get_legend() is not None
+
+
+def test_a_blit_before_the_browser_has_a_first_frame_is_sent_whole():
+    # ipympl sends blits as diffs against its last frame; a diff that reaches a browser
+    # with no frame yet paints only the moving artists on an empty canvas.
+    import warnings
+
+    from coursekit import widgets as W
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ipympl's toolbar warns about a traitlets deprecation
+        widget = W.lr_explorer(interactive=True)
+    canvas = widget.fig.canvas
+    canvas.draw()
+    assert canvas.syncing_data_url  # no browser has said "initialized" yet
+    widget.set(lr=0.05)
+    assert canvas._current_image_mode == "full"
+    canvas.syncing_data_url = False  # what ipympl does once a browser shows the figure
+    widget.set(lr=0.02)
+    assert canvas._current_image_mode == "diff"  # the cheap path once the browser has a frame

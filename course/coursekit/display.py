@@ -238,6 +238,11 @@ class FastRedraw:
             self.canvas.draw_idle()
             return
         self.fast_draws += 1
+        if getattr(self.canvas, "syncing_data_url", False):
+            # ipympl sends a blit as a diff against the last frame it sent. Until the browser
+            # has shown a first frame (ipympl is still syncing its data URL), a diff would be
+            # painted on an empty canvas: only the moving artists, no axes. Send it whole.
+            self.canvas._force_full = True
         self.canvas.restore_region(self.background)
         self._draw_animated()
         self.canvas.blit(self.fig.bbox)
