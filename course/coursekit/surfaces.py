@@ -42,6 +42,7 @@ __all__ = [
     "saddle",
     "noisy_quadratic",
     "draw_surface",
+    "redraw_surface",
 ]
 
 
@@ -415,3 +416,13 @@ def draw_surface(ax, surface, *, levels=None, n: int = 161, minimum=True, start=
     ax.set_xlabel("weight x1")
     ax.set_ylabel("weight x2")
     return contours
+
+
+def redraw_surface(ax, surface, drawn=()):
+    """Switch ``ax`` to ``surface`` in place (a widget's surface menu): remove the artists an
+    earlier call drew (``drawn``), draw the new contours, minimum and start; return those artists."""
+    for artist in drawn:
+        artist.remove()
+    before = len(ax.lines)
+    contours = draw_surface(ax, surface)
+    return [contours, *ax.lines[before:]]

@@ -50,7 +50,7 @@ from .style import (
     canonical_optimizer_name,
     label_axes,
 )
-from .surfaces import RACE_SURFACES, SURFACES, draw_surface, get_surface
+from .surfaces import RACE_SURFACES, SURFACES, get_surface, redraw_surface
 from .trajectories import Trajectory, TrajectoryCache, drawable, race, trajectory
 
 __all__ = [
@@ -417,17 +417,11 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
     label_axes(ax_loss, "Loss during the race", "step", "loss above the minimum (log scale)")
     # Text is the slowest thing matplotlib draws: the legend (names only) is rebuilt only
     # when the set of racing optimizers changes, and only diverged runs get a note.
-    state = {"contours": None, "surface": None, "busy": False, "legend_for": None, "laid_out": False}
+    state = {"drawn": (), "surface": None, "busy": False, "legend_for": None, "laid_out": False}
     fast = FastRedraw(fig, [artist for group in artists.values() for artist in group])
 
     def draw_background(new_surface):
-        if state["contours"] is not None:
-            state["contours"].remove()
-            for artist in state["markers"]:
-                artist.remove()
-        before = len(ax_path.lines)
-        state["contours"] = draw_surface(ax_path, new_surface)
-        state["markers"] = ax_path.lines[before:]
+        state["drawn"] = redraw_surface(ax_path, new_surface, state["drawn"])
         ax_path.set_title(new_surface.title, fontsize=12)
         state["surface"] = new_surface
 
@@ -664,17 +658,11 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, surfaces=("bowl", "valle
     # and a slider move never has to redraw the axis (only the curve and the title).
     ax_loss.set_ylim(_LOSS_FLOOR / 3, 1e8)
     ax_loss.set_title(" ", fontsize=11)
-    state = {"surface": None, "contours": None, "markers": [], "cost": None, "laid_out": False}
+    state = {"surface": None, "drawn": (), "cost": None, "laid_out": False}
     fast = FastRedraw(fig, [path_line, loss_line, cost_dot, ax_loss.title])
 
     def set_surface(current):
-        if state["contours"] is not None:
-            state["contours"].remove()
-            for artist in state["markers"]:
-                artist.remove()
-        before = len(ax_path.lines)
-        state["contours"] = draw_surface(ax_path, current)
-        state["markers"] = ax_path.lines[before:]
+        state["drawn"] = redraw_surface(ax_path, current, state["drawn"])
         ax_path.set_title(f"{current.title}: {current.formula}", fontsize=11)
         lrs, cost = steps_to_converge(current, cost_lrs)
         cost_line.set_data(lrs, cost)
