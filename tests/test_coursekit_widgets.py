@@ -197,6 +197,7 @@ def test_race_widget_surface_switch_resets_rates(race_widget):
 def test_fast_redraw_paints_the_same_pixels_as_a_full_draw(race_widget):
     canvas = race_widget.fig.canvas
     fast = race_widget.fig._coursekit_fast_redraw
+    canvas.draw()  # the first frame, as a browser asks for it: the picture a blit starts from
     fast_draws = fast.fast_draws
     race_widget.set(adaptive_lr=0.05)
     assert fast.fast_draws == fast_draws + 1
@@ -204,6 +205,16 @@ def test_fast_redraw_paints_the_same_pixels_as_a_full_draw(race_widget):
     canvas.draw()
     np.testing.assert_array_equal(blitted, np.asarray(canvas.buffer_rgba()))
     race_widget.set(adaptive_lr=0.1)
+
+
+def test_a_layout_pass_never_becomes_the_picture_a_blit_restores():
+    # freeze_layout clears the canvas and paints nothing; blitting over that showed only the
+    # moving artists on a transparent figure (a blank widget in the browser).
+    widget = W.optimizer_race(interactive=False)  # built with freeze_layout after its first draw
+    fast = widget.fig._coursekit_fast_redraw
+    widget.set(adaptive_lr=0.05)
+    assert np.asarray(widget.fig.canvas.buffer_rgba())[..., 3].min() == 255  # an opaque, whole figure
+    assert fast.full_draws == 2  # the move after the layout pass drew in full
 
 
 def test_lr_explorer_updates_in_place():

@@ -165,9 +165,19 @@ def freeze_layout(fig: Figure) -> None:
     once. Call it again after changing something that needs new margins (other tick
     labels after switching surfaces, a longer title): it lays the figure out anew.
     """
-    fig.set_layout_engine("constrained")
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")
+    fast = getattr(fig, "_coursekit_fast_redraw", None)
+    if fast is not None:
+        fast._ignore_draw_events = True  # a layout pass clears the canvas and paints nothing
+    try:
+        fig.set_layout_engine("constrained")
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+    finally:
+        if fast is not None:
+            fast._ignore_draw_events = False
+            # The axes may have moved and the canvas is blank: the cached picture is stale,
+            # so the next update draws in full (a blit would show a transparent background).
+            fast.background = None
 
 
 class FastRedraw:
