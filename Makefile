@@ -8,18 +8,20 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: lab test test-unit test-notebooks test-fast install playground exercises solutions bench clean
+.PHONY: lab test test-unit test-notebooks test-fast install playground notebook notebooks exercises bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tools/lab_settings/overrides.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp tools/lab_settings/overrides.json $(VENV)/share/jupyter/lab/settings/
 	touch $(STAMP)
 
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab course/00_welcome.ipynb
+	$(BIN)/jupyter lab course/00_welcome.md
 
 # Unit tests and every notebook; pytest's exit code 5 (nothing collected) fails too.
 test: $(STAMP)
@@ -39,13 +41,20 @@ test-fast: $(STAMP)
 playground: $(STAMP)
 	$(BIN)/voila --port=8866 --no-browser course/playground.ipynb
 
-# Rewrite exercises/ from solutions/ (after editing a solution notebook by hand).
+# After editing a lesson's or a solution's Markdown source (course/*.md, solutions/*.md):
+#   make notebook NB=course/05_lr_schedules.md   rebuild and execute that notebook
+#   make notebooks                               rebuild and execute every notebook whose source changed
+# Building a solution also regenerates exercises/ from solutions/.
+notebook: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make notebook NB=course/05_lr_schedules.md"; exit 2; }
+	$(BIN)/python tools/build_notebook.py $(NB)
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/build_notebook.py
+
+# Rewrite exercises/ from solutions/ (make notebook does it too when it builds a solution).
 exercises: $(STAMP)
 	$(BIN)/python tools/make_exercises.py
-
-# Rebuild solutions/ from tools/notebooks/exercise_NN_*.py, execute them, then rewrite exercises/.
-solutions: $(STAMP)
-	$(BIN)/python tools/notebooks/exercise_build.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py

@@ -141,6 +141,7 @@ def _follow_taint(tree: ast.Module, tainted: set[str], has_stub: bool) -> bool:
 def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
     """The exercise twin of a solutions notebook (the input is left unchanged)."""
     exercise = copy.deepcopy(solution)
+    exercise.metadata.pop("jupytext", None)  # generated, so not paired with a Markdown source
     tainted: set[str] = set()  # names whose value depends on a participant's stub
     total_regions = 0
     for index, cell in enumerate(exercise.cells):
