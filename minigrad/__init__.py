@@ -9,7 +9,8 @@ Names, arguments and defaults follow PyTorch, so what you learn here transfers::
     x.grad  # array([2., 4., 6.], dtype=float32)
 """
 from . import autograd, backend
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad
+from .autograd import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .backend import cuda_is_available
 from .factories import arange, full, ones, ones_like, rand, randint, randn, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck

@@ -1,39 +1,6 @@
-"""Grad mode (``no_grad``) and user-defined ops (``Function``), as in torch.autograd."""
-import contextlib
-
-_grad_enabled = True
-
-
-def is_grad_enabled():
-    return _grad_enabled
-
-
-class no_grad(contextlib.ContextDecorator):
-    """Context manager and decorator: ops inside record no graph (evaluation, updates)."""
-
-    def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = False
-        return self
-
-    def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._previous
-        return False
-
-
-class enable_grad(contextlib.ContextDecorator):
-    def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = True
-        return self
-
-    def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._previous
-        return False
+"""User-defined ops (``Function``), as in torch.autograd; grad mode lives in ``grad_mode``."""
+from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (torch.autograd's names)
+from .tensor import Tensor, make_result
 
 
 class FunctionCtx:
@@ -73,8 +40,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        from .tensor import Tensor, make_result
-
         ctx = FunctionCtx()
         with no_grad():
             out = cls.forward(ctx, *args)

@@ -11,7 +11,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import autograd, backend
+from . import backend
+from .grad_mode import is_grad_enabled
 
 float32, float64, int64, bool_ = np.float32, np.float64, np.int64, np.bool_
 
@@ -68,7 +69,7 @@ def make_result(data, parents, backward):
     needs_grad = False
     for p in parents:  # a plain loop: this runs for every op, any() costs a generator
         needs_grad = needs_grad or p.requires_grad
-    if needs_grad and autograd._grad_enabled:
+    if needs_grad and is_grad_enabled():
         out.requires_grad = True
         out._parents = parents
         out._backward = backward

@@ -34,6 +34,7 @@ import minigrad as mg
 from minigrad import nn, optim
 from minigrad.nn import functional as F
 from minigrad.optim import lr_scheduler as S
+from minigrad.training.smoothing import smooth
 from minigrad.utils.data import DataLoader, TensorDataset
 
 from .display import FastRedraw, freeze_layout, make_widget, new_figure
@@ -184,15 +185,6 @@ def make_mlp(num_features: int = 64, hidden: int = DEFAULTS["hidden"], num_class
     mg.manual_seed(seed)
     return nn.Sequential(nn.Linear(num_features, hidden, dtype=mg.float64), nn.ReLU(),
                          nn.Linear(hidden, num_classes, dtype=mg.float64))
-
-
-def smooth(values, beta: float = 0.9) -> np.ndarray:
-    """Debiased exponential moving average (what training dashboards plot for a noisy loss)."""
-    out, average = [], 0.0
-    for n, value in enumerate(np.asarray(values, dtype=np.float64), start=1):
-        average = beta * average + (1 - beta) * value
-        out.append(average / (1 - beta**n))
-    return np.array(out)
 
 
 @dataclass

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .. import autograd, backend, random
+from .. import backend, random
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -191,7 +192,7 @@ class GPT(Module):
         loss = F.cross_entropy(logits2d, t.reshape(-1), ignore_index=-100)
         return logits, loss
 
-    @autograd.no_grad()
+    @no_grad()
     def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, top_k=None):
         """Extend ``idx`` (B, T) by ``max_new_tokens`` sampled tokens; returns a (B, T + new) Tensor.
 

@@ -13,7 +13,6 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from . import functional as OF
 
 
 class Optimizer:
@@ -23,11 +22,6 @@ class Optimizer:
     and any hyperparameters that differ from ``defaults`` for that group.
     Subclasses set ``update_rule`` (a function of :mod:`~minigrad.optim.functional`)
     and may override ``_check_hyperparameters`` and ``_state_names``.
-
-    Set ``track_stats = True`` to get, after each ``step()``, ``stats[p]``: a
-    :class:`~minigrad.optim.functional.StepStats` per parameter with the
-    effective per-coordinate learning rate and the update-to-weight ratio. It
-    costs a copy of each parameter per step, so it is off by default.
     """
 
     update_rule = None
@@ -37,8 +31,6 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)  # keyed by the tensor itself (tensors hash by identity)
         self.param_groups = []
-        self.track_stats = False
-        self.stats = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 "params should be an iterable of Tensors or of dicts, but got a single Tensor: "
@@ -113,9 +105,6 @@ class Optimizer:
         rule = self.update_rule
         if rule is None:
             raise NotImplementedError(f"{type(self).__name__} must set update_rule or override step()")
-        track = self.track_stats
-        if track:
-            self.stats = {}
         hyper_names = tuple(self.defaults)
         for group in self.param_groups:
             hyper = {name: group[name] for name in hyper_names}
@@ -126,12 +115,7 @@ class Optimizer:
                 data = param.data
                 if grad.shape != data.shape:
                     raise ValueError(f"a parameter of shape {data.shape} has a gradient of shape {grad.shape}")
-                if track:
-                    before = data.copy()
-                    rule(data, grad, self.state[param], **hyper)
-                    self.stats[param] = OF.step_stats(before, data, grad)
-                else:
-                    rule(data, grad, self.state[param], **hyper)
+                rule(data, grad, self.state[param], **hyper)
         return loss
 
     # ------------------------------------------------------------------ state

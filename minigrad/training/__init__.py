@@ -12,6 +12,7 @@ from .early_stopping import EarlyStopping
 from .fit import TrainingDiverged, evaluate, fit
 from .history import History
 from .lr_finder import LRFinderResult, lr_find
+from .smoothing import DebiasedAverage, smooth
 
 __all__ = ["fit", "evaluate", "History", "TrainingDiverged", "diagnose", "Diagnosis", "lr_find", "LRFinderResult",
-           "EarlyStopping", "save_checkpoint", "load_checkpoint", "CheckpointError"]
+           "EarlyStopping", "save_checkpoint", "load_checkpoint", "CheckpointError", "smooth", "DebiasedAverage"]

@@ -17,7 +17,8 @@ import time
 
 import numpy as np
 
-from .. import autograd, backend
+from .. import backend
+from ..grad_mode import no_grad
 from ..nn.utils import clip_grad_norm_
 from .history import History
 
@@ -60,7 +61,7 @@ def evaluate(model, loader, loss_fn):
     model.eval()
     total, count = 0.0, 0
     try:
-        with autograd.no_grad():
+        with no_grad():
             for batch in loader:
                 inputs, target = _split_batch(batch)
                 size = _batch_size(batch)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from .smoothing import smooth
+
 __all__ = ["History"]
 
 
@@ -119,15 +121,10 @@ class History:
         """Per-step losses smoothed by a debiased exponential moving average.
 
         This is what a training dashboard plots: ``avg = beta*avg + (1-beta)*loss``,
-        divided by ``1 - beta**n`` so the first values are not pulled to zero.
+        divided by ``1 - beta**n`` so the first values are not pulled to zero
+        (:func:`minigrad.training.smoothing.smooth`).
         """
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"smoothed_losses: beta must be in [0, 1), got {beta}")
-        out, avg = [], 0.0
-        for n, loss in enumerate(self.step_loss, start=1):
-            avg = beta * avg + (1 - beta) * loss
-            out.append(avg / (1 - beta ** n))
-        return out
+        return smooth(self.step_loss, beta).tolist()
 
     # ---------------------------------------------------------------- export
     def to_dict(self):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .fit import _loss_value, _split_batch
+from .smoothing import DebiasedAverage
 
 __all__ = ["lr_find", "LRFinderResult", "suggest_steep", "suggest_valley", "suggest_minimum"]
 
@@ -167,7 +168,7 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
     was_training = getattr(model, "training", True)
     ratio = end_lr / start_lr
     lrs, smoothed, raw = [], [], []
-    best, average, stopped_early = math.inf, 0.0, False
+    best, average, stopped_early = math.inf, DebiasedAverage(smooth_beta), False
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -188,8 +189,7 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
                 if math.isfinite(value):
                     loss.backward()
                     optimizer.step()
-                average = smooth_beta * average + (1 - smooth_beta) * value
-                smooth = average / (1 - smooth_beta ** (i + 1))
+                smooth = average.update(value)
                 lrs.append(lr)
                 raw.append(value)
                 smoothed.append(smooth)

@@ -119,15 +119,6 @@ def _steps_formula(rounding, offset=0):
     return steps
 
 
-def _steps_without_abs(lr, c, w0, tol):
-    factor = 1 - lr * c
-    if abs(w0) <= tol:
-        return 0
-    if factor >= 1:
-        return math.inf
-    return math.ceil(math.log(tol / abs(w0)) / math.log(factor))  # math domain error when factor < 0
-
-
 STEPS_MISTAKES = [
     Mistake("one step short: you rounded down; the number of steps must be the first whole number "
             "that gets within tol (round up, math.ceil).", _steps_formula(math.floor)),
