@@ -6,7 +6,6 @@ solution regions into stubs and tags the cells that will raise, and that every n
 its tasks and checks.
 """
 import ast
-import importlib.util
 import re
 import subprocess
 import sys
@@ -18,21 +17,14 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import coursekit.checks
+from tool_scripts import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 FIX = ".venv/bin/python tools/make_exercises.py (make exercises)"
 
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" / "make_exercises.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = load_tool()
+tool = load_tool("make_exercises")
 
 
 # ---------------------------------------------------------------- freshness of the committed exercises

@@ -4,7 +4,6 @@ tools/build_notebook.py turns a source into its executed notebook (`make noteboo
 These tests fail when a source and its notebook disagree (a forgotten rebuild), when a
 notebook was not run top to bottom, or when a pairing is missing or leaks into exercises/.
 """
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -12,17 +11,10 @@ import jupytext
 import nbformat
 import pytest
 
+from tool_scripts import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("build_notebook", ROOT / "tools" / "build_notebook.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = load_tool()
+tool = load_tool("build_notebook")
 SOURCES = tool.sources()
 
 
