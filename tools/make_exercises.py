@@ -13,6 +13,11 @@ a cell whose stub runs at the top level, and every cell that uses, at its top le
 defined by a stub cell or by a cell built on one (the check cells, demos of the
 participant's code). Everything else must still run.
 
+So that an untouched exercise shows only "not done yet" answers, never a bare NameError, the
+first code cell also gets a call to ``coursekit.checks.explain_unfinished_tasks`` with every
+name that depends on a stub and the tasks (``## Task N`` headings) whose stubs it needs: a
+cell that needs an unfinished task then says which task to finish first.
+
 Usage (from anywhere)::
 
     python tools/make_exercises.py             # regenerate exercises/ from solutions/
@@ -44,6 +49,8 @@ END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
 HINT = re.compile(r"^[ \t]*### HINT:[ \t]*(?P<text>.*?)[ \t]*$")
 DEFAULT_HINT = "replace this line with your code"
 RAISES_TAG = "raises-exception"
+TASK_HEADING = re.compile(r"^#+\s*Task\s+(?P<number>\d+)\b", re.MULTILINE)
+EXPLAIN = "explain_unfinished_tasks"
 
 
 class SolutionFormatError(ValueError):
@@ -120,8 +127,9 @@ def _is_stub(node: ast.AST) -> bool:
             and getattr(node.exc.func, "id", None) == "NotImplementedError")
 
 
-def _follow_taint(tree: ast.Module, tainted: set[str], has_stub: bool) -> bool:
-    """Walk a cell's statements in order, adding to ``tainted`` the names that depend on a stub.
+def _follow_taint(tree: ast.Module, tainted: dict[str, set[int]], has_stub: bool, task: int | None) -> bool:
+    """Walk a cell's statements in order, adding to ``tainted`` the names that depend on a stub,
+    each with the numbers of the tasks whose stubs it needs (``task``: this cell's task).
 
     Returns whether running the cell raises: a statement executes a stub, or uses (outside a
     function body) a name that depends on one. A function defined in the cell that calls a
@@ -130,11 +138,15 @@ def _follow_taint(tree: ast.Module, tainted: set[str], has_stub: bool) -> bool:
     raises = False
     for statement in tree.body:
         executed = list(_top_level_nodes(statement))
-        if (has_stub and any(_is_stub(node) for node in executed)) or _loaded(executed) & tainted:
+        if (has_stub and any(_is_stub(node) for node in executed)) or _loaded(executed) & tainted.keys():
             raises = True
         everything = list(ast.walk(statement))
-        if (has_stub and any(_is_stub(node) for node in everything)) or _loaded(everything) & tainted:
-            tainted |= _defined_names(statement)
+        needs = set().union(*(tainted[name] for name in _loaded(everything) & tainted.keys()))
+        if has_stub and any(_is_stub(node) for node in everything):
+            needs |= {task}  # None when the cell is under no "## Task N" heading
+        if needs:
+            for name in _defined_names(statement):
+                tainted[name] = tainted.get(name, set()) | needs
     return raises
 
 
@@ -142,14 +154,17 @@ def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nb
     """The exercise twin of a solutions notebook (the input is left unchanged)."""
     exercise = copy.deepcopy(solution)
     exercise.metadata.pop("jupytext", None)  # generated, so not paired with a Markdown source
-    tainted: set[str] = set()  # names whose value depends on a participant's stub
+    tainted: dict[str, set[int]] = {}  # names whose value depends on a stub -> the tasks they need
     total_regions = 0
+    task = None  # the number of the "## Task N" section the cell is in
     for index, cell in enumerate(exercise.cells):
         where = f"{name}, cell {index}"
         tags = [t for t in cell.get("metadata", {}).get("tags", []) if t != RAISES_TAG]
         if cell.cell_type != "code":
             if any(BEGIN.match(line) for line in cell.source.split("\n")):
                 raise SolutionFormatError(f"{where}: solution markers are only supported in code cells")
+            heading = TASK_HEADING.search(cell.source)
+            task = int(heading["number"]) if heading else task
             continue
         cell.source, regions = stub_source(cell.source, where)
         total_regions += regions
@@ -159,7 +174,7 @@ def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nb
             tree = ast.parse(_python(cell.source))
         except SyntaxError as error:
             raise SolutionFormatError(f"{where}: not valid Python after stubbing ({error})") from None
-        if _follow_taint(tree, tainted, has_stub=regions > 0):
+        if _follow_taint(tree, tainted, has_stub=regions > 0, task=task):
             tags.append(RAISES_TAG)
         if tags:
             cell.metadata["tags"] = tags
@@ -167,7 +182,21 @@ def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nb
             cell.metadata.pop("tags", None)
     if total_regions == 0:
         raise SolutionFormatError(f"{name}: no ### BEGIN SOLUTION region at all")
+    _add_unfinished_task_explanations(exercise, tainted)
     return exercise
+
+
+def _add_unfinished_task_explanations(exercise, tainted: dict[str, set[int]]) -> None:
+    """End the first code cell with ``explain_unfinished_tasks({name: [tasks], ...})``."""
+    needs = {name: sorted(t for t in tasks if t is not None) for name, tasks in sorted(tainted.items())}
+    needs = {name: tasks for name, tasks in needs.items() if tasks}
+    first = next((cell for cell in exercise.cells if cell.cell_type == "code"), None)
+    if first is None or not needs:
+        return
+    listing = ",\n".join(f"    {name!r}: {tasks}" for name, tasks in needs.items())
+    first.source = (f"{first.source.rstrip()}\n\n# Cells that need an unfinished task say which one, "
+                    f"instead of a NameError:\nfrom coursekit.checks import {EXPLAIN}\n"
+                    f"{EXPLAIN}({{\n{listing},\n}})")
 
 
 def render(notebook: nbformat.NotebookNode) -> str:

@@ -51,6 +51,8 @@ __all__ = [
     "race",
     "resolve_rule",
     "DIVERGENCE_LOSS_FACTOR",
+    "stability_limit",
+    "lowest_diverging_lr",
     "drawable",
     "draw_path",
 ]
@@ -169,6 +171,36 @@ def trajectory(rule, surface, start=None, steps: int = 300, *, seed: int = 0, **
         points[diverged_at:] = np.nan
         losses[diverged_at:] = np.nan
     return Trajectory(name, points, losses, diverged_at, settings)
+
+
+def stability_limit(rule, lipschitz: float, momentum: float = 0.9) -> float:
+    """The largest learning rate at which ``rule`` still converges on a quadratic whose
+    steepest curvature is ``lipschitz`` (L), for torch.optim's forms of the updates:
+
+    * SGD: 2 / L;
+    * Momentum (heavy ball, velocity v = momentum·v + g): 2 (1 + momentum) / L;
+    * Nesterov: 2 (1 + momentum) / ((1 + 2 momentum) L).
+
+    Each follows from when the two-step recursion of the update on a single curvature
+    stops shrinking (its characteristic roots leave the unit circle).
+    """
+    name = canonical_optimizer_name(rule)
+    if name == "SGD":
+        return 2.0 / lipschitz
+    if name == "Momentum":
+        return 2.0 * (1 + momentum) / lipschitz
+    if name == "Nesterov":
+        return 2.0 * (1 + momentum) / ((1 + 2 * momentum) * lipschitz)
+    raise ValueError(f"stability_limit: known for SGD, Momentum and Nesterov, not {rule!r}")
+
+
+def lowest_diverging_lr(rule, surface, lrs, *, steps: int = 300, **hyperparams):
+    """The smallest of ``lrs`` (tried in increasing order) at which ``rule`` diverges within
+    ``steps`` steps on ``surface``; ``None`` if it converges at every one."""
+    for lr in sorted(lrs):
+        if trajectory(rule, surface, steps=steps, lr=float(lr), **hyperparams).diverged:
+            return float(lr)
+    return None
 
 
 def _freeze(value):

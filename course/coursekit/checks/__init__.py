@@ -5,6 +5,7 @@ are right; otherwise it raises ``CheckFailed`` with the case, the expected and t
 result, and the likely mistake in plain words.
 """
 from ._core import CheckFailed
+from .unfinished import UnfinishedTask, explain_unfinished_tasks
 from .gradient_descent import check_gd_step, check_gradient_descent, check_mse_grad, check_softplus
 from .learning_rate import check_largest_stable_lr, check_lr_regime, check_steps_to_tolerance
 from .minibatches import check_minibatch_grad, check_minibatch_indices, check_sgd_epoch
@@ -16,7 +17,7 @@ from .clipping import check_clip_grad_norm, check_clip_grad_value, check_global_
 from .finetuning import check_early_stopping, check_linear_warmup_lr, check_savings, check_training_cost
 
 __all__ = [
-    "CheckFailed",
+    "CheckFailed", "UnfinishedTask", "explain_unfinished_tasks",
     "check_gd_step", "check_mse_grad", "check_softplus", "check_gradient_descent",
     "check_largest_stable_lr", "check_lr_regime", "check_steps_to_tolerance",
     "check_minibatch_indices", "check_minibatch_grad", "check_sgd_epoch",

@@ -1,0 +1,91 @@
+"""The lessons' comparative sentences and rules of thumb, re-computed and asserted.
+
+Each test names the lesson and the sentence it holds to the numbers. When a change to the
+code or the data makes a sentence false, the test fails here, before a participant reads it:
+then reword the sentence (or fix the code), never the test's threshold alone.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from coursekit import schedules as sch
+from coursekit.datasets import digits
+from coursekit.surfaces import get_surface
+from coursekit.trajectories import lowest_diverging_lr, stability_limit
+
+RATES = np.round(np.arange(0.01, 1.5, 0.01), 2)
+
+
+# ---------------------------------------------------------------- lesson 4: momentum and the edge
+def test_lesson_4_nesterov_then_sgd_then_momentum_diverge_as_the_rate_rises():
+    """Lesson 4, section 1 and rule 3: 'Nesterov, then SGD, then Momentum diverge'."""
+    valley = get_surface("valley")
+    limits = {name: lowest_diverging_lr(name, valley, RATES, steps=300) for name in ("SGD", "Momentum", "Nesterov")}
+    assert sorted(limits, key=limits.get) == ["Nesterov", "SGD", "Momentum"], limits
+    for name, observed in limits.items():  # the grid's first diverging rate is just above the theory's limit
+        assert 0 <= observed - stability_limit(name, valley.lipschitz) <= 0.0125, (name, observed)
+
+
+def test_stability_limits_are_the_textbook_ones():
+    assert stability_limit("SGD", 4.0) == pytest.approx(0.5)
+    assert stability_limit("Momentum", 4.0, momentum=0.9) == pytest.approx(0.95)
+    assert stability_limit("Nesterov", 4.0, momentum=0.9) == pytest.approx(3.8 / 11.2)
+    with pytest.raises(ValueError, match="SGD, Momentum and Nesterov"):
+        stability_limit("Adam", 4.0)
+
+
+# ---------------------------------------------------------------- lesson 5: schedules
+@pytest.fixture(scope="module")
+def digit_data():
+    return digits(val_fraction=0.2, seed=0)
+
+
+@pytest.fixture(scope="module")
+def peak_sweep(digit_data):
+    peaks = (0.003, 0.03, 0.1, 0.3)
+    return peaks, {kind: [sch.train_with_schedule(digit_data, kind, peak_lr=p, total_steps=300, seed=0).val_loss
+                          for p in peaks] for kind in ("constant", "cosine", "warmup_cosine")}
+
+
+def test_lesson_5_at_a_good_peak_every_decaying_schedule_ends_below_the_constant_rate(digit_data):
+    """Lesson 5, section 3 and rule 1: at peak 0.05 (three seeds) every decaying schedule beats the
+    constant rate on average, and those that glide to zero beat it by more than the seeds' spread."""
+    results = sch.compare_schedules(digit_data, peak_lr=0.05, seeds=(0, 1, 2), total_steps=300)
+    mean = {kind: np.mean([r.val_loss for r in runs]) for kind, runs in results.items()}
+    std = {kind: np.std([r.val_loss for r in runs]) for kind, runs in results.items()}
+    for kind in results:
+        if kind != "constant":
+            assert mean[kind] < mean["constant"], kind
+    for kind in ("cosine", "warmup_cosine", "warmup_linear", "one_cycle"):
+        assert mean["constant"] - mean[kind] > std["constant"] + std[kind], kind
+
+
+def test_lesson_5_a_schedule_does_not_rescue_a_peak_that_is_too_low(peak_sweep):
+    """Lesson 5, section 4 and rule 1: at peak 0.003 the constant rate beats both decaying schedules."""
+    peaks, val = peak_sweep
+    low = peaks.index(0.003)
+    assert val["constant"][low] < min(val["cosine"][low], val["warmup_cosine"][low])
+
+
+def test_lesson_5_warmup_keeps_ten_times_the_constant_best_peak_usable(peak_sweep):
+    """Lesson 5, rule 3: with warmup the schedule still trains well at ten times the constant rate's best
+    peak; cosine without warmup holds on only a little longer than the constant rate."""
+    peaks, val = peak_sweep
+    best = int(np.argmin(val["constant"]))
+    ten_times = peaks.index(round(peaks[best] * 10, 6))
+    assert val["warmup_cosine"][ten_times] < 1.25 * val["constant"][best]
+    assert val["cosine"][ten_times] > 3 * val["constant"][best]       # fails where warmup does not
+    assert val["cosine"][best + 1] < val["constant"][best + 1]        # ... but held on one step further
+
+
+# ---------------------------------------------------------------- the playground's crib sheet
+def test_playground_just_right_preset_is_about_one_over_l_and_does_not_zigzag():
+    """'About 1/L, half the critical rate 2/L: fast and steady, no zigzag' (and it is not the cheapest)."""
+    from coursekit import playground
+
+    preset = playground.get_preset("lr_just_right")
+    surface = get_surface(preset.values["surface"])
+    lr = preset.values["lr"]
+    assert 0.8 / surface.lipschitz <= lr <= 1.0 / surface.lipschitz  # lr * L < 1: no zigzag on the steep axis
+    assert math.isclose(lr * surface.lipschitz, 1.0, rel_tol=0.15)
