@@ -15,8 +15,10 @@ from .backend import cuda_is_available
 from .factories import arange, full, ones, ones_like, rand, randint, randn, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
-from .tensor import (Tensor, bool_, cat, clamp, float32, float64, int64, maximum, minimum, stack, tensor,
+from .tensor import (Tensor, bool_, cat, clamp, float32, float64, int32, int64, maximum, minimum, stack, tensor,
                      where)
+
+bool = bool_  # torch.bool's name (NumPy's bool_); int32 is torch.int, int64 torch.long
 
 __version__ = "0.1.0"
 
@@ -67,6 +69,107 @@ def softmax(x, dim=-1):
 
 def log_softmax(x, dim=-1):
     return x.log_softmax(dim)
+
+
+# torch's functions that are methods of the tensor here
+def sin(x):
+    return x.sin()
+
+
+def cos(x):
+    return x.cos()
+
+
+def erf(x):
+    return x.erf()
+
+
+def prod(x, dim=None, keepdim=False):
+    return x.prod(dim, keepdim)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return x.std(dim, unbiased, keepdim, correction=correction)
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return x.var(dim, unbiased, keepdim, correction=correction)
+
+
+def logsumexp(x, dim, keepdim=False):
+    return x.logsumexp(dim, keepdim)
+
+
+def argmax(x, dim=None, keepdim=False):
+    return x.argmax(dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False):
+    return x.argmin(dim, keepdim)
+
+
+def max(x, dim=None, keepdim=False):  # noqa: A001 (torch's name)
+    return x.max(dim, keepdim)
+
+
+def min(x, dim=None, keepdim=False):  # noqa: A001
+    return x.min(dim, keepdim)
+
+
+def clone(x):
+    return x.clone()
+
+
+def gather(x, dim, index):
+    return x.gather(dim, index)
+
+
+def masked_fill(x, mask, value):
+    return x.masked_fill(mask, value)
+
+
+def any(x, dim=None, keepdim=False):  # noqa: A001
+    return x.any(dim, keepdim)
+
+
+def all(x, dim=None, keepdim=False):  # noqa: A001
+    return x.all(dim, keepdim)
+
+
+def isnan(x):
+    return x.isnan()
+
+
+def isinf(x):
+    return x.isinf()
+
+
+def isfinite(x):
+    return x.isfinite()
+
+
+def eq(a, b):
+    return a == b
+
+
+def ne(a, b):
+    return a != b
+
+
+def lt(a, b):
+    return a < b
+
+
+def le(a, b):
+    return a <= b
+
+
+def gt(a, b):
+    return a > b
+
+
+def ge(a, b):
+    return a >= b
 
 
 from . import nn, optim, training, utils  # noqa: E402  (they build on the names above)

@@ -6,8 +6,19 @@ from .tensor import Tensor, make_result
 class FunctionCtx:
     """What ``forward`` hands to ``backward``: saved tensors and any attributes."""
 
+    def __init__(self):
+        self._saved = None
+
     def save_for_backward(self, *tensors):
-        self.saved_tensors = tensors
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self):
+        if self._saved is None:
+            raise RuntimeError("ctx.saved_tensors is empty: forward never called ctx.save_for_backward(...). "
+                               "Save what backward needs in forward, e.g. ctx.save_for_backward(x), then read "
+                               "it in backward with (x,) = ctx.saved_tensors")
+        return self._saved
 
 
 class Function:
@@ -49,16 +60,27 @@ class Function:
 
         def backward(grad):
             grads = cls.backward(ctx, Tensor(grad))
-            grads = grads if isinstance(grads, tuple) else (grads,)
+            grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
             if len(grads) != len(args):
                 raise RuntimeError(
                     f"{cls.__name__}.backward returned {len(grads)} gradients "
                     f"but forward took {len(args)} inputs"
                 )
-            tensor_grads = [g for a, g in zip(args, grads) if isinstance(a, Tensor)]
-            return tuple(None if g is None else (g.data if isinstance(g, Tensor) else g)
-                         for g in tensor_grads)
+            return tuple(_gradient_array(cls, index, a, g) for index, (a, g) in enumerate(zip(args, grads))
+                         if isinstance(a, Tensor))
 
         return make_result(out.data, inputs, backward)
 
 
+def _gradient_array(cls, index, input, grad):
+    """The array of one gradient ``backward`` returned, checked against its input (None stays None)."""
+    if grad is None:
+        return None
+    data = grad.data if isinstance(grad, Tensor) else grad
+    if not hasattr(data, "shape"):
+        raise TypeError(f"{cls.__name__}.backward returned a {type(grad).__name__} as gradient {index}: "
+                        f"return a Tensor (or None for an input that needs no gradient)")
+    if data.shape != input.shape:
+        raise RuntimeError(f"Function {cls.__name__} returned an invalid gradient at index {index}: got shape "
+                           f"{tuple(data.shape)} but expected {tuple(input.shape)}, the shape of that input")
+    return data

@@ -28,6 +28,9 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """``size`` filled with ``fill_value``; the dtype follows the value (bool, int64 or float32), as torch."""
+    if dtype is None:
+        dtype = np.bool_ if isinstance(fill_value, bool) else (int64 if isinstance(fill_value, int) else None)
     return _new(np.full(_size((size,)), fill_value), dtype, device, requires_grad)
 
 

@@ -42,10 +42,13 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     saved = [inputs[i].grad for i in checked]
     for i in checked:
         inputs[i].grad = None
-    out.backward(direction)
-    analytic = {i: (inputs[i].grad if inputs[i].grad is not None else xp.zeros_like(inputs[i].data)) for i in checked}
-    for i, grad in zip(checked, saved):
-        inputs[i].grad = grad
+    try:
+        out.backward(direction)
+        analytic = {i: (inputs[i].grad if inputs[i].grad is not None else xp.zeros_like(inputs[i].data))
+                    for i in checked}
+    finally:  # the inputs' own gradients come back, also when backward raises
+        for i, grad in zip(checked, saved):
+            inputs[i].grad = grad
 
     for i in checked:
         x = inputs[i].data
@@ -53,11 +56,13 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         numeric = np.zeros(flat.size)
         for j in range(flat.size):
             original = float(flat[j])
-            flat[j] = original + eps
-            up = projected(*inputs)
-            flat[j] = original - eps
-            down = projected(*inputs)
-            flat[j] = original
+            try:
+                flat[j] = original + eps
+                up = projected(*inputs)
+                flat[j] = original - eps
+                down = projected(*inputs)
+            finally:  # the input is never left nudged, also when fn raises
+                flat[j] = original
             numeric[j] = (up - down) / (2 * eps)
         got = np.asarray(analytic[i].get() if hasattr(analytic[i], "get") else analytic[i]).reshape(-1)
         bad = np.abs(got - numeric) > atol + rtol * np.abs(numeric)

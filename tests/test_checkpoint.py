@@ -211,3 +211,134 @@ def test_every_scheduler_state_round_trips(tmp_path):
             sched2.step()
             got.append(sched2.get_last_lr())
         np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=type(sched).__name__)
+
+
+# ------------------------------------------------------------------ a failed load changes nothing (issue 14, item 9)
+def rewrite_metadata(path, change):
+    """Save ``path`` again with its metadata passed through ``change`` (bytes -> bytes)."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    arrays["__metadata__"] = np.frombuffer(change(arrays["__metadata__"].tobytes()), dtype=np.uint8)
+    np.savez(path, **arrays)
+
+
+def edit_json(edit):
+    def change(raw):
+        metadata = json.loads(raw.decode("utf-8"))
+        edit(metadata)
+        return json.dumps(metadata).encode("utf-8")
+    return change
+
+
+def snapshot(model, opt=None, sched=None):
+    return ({k: v.copy() for k, v in model.state_dict().items()},
+            None if opt is None else json.dumps(opt.state_dict(), default=lambda a: a.tolist()),
+            None if sched is None else json.dumps(sched.state_dict(), default=str))
+
+
+def assert_unchanged(before, model, opt=None, sched=None):
+    after = snapshot(model, opt, sched)
+    for name, value in before[0].items():
+        np.testing.assert_array_equal(after[0][name], value, err_msg=name)
+    assert after[1:] == before[1:]
+
+
+def test_an_adamw_checkpoint_loaded_with_sgd_is_refused_before_the_model_changes(tmp_path):
+    model, opt, sched = make()
+    train(model, opt, sched, batches(count=2))
+    save_checkpoint(tmp_path / "adamw.npz", model, opt)
+    target, _, _ = make(seed=7)
+    sgd = SGD(target.parameters(), lr=0.1, momentum=0.9)
+    before = snapshot(target, sgd)
+    with pytest.raises(CheckpointError, match="comes from AdamW, but this optimizer is SGD"):
+        load_checkpoint(tmp_path / "adamw.npz", target, sgd)
+    assert_unchanged(before, target, sgd)
+
+    # A file written before the optimizer's class was recorded: the optimizer's own checks run first.
+    rewrite_metadata(tmp_path / "adamw.npz", edit_json(lambda m: m.pop("optimizer_class")))
+    with pytest.raises(CheckpointError, match="does not fit this SGD.*lacks the hyperparameters"):
+        load_checkpoint(tmp_path / "adamw.npz", target, sgd)
+    assert_unchanged(before, target, sgd)
+
+
+def test_a_scheduler_of_another_kind_is_refused_before_anything_changes(tmp_path):
+    model, opt, sched = make()
+    save_checkpoint(tmp_path / "c.npz", model, opt, sched)
+    target, target_opt, _ = make(seed=4)
+    cosine = lr_scheduler.CosineAnnealingLR(target_opt, T_max=10)
+    before = snapshot(target, target_opt, cosine)
+    with pytest.raises(CheckpointError, match="comes from LambdaLR, but this scheduler is CosineAnnealingLR"):
+        load_checkpoint(tmp_path / "c.npz", target, target_opt, cosine)
+    assert_unchanged(before, target, target_opt, cosine)
+    rewrite_metadata(tmp_path / "c.npz", edit_json(lambda m: m.pop("scheduler_class")))
+    with pytest.raises(CheckpointError, match="scheduler state does not fit this CosineAnnealingLR"):
+        load_checkpoint(tmp_path / "c.npz", target, target_opt, cosine)
+    assert_unchanged(before, target, target_opt, cosine)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda raw: b"\xff\xfe" + raw, "not readable JSON"),                      # not UTF-8
+    (lambda raw: raw[:-7], "not readable JSON"),                               # cut short
+    (lambda raw: b"[1, 2]", "not a minigrad checkpoint"),                       # JSON, not an object
+    (edit_json(lambda m: m.update(version="1")), "its version is '1'"),
+    (edit_json(lambda m: m.update(optimizer={"__dict__": 5})), "damaged"),
+    (edit_json(lambda m: m.update(optimizer={"__dict__": [["state", {"__array__": "nowhere"}]]})),
+     "missing array 'nowhere'"),
+    (edit_json(lambda m: m.update(optimizer=[1, 2])), "damaged"),
+    (edit_json(lambda m: m.update(extra=[1])), "damaged"),
+])
+def test_corrupt_metadata_raises_checkpoint_error_and_changes_nothing(tmp_path, change, message):
+    model, opt, sched = make()
+    train(model, opt, sched, batches(count=1))
+    path = tmp_path / "c.npz"
+    save_checkpoint(path, model, opt, sched, epoch=1)
+    rewrite_metadata(path, change)
+    target, target_opt, target_sched = make(seed=9)
+    before = snapshot(target, target_opt, target_sched)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path, target, target_opt, target_sched)
+    assert_unchanged(before, target, target_opt, target_sched)
+
+
+def test_a_save_into_a_missing_folder_names_the_target(tmp_path):
+    model, _, _ = make()
+    target = tmp_path / "runs" / "best.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        save_checkpoint(target, model)
+    message = str(info.value)
+    assert repr(str(target)) in message and "does not exist" in message and "os.makedirs" in message
+    assert ".tmp" not in message and "minigrad-tmp" not in message
+
+
+def test_a_save_killed_midway_leaves_a_temporary_that_the_next_save_removes(tmp_path):
+    """SIGKILL (an out-of-memory kill, a forced kernel restart) runs no cleanup: the next save does it."""
+    import signal
+    import subprocess
+    import sys
+
+    if not hasattr(signal, "SIGKILL"):
+        pytest.skip("needs POSIX signals")
+    # The child writes part of a checkpoint, says so, then waits inside the save until it is killed.
+    child = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from minigrad.utils.files import atomic_write\n"
+         f"with atomic_write({str(tmp_path / 'best.npz')!r}, durable=True) as f:\n"
+         "    f.write(b'x' * 100_000); f.flush()\n"
+         "    print('writing', flush=True)\n"
+         "    time.sleep(120)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "writing"
+    finally:
+        child.kill()
+        child.wait()
+    leftovers = [name for name in os.listdir(tmp_path) if name.endswith(".minigrad-tmp")]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".best.npz.")
+    unrelated = [".best.npz.abcd1234.tmp", "notes.minigrad-tmp", ".draft.txt", "keep.npz"]
+    for name in unrelated:
+        (tmp_path / name).write_bytes(b"not ours")
+
+    model, opt, sched = make()
+    save_checkpoint(tmp_path / "other.npz", model, opt, sched)  # any save into the folder cleans up
+    assert sorted(os.listdir(tmp_path)) == sorted(unrelated + ["other.npz"])

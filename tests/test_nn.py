@@ -60,11 +60,11 @@ def test_state_dict_round_trip_and_errors():
     state = a.state_dict()
     state.pop("out.weight")
     state["extra"] = np.zeros(1)
-    with pytest.raises(KeyError, match=r"missing keys \['out.weight'\], unexpected keys \['extra'\]"):
+    with pytest.raises(RuntimeError, match=r"missing keys \['out.weight'\], unexpected keys \['extra'\]"):
         b.load_state_dict(state)
     state = a.state_dict()
     state["hidden.bias"] = np.zeros(9)
-    with pytest.raises(ValueError, match=r"hidden.bias: checkpoint \(9,\) vs model \(8,\)"):
+    with pytest.raises(RuntimeError, match=r"hidden.bias: checkpoint \(9,\) vs model \(8,\)"):
         b.load_state_dict(state)
 
 
@@ -86,7 +86,7 @@ def test_linear_uses_torch_default_initialisation():
 
 
 def test_linear_input_shape_error():
-    with pytest.raises(ValueError, match=r"Linear\(4, 2\) got input of shape \(3, 5\)"):
+    with pytest.raises(RuntimeError, match=r"Linear\(4, 2\) got input of shape \(3, 5\)"):
         nn.Linear(4, 2)(mg.zeros(3, 5))
 
 

@@ -1,5 +1,6 @@
 """Optimizers against torch.optim (a stored fixture: torch is not needed), and their contract."""
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import minigrad as mg
 from minigrad import nn
 from minigrad.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from minigrad.optim import functional as OF
+from minigrad.optim import lr_scheduler as S
 
 FIXTURE = Path(__file__).parent / "fixtures" / "torch_optim.npz"
 CLASSES = {"SGD": SGD, "Adagrad": Adagrad, "RMSprop": RMSprop, "Adam": Adam, "AdamW": AdamW}
@@ -36,15 +38,18 @@ def make_problem(runs):
 
 def build(name, kwargs, groups, W, c):
     kwargs = {k: tuple(v) if k == "betas" else v for k, v in kwargs.items()}
+    if kwargs.pop("lr_as_tensor", False):
+        kwargs["lr"] = mg.tensor(kwargs["lr"])  # a 0-d float32 tensor, as the fixture's torch.tensor(lr)
     params = [W, c] if groups is None else [{"params": [W], **groups[0]}, {"params": [c], **groups[1]}]
     return CLASSES[name](params, **kwargs)
 
 
 def run(optimizer, X, Y, W, c, steps):
+    sign = -1.0 if optimizer.defaults.get("maximize") else 1.0  # as the fixture: maximize the negated loss
     Ws, cs = [W.data.copy()], [c.data.copy()]
     for _ in range(steps):
         optimizer.zero_grad()
-        loss_fn(W, c, X, Y).backward()
+        (loss_fn(W, c, X, Y) * sign).backward()
         optimizer.step()
         Ws.append(W.data.copy())
         cs.append(c.data.copy())
@@ -70,19 +75,67 @@ def test_fixture_options_change_the_path(torch_runs):
     plain = {"SGD": "SGD_plain", "Adagrad": "Adagrad_lr", "RMSprop": "RMSprop_defaults", "Adam": "Adam_lr",
              "AdamW": "Adam_lr"}
     for case, (name, _, _) in OPTIM_CASES.items():
-        if case != plain[name] and not case.endswith("defaults"):
+        if case != plain[name] and not case.endswith(("defaults", "lr_tensor")):
             assert not np.allclose(torch_runs[f"optim/{case}/W"], torch_runs[f"optim/{plain[name]}/W"]), case
+
+
+def test_state_dict_numbers_parameters_as_torch():
+    """A group listing a tensor twice (torch warns and allows it): the numbers torch gives, and a round trip."""
+    numbering = json.loads(str(np.load(FIXTURE, allow_pickle=False)["statedict/numbering"]))
+    a, b, c = (mg.tensor(np.zeros(n), requires_grad=True) for n in (2, 3, 1))
+    cases = {"SGD": (SGD, [{"params": [a, b, a]}, {"params": [c]}], {"lr": 0.1, "momentum": 0.9}),
+             "Adam": (Adam, [{"params": [a]}, {"params": [b, c, b, c]}], {"lr": 0.1}),
+             "plain": (Adam, [{"params": [a, b]}, {"params": [c]}], {"lr": 0.1})}
+    for name, (cls, groups, kwargs) in cases.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            optimizer = cls(groups, **kwargs)
+        for p in (a, b, c):
+            p.grad = np.ones(p.shape)
+        optimizer.step()
+        saved = optimizer.state_dict()
+        assert [g["params"] for g in saved["param_groups"]] == numbering[name]["params"], name
+        assert sorted(saved["state"]) == numbering[name]["state"], name
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fresh = cls([{"params": list(g["params"])} for g in groups], **kwargs)
+        fresh.load_state_dict(saved)  # the saved numbers map back onto the same tensors
+        for p in (a, b, c):
+            for key, value in optimizer.state[p].items():
+                np.testing.assert_array_equal(fresh.state[p][key], value)
+
+
+def test_maximize_climbs_and_lr_may_be_a_tensor():
+    for cls in CLASSES.values():
+        x = mg.tensor([1.0], requires_grad=True)
+        optimizer = cls([x], lr=mg.tensor(0.1), maximize=True)
+        for _ in range(3):
+            optimizer.zero_grad()
+            (-(x - 3.0) ** 2).sum().backward()  # the maximum is at 3
+            optimizer.step()
+        assert 1.0 < x.item() < 3.0 + 1e-9, cls.__name__
+    lr = mg.tensor(0.5)
+    optimizer = SGD([mg.tensor([1.0], requires_grad=True)], lr=lr)
+    S.StepLR(optimizer, step_size=1, gamma=0.1).step()
+    assert optimizer.param_groups[0]["lr"] is lr and lr.item() == pytest.approx(0.05)  # updated in place, as torch
+    saved = optimizer.state_dict()
+    assert saved["param_groups"][0]["lr"] == pytest.approx(0.05) and isinstance(saved["param_groups"][0]["lr"], float)
+    with pytest.raises(ValueError, match="lr"):
+        SGD([mg.tensor([1.0], requires_grad=True)], lr=mg.tensor(-0.1))
 
 
 def test_defaults_match_torch():
     W = mg.tensor([1.0], requires_grad=True)
-    assert SGD([W]).defaults == dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)
+    assert SGD([W]).defaults == dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                                     maximize=False)
     assert Adagrad([W]).defaults == dict(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
-                                         eps=1e-10)
+                                         eps=1e-10, maximize=False)
     assert RMSprop([W]).defaults == dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                                         centered=False)
-    assert Adam([W]).defaults == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)
-    assert AdamW([W]).defaults == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)
+                                         centered=False, maximize=False)
+    assert Adam([W]).defaults == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                                      maximize=False)
+    assert AdamW([W]).defaults == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                                       maximize=False)
 
 
 # ---------------------------------------------------------------------- functional rules
@@ -174,7 +227,7 @@ def test_invalid_params_raise():
         SGD([], lr=0.1)
     with pytest.raises(TypeError, match="ndarray"):
         SGD([np.zeros(3)], lr=0.1)
-    with pytest.raises(ValueError, match="same tensor twice"):
+    with pytest.warns(UserWarning, match="duplicate parameters"):  # torch warns too (and numbers them its way)
         SGD([weight, weight], lr=0.1)
     with pytest.raises(ValueError, match="more than one parameter group"):
         SGD([{"params": [weight]}, {"params": [weight]}], lr=0.1)

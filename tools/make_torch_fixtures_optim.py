@@ -1,8 +1,10 @@
 """Write tests/fixtures/torch_optim.npz: what torch.optim does, for tests that must not need torch.
 
-Run by hand from the repository root, after ``.venv/bin/pip install torch==2.13.0``::
+Run by hand from the repository root, with torch==2.13.0 in a virtualenv of its own
+(never in .venv: the tests and benchmarks behave differently when torch is importable)::
 
-    .venv/bin/python tools/make_torch_fixtures_optim.py
+    python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.13.0 numpy
+    PYTHONPATH=. /tmp/torchenv/bin/python tools/make_torch_fixtures_optim.py
 
 Contents (all float64; the configurations are stored as JSON strings so the
 tests rebuild exactly what was run here):
@@ -10,18 +12,28 @@ tests rebuild exactly what was run here):
 * ``problem/*``: a small least-squares problem with a quartic penalty,
   ``loss(W, c) = mean((X W + c − Y)²) + 0.1 Σ W⁴``, and its starting point.
 * ``optim/configs`` and ``optim/<case>/W``, ``optim/<case>/c``: 101-point
-  trajectories (the start and 100 steps) of every optimizer and option.
+  trajectories (the start and 100 steps) of every optimizer and option. With
+  ``maximize`` the objective is the negated loss (so the path still converges); a
+  ``lr_as_tensor`` case passes ``lr`` as a 0-d tensor.
+* ``statedict/numbering``: how torch numbers parameters in ``state_dict()`` when a
+  group lists a tensor twice (JSON).
 * ``sched/configs`` and ``sched/<case>/lr`` (steps × groups) and, for
   OneCycleLR, ``sched/<case>/momentum``: the lr after construction and after
   each ``step()``. Hugging Face's warmup schedules are written with LambdaLR
-  and the formulas of transformers' ``optimization.py``.
+  and the formulas of transformers' ``optimization.py``. ``Stacked`` is several
+  schedulers stepped one after another on one optimizer (PyTorch's way to add a
+  warmup); ReduceLROnPlateau is stepped with the spec's ``metrics``; with
+  ``resume_at`` the run saves both state dicts after that many steps, builds a
+  fresh optimizer and scheduler, loads them and goes on.
 * ``clip/*``: two gradients and what ``clip_grad_norm_`` makes of them (total
   norm and clipped gradients) for norms 2, 1 and inf and two thresholds.
 """
+import copy
 import json
 import math
 import os
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -61,10 +73,19 @@ OPTIM_CASES = {
     "AdamW_defaults": ("AdamW", {}, None),
     "AdamW_decay": ("AdamW", {"lr": 0.05, "weight_decay": 0.5}, None),
     "AdamW_amsgrad": ("AdamW", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}, None),
+    "SGD_maximize": ("SGD", {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.1, "maximize": True}, None),
+    "Adagrad_maximize": ("Adagrad", {"lr": 0.2, "weight_decay": 0.1, "maximize": True}, None),
+    "RMSprop_maximize": ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True, "weight_decay": 0.1,
+                                     "maximize": True}, None),
+    "Adam_maximize": ("Adam", {"lr": 0.05, "weight_decay": 0.5, "maximize": True}, None),
+    "AdamW_maximize": ("AdamW", {"lr": 0.05, "weight_decay": 0.5, "amsgrad": True, "maximize": True}, None),
+    "SGD_lr_tensor": ("SGD", {"lr": 0.05, "momentum": 0.9, "lr_as_tensor": True}, None),
+    "Adam_lr_tensor": ("Adam", {"lr": 0.05, "lr_as_tensor": True}, None),
 }
 
 # LambdaLR needs a function: the tests define the same ones under the same names.
-LAMBDAS = {"inverse_time": lambda step: 1.0 / (1.0 + 0.1 * step), "half_every_10": lambda step: 0.5 ** (step // 10)}
+LAMBDAS = {"inverse_time": lambda step: 1.0 / (1.0 + 0.1 * step), "half_every_10": lambda step: 0.5 ** (step // 10),
+           "shrink_5_percent": lambda step: 0.95}
 
 # name -> (optimizer kwargs list per group, scheduler spec, steps)
 SCHED_CASES = {
@@ -104,6 +125,55 @@ SCHED_CASES = {
                          70),
     "hf_cosine_two_cycles": ("AdamW", [1e-4], {"type": "hf_cosine", "num_warmup_steps": 5,
                                                "num_training_steps": 45, "num_cycles": 2.0}, 45),
+    # the chainable schedules, alone, stacked, chained and resumed
+    "ConstantLR": ("SGD", [0.1], {"type": "ConstantLR", "factor": 0.25, "total_iters": 4}, 10),
+    "PolynomialLR": ("SGD", [0.1, 0.3], {"type": "PolynomialLR", "total_iters": 8, "power": 2.0}, 12),
+    "MultiplicativeLR": ("SGD", [0.1], {"type": "MultiplicativeLR", "lr_lambda": "shrink_5_percent"}, 20),
+    "CosineAnnealingLR_past_T_max": ("SGD", [0.1], {"type": "CosineAnnealingLR", "T_max": 5, "eta_min": 0.01}, 25),
+    "stacked_linear_warmup_cosine": ("SGD", [0.05], {"type": "Stacked", "schedulers": [
+        {"type": "LinearLR", "start_factor": 0.1, "total_iters": 5},
+        {"type": "CosineAnnealingLR", "T_max": 30}]}, 40),
+    "stacked_step_linear": ("SGD", [0.1], {"type": "Stacked", "schedulers": [
+        {"type": "StepLR", "step_size": 3, "gamma": 0.5},
+        {"type": "LinearLR", "start_factor": 0.2, "total_iters": 6}]}, 15),
+    "stacked_three": ("Adam", [0.01, 0.003], {"type": "Stacked", "schedulers": [
+        {"type": "ExponentialLR", "gamma": 0.9},
+        {"type": "ConstantLR", "factor": 0.5, "total_iters": 3},
+        {"type": "MultiStepLR", "milestones": [4, 8], "gamma": 0.5}]}, 12),
+    "ChainedScheduler_warmup_cosine": ("SGD", [0.05], {"type": "ChainedScheduler", "schedulers": [
+        {"type": "LinearLR", "start_factor": 0.1, "total_iters": 5},
+        {"type": "CosineAnnealingLR", "T_max": 30}]}, 40),
+    "ChainedScheduler_groups": ("SGD", [0.1, 0.02], {"type": "ChainedScheduler", "schedulers": [
+        {"type": "ConstantLR", "factor": 0.5, "total_iters": 2},
+        {"type": "PolynomialLR", "total_iters": 6, "power": 1.5}]}, 10),
+    "SequentialLR_constant_polynomial": ("SGD", [0.1], {
+        "type": "SequentialLR", "milestones": [4],
+        "schedulers": [{"type": "ConstantLR", "factor": 0.5, "total_iters": 4},
+                       {"type": "PolynomialLR", "total_iters": 10}]}, 16),
+    "ReduceLROnPlateau_min": ("SGD", [0.1], {
+        "type": "ReduceLROnPlateau", "factor": 0.5, "patience": 2, "cooldown": 1, "min_lr": 0.002,
+        "metrics": [1.0, 0.9, 0.95, 0.91, 0.92, 0.93, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.4999, 0.5, 0.5,
+                    0.5, 0.5, 0.5, 0.5, 0.5, 0.5]}, 22),
+    "ReduceLROnPlateau_max_abs": ("Adam", [0.1, 0.02], {
+        "type": "ReduceLROnPlateau", "mode": "max", "factor": 0.3, "patience": 1, "threshold": 0.05,
+        "threshold_mode": "abs", "min_lr": [0.005, 0.001],
+        "metrics": [0.1, 0.2, 0.22, 0.24, 0.5, 0.52, 0.53, 0.54, 0.55, 0.56, 0.57, 0.58]}, 12),
+    "resume_StepLR": ("SGD", [0.1], {"type": "StepLR", "step_size": 3, "gamma": 0.5, "resume_at": 7}, 15),
+    "resume_CosineAnnealingLR": ("SGD", [0.1], {"type": "CosineAnnealingLR", "T_max": 12, "eta_min": 0.001,
+                                                "resume_at": 5}, 20),
+    "resume_stacked": ("SGD", [0.05], {"type": "Stacked", "resume_at": 3, "schedulers": [
+        {"type": "LinearLR", "start_factor": 0.1, "total_iters": 5},
+        {"type": "CosineAnnealingLR", "T_max": 20}]}, 20),
+    "resume_ChainedScheduler": ("SGD", [0.05], {"type": "ChainedScheduler", "resume_at": 4, "schedulers": [
+        {"type": "LinearLR", "start_factor": 0.1, "total_iters": 5},
+        {"type": "ExponentialLR", "gamma": 0.9}]}, 15),
+    "resume_SequentialLR": ("SGD", [0.1], {
+        "type": "SequentialLR", "milestones": [5], "resume_at": 7,
+        "schedulers": [{"type": "LinearLR", "start_factor": 0.1, "total_iters": 5},
+                       {"type": "PolynomialLR", "total_iters": 10, "power": 2.0}]}, 18),
+    "resume_ReduceLROnPlateau": ("SGD", [0.1], {
+        "type": "ReduceLROnPlateau", "factor": 0.5, "patience": 1, "cooldown": 2, "resume_at": 4,
+        "metrics": [1.0, 1.0, 1.0, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6]}, 12),
 }
 
 
@@ -138,12 +208,15 @@ def run_optimizer(problem, name, kwargs, groups):
     W = torch.tensor(problem["W0"], requires_grad=True)
     c = torch.tensor(problem["c0"], requires_grad=True)
     kwargs = {k: tuple(v) if k == "betas" else v for k, v in kwargs.items()}
+    if kwargs.pop("lr_as_tensor", False):
+        kwargs["lr"] = torch.tensor(kwargs["lr"])  # float32, as torch.tensor(0.05) is
+    sign = -1.0 if kwargs.get("maximize") else 1.0  # maximize the negated loss: the same valley
     params = [W, c] if groups is None else [{"params": [W], **groups[0]}, {"params": [c], **groups[1]}]
     optimizer = getattr(torch.optim, name)(params, foreach=False, **kwargs)
     Ws, cs = [W.detach().clone().numpy()], [c.detach().clone().numpy()]
     for _ in range(STEPS):
         optimizer.zero_grad()
-        loss = ((X @ W + c - Y) ** 2).mean() + 0.1 * (W ** 4).sum()
+        loss = sign * (((X @ W + c - Y) ** 2).mean() + 0.1 * (W ** 4).sum())
         loss.backward()
         optimizer.step()
         Ws.append(W.detach().clone().numpy())
@@ -151,16 +224,41 @@ def run_optimizer(problem, name, kwargs, groups):
     return np.stack(Ws), np.stack(cs)
 
 
+class Stacked:
+    """Several schedulers stepped one after another on one optimizer (not a class of torch: the idiom)."""
+
+    def __init__(self, schedulers):
+        self.schedulers = schedulers
+
+    def step(self):
+        for scheduler in self.schedulers:
+            scheduler.step()
+
+    def get_last_lr(self):
+        return self.schedulers[-1].get_last_lr()
+
+    def state_dict(self):
+        return [scheduler.state_dict() for scheduler in self.schedulers]
+
+    def load_state_dict(self, states):
+        for scheduler, state in zip(self.schedulers, states):
+            scheduler.load_state_dict(state)
+
+
 def build_scheduler(optimizer, spec):
-    spec = dict(spec)
+    spec = {k: v for k, v in spec.items() if k not in ("metrics", "resume_at")}
     kind = spec.pop("type")
     S = torch.optim.lr_scheduler
-    if kind == "LambdaLR":
+    if kind in ("LambdaLR", "MultiplicativeLR"):
         fns = spec["lr_lambda"]
-        return S.LambdaLR(optimizer, [LAMBDAS[f] for f in fns] if isinstance(fns, list) else LAMBDAS[fns])
+        return getattr(S, kind)(optimizer, [LAMBDAS[f] for f in fns] if isinstance(fns, list) else LAMBDAS[fns])
     if kind == "SequentialLR":
         children = [build_scheduler(optimizer, child) for child in spec["schedulers"]]
         return S.SequentialLR(optimizer, children, milestones=spec["milestones"])
+    if kind == "ChainedScheduler":
+        return S.ChainedScheduler([build_scheduler(optimizer, child) for child in spec["schedulers"]], optimizer)
+    if kind == "Stacked":
+        return Stacked([build_scheduler(optimizer, child) for child in spec["schedulers"]])
     if kind == "hf_linear":
         return S.LambdaLR(optimizer, hf_linear(**spec))
     if kind == "hf_cosine":
@@ -168,25 +266,57 @@ def build_scheduler(optimizer, spec):
     return getattr(S, kind)(optimizer, **spec)
 
 
-def run_scheduler(optimizer_name, lrs, spec, steps):
+def make_optimizer(optimizer_name, lrs):
     params = [{"params": [torch.zeros(1, requires_grad=True)], "lr": lr} for lr in lrs]
     if optimizer_name == "SGD_momentum":
-        optimizer = torch.optim.SGD(params, momentum=0.9)
-    else:
-        optimizer = getattr(torch.optim, optimizer_name)(params)
+        return torch.optim.SGD(params, momentum=0.9)
+    return getattr(torch.optim, optimizer_name)(params)
+
+
+def run_scheduler(optimizer_name, lrs, spec, steps):
+    optimizer = make_optimizer(optimizer_name, lrs)
     scheduler = build_scheduler(optimizer, spec)
+    metrics = spec.get("metrics")
     momentum_key = "betas" if "betas" in optimizer.defaults else "momentum"
 
     def momenta():
         return [g[momentum_key][0] if momentum_key == "betas" else g[momentum_key] for g in optimizer.param_groups]
 
     lr_rows, momentum_rows = [scheduler.get_last_lr()], [momenta()]
-    for _ in range(steps):
+    for step in range(steps):
+        if step == spec.get("resume_at"):  # save, rebuild, load: the schedule must go on as if nothing happened
+            saved_optimizer, saved_scheduler = copy.deepcopy(optimizer.state_dict()), copy.deepcopy(
+                scheduler.state_dict())
+            optimizer = make_optimizer(optimizer_name, lrs)
+            scheduler = build_scheduler(optimizer, spec)
+            optimizer.load_state_dict(saved_optimizer)
+            scheduler.load_state_dict(saved_scheduler)
         optimizer.step()  # no gradients: nothing moves, but torch's ordering check is satisfied
-        scheduler.step()
+        scheduler.step(metrics[step]) if metrics is not None else scheduler.step()
         lr_rows.append(scheduler.get_last_lr())
         momentum_rows.append(momenta())
     return np.array(lr_rows, dtype=np.float64), np.array(momentum_rows, dtype=np.float64)
+
+
+def numbering_cases():
+    """torch's state_dict numbering when a group lists a tensor twice (torch warns, and allows it)."""
+    a, b, c = (torch.zeros(n, dtype=torch.float64, requires_grad=True) for n in (2, 3, 1))
+    cases = {
+        "SGD": (torch.optim.SGD, [{"params": [a, b, a]}, {"params": [c]}], {"lr": 0.1, "momentum": 0.9}),
+        "Adam": (torch.optim.Adam, [{"params": [a]}, {"params": [b, c, b, c]}], {"lr": 0.1}),
+        "plain": (torch.optim.Adam, [{"params": [a, b]}, {"params": [c]}], {"lr": 0.1}),
+    }
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, (cls, groups, kwargs) in cases.items():
+            optimizer = cls(groups, foreach=False, **kwargs)
+            for p in (a, b, c):
+                p.grad = torch.ones_like(p)
+            optimizer.step()
+            saved = optimizer.state_dict()
+            out[name] = {"params": [g["params"] for g in saved["param_groups"]], "state": sorted(saved["state"])}
+    return out
 
 
 def clip_cases():
@@ -222,6 +352,7 @@ def main():
         if spec["type"] == "OneCycleLR":
             arrays[f"sched/{case}/momentum"] = momentum
     arrays.update(clip_cases())
+    arrays["statedict/numbering"] = np.array(json.dumps(numbering_cases()))
     arrays["sched/configs"] = np.array(json.dumps(SCHED_CASES))
     arrays["torch_version"] = np.array(torch.__version__)
     out = os.path.abspath(OUT)

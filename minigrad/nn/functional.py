@@ -1,14 +1,20 @@
 """Neural-network functions with torch.nn.functional's names.
 
-The fused ones (gelu, cross_entropy, layer_norm) write their backward by hand:
-one node instead of a dozen keeps training loops fast.
+The fused ones (gelu, the activations, the losses, layer_norm) write their
+backward by hand, right beside the forward: one node instead of a dozen keeps
+training loops fast. Gradients at the kinks follow torch (leaky_relu and elu
+take the left slope at 0; hardtanh and relu6 pass no gradient at their bounds).
 """
 import math
 
+import numpy as np
+
 from .. import random
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, _erf, make_result
 
 _GELU_C = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def relu(input):
@@ -23,10 +29,22 @@ def sigmoid(input):
     return input.sigmoid()
 
 
-def gelu(input, approximate="tanh"):
-    """GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+def gelu(input, approximate="none"):
+    """GELU: x Φ(x) = 0.5 x (1 + erf(x / sqrt(2))), torch's default.
+
+    ``approximate="tanh"``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), GPT-2's form
+    (within 5e-4 of the exact one).
+    """
+    if approximate == "none":
+        xp, x = input.xp, input.data
+        cdf = 0.5 * (1 + _erf(xp, x * _INV_SQRT_2))
+        data = x * cdf
+
+        def backward(g):
+            return (g * (cdf + x * (_INV_SQRT_2PI * xp.exp(-0.5 * x * x))).astype(x.dtype, copy=False),)
+        return make_result(data, (input,), backward)
     if approximate != "tanh":
-        raise ValueError("gelu: minigrad implements approximate='tanh' only")
+        raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     xp, x = input.xp, input.data
     inner = _GELU_C * (x + 0.044715 * x * x * x)  # x*x*x: far cheaper than a power
     t = xp.tanh(inner)
@@ -36,6 +54,64 @@ def gelu(input, approximate="tanh"):
         d_inner = _GELU_C * (1 + 3 * 0.044715 * x * x)
         return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner),)
     return make_result(data, (input,), backward)
+
+
+def leaky_relu(input, negative_slope=0.01):
+    """x for x > 0, ``negative_slope`` x otherwise (the gradient at 0 is ``negative_slope``, as torch)."""
+    x = input.data
+    positive = x > 0
+    data = input.xp.where(positive, x, x * negative_slope)
+    return make_result(data, (input,), lambda g: (input.xp.where(positive, g, g * negative_slope),))
+
+
+def silu(input):
+    """x sigmoid(x) (also called swish)."""
+    xp, x = input.xp, input.data
+    s = 0.5 * (1 + xp.tanh(0.5 * x))
+    return make_result(x * s, (input,), lambda g: (g * (s * (1 + x * (1 - s))),))
+
+
+def elu(input, alpha=1.0):
+    """x for x > 0, alpha (exp(x) - 1) otherwise (the gradient at 0 is alpha, as torch)."""
+    xp, x = input.xp, input.data
+    positive = x > 0
+    with np.errstate(over="ignore"):
+        e = xp.exp(xp.where(positive, 0, x))  # no overflow on the side that is not used
+    data = xp.where(positive, x, alpha * (e - 1))
+    return make_result(data, (input,), lambda g: (xp.where(positive, g, g * (alpha * e)),))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as torch)."""
+    xp, x = input.xp, input.data
+    linear = x * beta > threshold
+    z = xp.exp(xp.where(linear, 0, x * beta))
+    data = xp.where(linear, x, xp.log1p(z) / beta)
+    return make_result(data, (input,), lambda g: (xp.where(linear, g, g * z / (z + 1)),))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0):
+    """x clipped to [min_val, max_val]; no gradient at or beyond the bounds (as torch)."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not be above max_val ({max_val})")
+    xp, x = input.xp, input.data
+    inside = (x > min_val) & (x < max_val)
+    data = xp.clip(x, min_val, max_val).astype(x.dtype, copy=False)
+    return make_result(data, (input,), lambda g: (g * inside,))
+
+
+def relu6(input):
+    """min(max(x, 0), 6): hardtanh between 0 and 6."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)), stable for large |x|: min(x, 0) - log(1 + exp(-|x|))."""
+    xp, x = input.xp, input.data
+    e = xp.exp(-xp.abs(x))
+    data = xp.minimum(x, 0) - xp.log1p(e)
+    # d/dx = 1 - sigmoid(x) = sigmoid(-x), written with e = exp(-|x|) so that it never overflows
+    return make_result(data, (input,), lambda g: (g * xp.where(x < 0, 1 / (1 + e), e / (1 + e)),))
 
 
 def softmax(input, dim=-1):
@@ -61,24 +137,153 @@ def dropout(input, p=0.5, training=True):
     return input * Tensor(mask)
 
 
-def cross_entropy(input, target, ignore_index=-100, reduction="mean"):
-    """Cross-entropy of logits ``input`` (N, C) against integer classes ``target`` (N,).
+_REDUCTIONS = ("mean", "sum", "none")
+_BCE_EPSILON = float(np.float32(1e-12))  # torch's clamp of x (1 - x) in binary_cross_entropy's gradient (a float)
 
-    Mean over the targets that are not ``ignore_index``; stable for large logits.
-    """
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    xp = input.xp
-    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
-    if input.ndim == 1:
-        return cross_entropy(input.reshape(1, -1), t.reshape(1), ignore_index, reduction).reshape(())
-    if input.ndim != 2 or t.shape != input.shape[:1]:
-        raise ValueError(
-            f"cross_entropy: expected logits of shape (N, C) and targets of shape (N,), got {input.shape} "
-            f"and {t.shape}; flatten a sequence batch first, e.g. logits.reshape(-1, C), targets.reshape(-1)"
-        )
+
+def _check_loss_args(name, reduction, size_average=None, reduce=None):
+    if size_average is not None or reduce is not None:
+        raise ValueError(f"{name}: size_average and reduce are deprecated (also in torch): use reduction="
+                         "'mean', 'sum' or 'none'")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _as_target(input, target):
+    return target if isinstance(target, Tensor) else Tensor(input.xp.asarray(target, dtype=input.dtype))
+
+
+def _class_targets(name, input, target):
+    """Integer class targets as an array, checked against logits of shape (N, C, d1, ...) or (C,)."""
+    t = target.data if isinstance(target, Tensor) else input.xp.asarray(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
+        raise RuntimeError(f"{name}: targets must be integer class indices (int64), got dtype {t.dtype}")
+    expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if t.shape != expected:
+        hint = (f"expected logits of shape (N, C) (or (N, C, d1, ...), classes along dim 1) and targets of shape "
+                f"(N,) (or (N, d1, ...)), got {input.shape} and {t.shape}; for a sequence batch either flatten "
+                "(logits.reshape(-1, C), targets.reshape(-1)) or put the classes on dim 1")
+        if input.ndim > 1 and t.shape[:1] != input.shape[:1]:  # torch's class for this one
+            raise ValueError(f"{name}: input batch_size ({input.shape[0]}) does not match target batch_size "
+                             f"({t.shape[0] if t.ndim else 'none'}): {hint}")
+        raise RuntimeError(f"{name}: {hint}")
+    return t
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` (N, C), (N, C, d1, ...) or (C,) at classes ``target``.
+
+    ``weight`` (C,) weighs each class; ``mean`` divides by the summed weight of the
+    targets that are not ``ignore_index`` (nan when there are none, as torch).
+    """
+    _check_loss_args("nll_loss", reduction, size_average, reduce)
+    if input.ndim == 0:
+        raise RuntimeError("nll_loss: input needs a class dimension, got a 0-d tensor")
+    xp = input.xp
+    t = _class_targets("nll_loss", input, target)
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    # (M, C) rows, one per target: the class dim moved last
+    x = input.data.reshape(1, -1) if input.ndim == 1 else xp.moveaxis(input.data, 1, -1).reshape(-1, classes)
+    flat_t = t.reshape(-1)
+    valid = flat_t != ignore_index
+    safe_t = xp.where(valid, flat_t, 0)
+    if safe_t.size and (int(safe_t.min()) < 0 or int(safe_t.max()) >= classes):
+        raise IndexError(f"nll_loss: target class out of range [0, {classes}) (ignore_index={ignore_index})")
+    w = valid.astype(x.dtype) if weight is None else weight.data.astype(x.dtype)[safe_t] * valid
+    rows = xp.arange(len(flat_t))
+    losses = -w * x[rows, safe_t]
+    if reduction == "none":
+        data = losses.reshape(t.shape)
+    else:
+        total = w.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            data = losses.sum() / total if reduction == "mean" else losses.sum()
+
+    def backward(g):
+        if reduction == "none":
+            scale = -w * g.reshape(-1)
+        elif reduction == "mean":
+            scale = -w * (g / total) if total != 0 else xp.zeros_like(w)
+        else:
+            scale = -w * g
+        grad = xp.zeros_like(x)
+        grad[rows, safe_t] = scale
+        if input.ndim == 1:
+            return (grad.reshape(input.shape),)
+        moved = grad.reshape(input.shape[:1] + input.shape[2:] + (classes,))
+        return (xp.moveaxis(moved, -1, 1),)
+    return make_result(xp.asarray(data, dtype=x.dtype), (input,), backward)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """Cross-entropy of logits ``input`` against ``target``, as torch.nn.functional.cross_entropy.
+
+    Logits of shape (N, C), (N, C, d1, ...) (classes along dim 1) or (C,). Targets are
+    integer classes of shape (N,), (N, d1, ...) or (), or class probabilities of the
+    logits' shape. ``weight`` (C,) weighs each class, ``label_smoothing`` mixes the
+    target with the uniform distribution, ``ignore_index`` skips targets (integer
+    targets only); ``mean`` averages over the (weighted) targets. Stable for large logits.
+    """
+    t = target.data if isinstance(target, Tensor) else input.xp.asarray(target)
+    if (weight is None and label_smoothing == 0.0 and size_average is None and reduce is None and t.ndim == 1
+            and input.data.ndim == 2 and t.dtype.kind in "iu" and t.shape[0] == input.data.shape[0]
+            and reduction in _REDUCTIONS):  # the training loops' case, checked in as few steps as possible
+        return _cross_entropy_fused(input, t, ignore_index, reduction)
+    _check_loss_args("cross_entropy", reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if t.dtype.kind == "f":
+        return _cross_entropy_probabilities(input, _as_target(input, target), weight, reduction, label_smoothing)
+    t = _class_targets("cross_entropy", input, t)
+    if input.ndim == 0:
+        raise RuntimeError("cross_entropy: input needs a class dimension, got a 0-d tensor")
+    log_probs = input.log_softmax(dim=1 if input.ndim > 1 else 0)
+    nll = nll_loss(log_probs, t, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing == 0.0:
+        return nll
+    # torch: (1 - ε) nll + ε / C · (−Σ_c w_c log p_c), ignored targets left out, 'mean' divided as nll's
+    xp, class_dim = input.xp, (1 if input.ndim > 1 else 0)
+    classes = input.shape[class_dim]
+    valid = t != ignore_index
+    shape = [1] * input.ndim
+    shape[class_dim] = classes
+    weighted = log_probs if weight is None else log_probs * weight.reshape(shape)
+    smooth = -weighted.sum(dim=class_dim) * Tensor(valid.astype(input.dtype))
+    if reduction == "mean":
+        safe_t = xp.where(valid, t, 0)
+        total = valid.sum() if weight is None else (weight.data[safe_t] * valid).sum()
+        smooth = smooth.sum() / float(total)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing):
+    """torch's cross-entropy with class probabilities as targets (any float target of the logits' shape)."""
+    if target.shape != input.shape:
+        raise RuntimeError(f"cross_entropy: probability targets must have the logits' shape {input.shape}, "
+                           f"got {target.shape} (or pass integer class indices)")
+    if input.ndim == 0:
+        raise RuntimeError("cross_entropy: input needs a class dimension, got a 0-d tensor")
+    class_dim = 1 if input.ndim > 1 else 0
+    classes = input.shape[class_dim]
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    products = input.log_softmax(dim=class_dim) * target
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[class_dim] = classes
+        products = products * weight.reshape(shape)
+    if reduction == "none":
+        return -products.sum(dim=class_dim)
+    total = -products.sum()
+    return total / (input.numel() // classes) if reduction == "mean" else total
+
+
+def _cross_entropy_fused(input, t, ignore_index, reduction):
+    """Logits (N, C) and integer targets (N,): one node, the backward written out (the training loops' path)."""
+    xp = input.xp
     n, classes = input.shape
     valid = t != ignore_index
     count = int(valid.sum())
@@ -93,8 +298,12 @@ def cross_entropy(input, target, ignore_index=-100, reduction="mean"):
     losses = -log_probs[rows, safe_t]
     if not all_valid:
         losses *= valid
-    count = max(count, 1) if reduction == "mean" else 1
-    data = losses if reduction == "none" else losses.sum() / count
+    if reduction == "none":
+        data = losses
+    elif reduction == "sum":
+        data = losses.sum()
+    else:
+        data = losses.sum() / count if count else xp.asarray(np.nan)  # every target ignored: nan, as torch
 
     def backward(g):
         # d loss / d logits = softmax - one_hot(target), for the counted rows
@@ -103,18 +312,112 @@ def cross_entropy(input, target, ignore_index=-100, reduction="mean"):
         if reduction == "none":
             scale = g * valid  # per row; ignored rows get 0
             return (grad * scale[:, None],)
-        grad *= g / count
+        if count == 0:
+            return (xp.zeros_like(grad),)
+        grad *= g / count if reduction == "mean" else g
         if not all_valid:
             grad *= valid[:, None]
         return (grad,)
     return make_result(data.astype(input.dtype), (input,), backward)
 
 
-def mse_loss(input, target, reduction="mean"):
-    """Mean squared error; the shapes must match (no silent broadcasting)."""
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """−w (t log x + (1 − t) log(1 − x)) for probabilities ``input`` in [0, 1]; each log is clamped at −100 (torch)."""
+    _check_loss_args("binary_cross_entropy", reduction, size_average, reduce)
+    target = _as_target(input, target)
+    if target.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy: target shape {target.shape} differs from input shape {input.shape}; "
+                         "give both the same shape")
+    xp, x, y = input.xp, input.data, target.data
+    if x.size and (float(x.min()) < 0 or float(x.max()) > 1):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 "
+                           "(probabilities; for logits use binary_cross_entropy_with_logits)")
+    w = _elementwise_weight("binary_cross_entropy", weight, input)
+    with np.errstate(divide="ignore"):
+        log_x = xp.maximum(xp.log(x), -100)
+        log_1mx = xp.maximum(xp.log1p(-x), -100)
+    losses = -(y * log_x + (1 - y) * log_1mx)
+    if w is not None:
+        losses = losses * w
+    losses = losses.astype(x.dtype, copy=False)
+    count = max(x.size, 1)
+    data = losses if reduction == "none" else (losses.sum() / count if reduction == "mean" else losses.sum())
+    if reduction == "mean" and x.size == 0:
+        data = xp.asarray(np.nan, dtype=x.dtype)
+
+    def backward(g):
+        scale = g / count if reduction == "mean" else g
+        if w is not None:
+            scale = scale * w
+        gx = gy = None
+        if input.requires_grad:
+            gx = (scale * (x - y) / xp.maximum((1 - x) * x, _BCE_EPSILON)).astype(x.dtype, copy=False)
+        if target.requires_grad:
+            gy = (scale * (log_1mx - log_x)).astype(y.dtype, copy=False)
+        return gx, gy
+    return make_result(data, (input, target), backward)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross-entropy of logits: −w (p t log σ(x) + (1 − t) log σ(−x)), stable for large |x|.
+
+    ``pos_weight`` (broadcast along the last dim, one per class) weighs the positive targets.
+    """
+    _check_loss_args("binary_cross_entropy_with_logits", reduction, size_average, reduce)
+    target = _as_target(input, target)
+    if target.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: target shape {target.shape} differs from input shape "
+                         f"{input.shape}; give both the same shape")
+    xp, x, y = input.xp, input.data, target.data
+    w = _elementwise_weight("binary_cross_entropy_with_logits", weight, input)
+    p = _elementwise_weight("binary_cross_entropy_with_logits", pos_weight, input, "pos_weight")
+    e = xp.exp(-xp.abs(x))
+    log_sig = xp.minimum(x, 0) - xp.log1p(e)  # log σ(x)
+    log_sig_neg = log_sig - x  # log σ(−x)
+    positive = y if p is None else p * y
+    losses = -(positive * log_sig + (1 - y) * log_sig_neg)
+    if w is not None:
+        losses = losses * w
+    losses = losses.astype(x.dtype, copy=False)
+    count = max(x.size, 1)
+    data = losses if reduction == "none" else (losses.sum() / count if reduction == "mean" else losses.sum())
+
+    def backward(g):
+        scale = g / count if reduction == "mean" else g
+        if w is not None:
+            scale = scale * w
+        sigmoid = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        gx = gy = None
+        if input.requires_grad:
+            gx = (scale * (sigmoid * (positive + 1 - y) - positive)).astype(x.dtype, copy=False)
+        if target.requires_grad:
+            gy = (scale * (log_sig_neg - (log_sig if p is None else p * log_sig))).astype(y.dtype, copy=False)
+        return gx, gy
+    return make_result(data, (input, target), backward)
+
+
+def _elementwise_weight(name, weight, input, what="weight"):
+    """``weight`` as an array that broadcasts to the input's shape (None stays None)."""
+    if weight is None:
+        return None
+    w = weight.data if isinstance(weight, Tensor) else input.xp.asarray(weight, dtype=input.dtype)
+    try:
+        fits = np.broadcast_shapes(w.shape, input.shape) == input.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"{name}: {what} of shape {tuple(w.shape)} does not broadcast to the input's shape "
+                           f"{input.shape}")
+    return w
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean squared error; the shapes must match (torch broadcasts them with a warning, minigrad refuses)."""
+    _check_loss_args("mse_loss", reduction, size_average, reduce)
     target = target if isinstance(target, Tensor) else Tensor(input.xp.asarray(target, dtype=input.dtype))
     if input.shape != target.shape:
-        raise ValueError(
+        raise RuntimeError(
             f"mse_loss: input shape {input.shape} and target shape {target.shape} differ; "
             "broadcasting here would silently compare every prediction with every target"
         )

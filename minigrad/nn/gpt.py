@@ -95,7 +95,7 @@ class MLP(Module):
     def __init__(self, config: GPTConfig):
         super().__init__()
         self.c_fc = Linear(config.n_embd, 4 * config.n_embd)
-        self.gelu = GELU()
+        self.gelu = GELU(approximate="tanh")  # GPT-2's form (the committed model was trained with it)
         self.c_proj = Linear(4 * config.n_embd, config.n_embd)
         self.dropout = Dropout(config.dropout)
 

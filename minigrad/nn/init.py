@@ -1,5 +1,6 @@
 """Weight initialisation (torch.nn.init names); draws from minigrad's seeded generator."""
 import math
+import warnings
 
 from .. import backend, random
 
@@ -33,5 +34,8 @@ def fan_in(tensor):
 
 def kaiming_uniform_(tensor, a=math.sqrt(5)):
     """torch's default for Linear weights: U(-b, b) with b = sqrt(6 / ((1 + a^2) fan_in))."""
+    if tensor.numel() == 0:  # nn.Linear(0, 3): nothing to draw, and fan_in is 0
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
     bound = math.sqrt(6.0 / ((1 + a * a) * fan_in(tensor)))
     return uniform_(tensor, -bound, bound)

@@ -26,7 +26,7 @@ class Linear(Module):
 
     def forward(self, input):
         if input.shape[-1] != self.in_features:
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}) got input of shape {input.shape}: "
+            raise RuntimeError(f"Linear({self.in_features}, {self.out_features}) got input of shape {input.shape}: "
                              f"its last dimension must be {self.in_features}")
         return F.linear(input, self.weight, self.bias)
 
@@ -91,12 +91,80 @@ class ReLU(Module):
 
 
 class GELU(Module):
-    def __init__(self, approximate="tanh"):
+    """GELU; ``approximate="none"`` (exact, erf) is torch's default, ``"tanh"`` GPT-2's form."""
+
+    def __init__(self, approximate="none"):
         super().__init__()
         self.approximate = approximate
 
     def forward(self, input):
         return F.gelu(input, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class SiLU(Module):
+    def forward(self, input):
+        return F.silu(input)
+
+
+class ELU(Module):
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, input):
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class Softplus(Module):
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardtanh(Module):
+    def __init__(self, min_val=-1.0, max_val=1.0):
+        super().__init__()
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Module):
+    def forward(self, input):
+        return F.relu6(input)
+
+
+class LogSigmoid(Module):
+    def forward(self, input):
+        return F.logsigmoid(input)
 
 
 class Tanh(Module):

@@ -128,11 +128,11 @@ class Module:
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
-            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+            raise RuntimeError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
         wrong = [f"{k}: checkpoint {tuple(np.shape(state_dict[k]))} vs model {own[k].shape}"
                  for k in own if k in state_dict and tuple(np.shape(state_dict[k])) != own[k].shape]
         if wrong:
-            raise ValueError("load_state_dict: shape mismatch for " + "; ".join(wrong))
+            raise RuntimeError("load_state_dict: shape mismatch for " + "; ".join(wrong))
         for name, param in own.items():
             if name in state_dict:
                 value = np.asarray(state_dict[name])

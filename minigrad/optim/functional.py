@@ -16,7 +16,9 @@ each docstring uses θ for ``param``, g for ``grad``, γ for ``lr``, λ for
 ``weight_decay`` and t for the step count (starting at 1). The functions never
 modify ``grad``. They work on NumPy and CuPy arrays alike: ``xp`` is the array
 module of ``param``. They do not validate hyperparameters (the classes do), so
-the trajectory engine pays nothing for checks it has already made.
+the trajectory engine pays nothing for checks it has already made. Each takes
+``maximize=True`` (as torch.optim): the gradient's sign is flipped first, so the
+rule climbs the objective instead of descending it.
 """
 from typing import NamedTuple
 
@@ -25,7 +27,8 @@ import numpy as np
 from ..backend import array_module
 
 
-def sgd(param, grad, state, *, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+def sgd(param, grad, state, *, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+        maximize=False):
     """Stochastic gradient descent, with optional (Nesterov) momentum.
 
     .. code-block:: text
@@ -38,6 +41,8 @@ def sgd(param, grad, state, *, lr=1e-3, momentum=0.0, dampening=0.0, weight_deca
 
     State: ``momentum_buffer`` (b), only when ``momentum != 0``.
     """
+    if maximize:
+        grad = -grad
     if weight_decay != 0:
         grad = grad + weight_decay * param  # a new array: the caller's gradient stays as it was
     if momentum != 0:
@@ -52,7 +57,7 @@ def sgd(param, grad, state, *, lr=1e-3, momentum=0.0, dampening=0.0, weight_deca
 
 
 def adagrad(param, grad, state, *, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
-            eps=1e-10):
+            eps=1e-10, maximize=False):
     """Adagrad: each coordinate's step shrinks with the sum of its squared gradients.
 
     .. code-block:: text
@@ -64,6 +69,8 @@ def adagrad(param, grad, state, *, lr=1e-2, lr_decay=0.0, weight_decay=0.0, init
 
     State: ``step`` (t), ``sum`` (s).
     """
+    if maximize:
+        grad = -grad
     xp = array_module(param)
     if not state:
         state["step"] = 0
@@ -79,7 +86,8 @@ def adagrad(param, grad, state, *, lr=1e-2, lr_decay=0.0, weight_decay=0.0, init
     param -= clr * grad / std
 
 
-def rmsprop(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+def rmsprop(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
+            maximize=False):
     """RMSprop: divide the gradient by a running root mean square of recent gradients.
 
     .. code-block:: text
@@ -93,6 +101,8 @@ def rmsprop(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0
     State: ``step``, ``square_avg`` (v), ``momentum_buffer`` (b) if μ > 0,
     ``grad_avg`` (ḡ) if centered.
     """
+    if maximize:
+        grad = -grad
     xp = array_module(param)
     if not state:
         state["step"] = 0
@@ -125,7 +135,7 @@ def rmsprop(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0
 
 
 def adam(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-         decoupled_weight_decay=False):
+         decoupled_weight_decay=False, maximize=False):
     """Adam: momentum (m) divided by a running root mean square (v), both bias-corrected.
 
     .. code-block:: text
@@ -144,6 +154,8 @@ def adam(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_de
     the same factor. State: ``step`` (t), ``exp_avg`` (m), ``exp_avg_sq`` (v),
     ``max_exp_avg_sq`` (v_max) if amsgrad.
     """
+    if maximize:
+        grad = -grad
     xp = array_module(param)
     if not state:
         state["step"] = 0
@@ -178,7 +190,8 @@ def adam(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_de
     param -= denom
 
 
-def adamw(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+def adamw(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+          maximize=False):
     """AdamW: Adam with decoupled weight decay.
 
     .. code-block:: text
@@ -189,7 +202,7 @@ def adamw(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_d
     State as :func:`adam`.
     """
     adam(param, grad, state, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-         decoupled_weight_decay=True)
+         decoupled_weight_decay=True, maximize=maximize)
 
 
 class StepStats(NamedTuple):

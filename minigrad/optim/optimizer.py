@@ -7,7 +7,9 @@ own buffers, filled on its first step). ``step()`` loops over the parameters tha
 have a gradient and calls the update rule from :mod:`minigrad.optim.functional`.
 """
 import math
+import warnings
 from collections import defaultdict
+from itertools import chain
 
 import numpy as np
 
@@ -69,7 +71,9 @@ class Optimizer:
                 raise ValueError(f"can't optimize a non-leaf Tensor (param {index} of this group): "
                                  "optimize the leaf weights, or .detach() it and set requires_grad=True")
         if len({id(p) for p in params}) != len(params):
-            raise ValueError("a param group contains the same tensor twice: it would be updated twice per step")
+            warnings.warn("optimizer contains a parameter group with duplicate parameters (the same tensor twice): "
+                          "it is updated twice per step. PyTorch warns the same and will make it an error; "
+                          "list each tensor once", UserWarning, stacklevel=3)
         group["params"] = params
         for name, default in self.defaults.items():
             group.setdefault(name, default)
@@ -82,6 +86,15 @@ class Optimizer:
     def _check_hyperparameters(self, group):
         """Raise ValueError naming any hyperparameter outside its allowed range."""
         check_at_least("lr", group.get("lr", 0.0), 0.0)
+
+    def _hyper(self, group, names):
+        """The group's hyperparameters for the update rule; a tensor lr is read as a NumPy scalar of its
+        dtype, so that (as in torch) a float32 lr keeps float32 arithmetic where the rule divides it."""
+        hyper = {name: group[name] for name in names}
+        lr = hyper.get("lr")
+        if isinstance(lr, Tensor):
+            hyper["lr"] = backend.to_numpy(lr.data).reshape(())[()]
+        return hyper
 
     # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none=True):
@@ -107,7 +120,7 @@ class Optimizer:
             raise NotImplementedError(f"{type(self).__name__} must set update_rule or override step()")
         hyper_names = tuple(self.defaults)
         for group in self.param_groups:
-            hyper = {name: group[name] for name in hyper_names}
+            hyper = self._hyper(group, hyper_names)
             for param in group["params"]:
                 grad = param.grad
                 if grad is None:
@@ -127,17 +140,23 @@ class Optimizer:
         """A copy of the optimizer's state, made of NumPy arrays and plain numbers.
 
         ``{"state": {index: {name: array or number}}, "param_groups": [{..., "params": [indices]}]}``,
-        the parameters numbered in the order of ``param_groups``, as in torch.
-        Arrays are copies on the CPU, so a checkpoint can be written as ``.npz``.
+        the parameters numbered in the order of ``param_groups`` exactly as torch numbers them
+        (each group's numbers start after the previous group's entries; a tensor listed twice in a
+        group takes the number of its last place). Arrays are copies on the CPU, so a checkpoint can
+        be written as ``.npz``; a tensor ``lr`` is saved as its number.
         """
         index_of = {}
         param_groups = []
+        start = 0
         for group in self.param_groups:
             packed = {name: value for name, value in group.items() if name != "params"}
-            packed["params"] = []
-            for param in group["params"]:
-                index_of[id(param)] = len(index_of)
-                packed["params"].append(index_of[id(param)])
+            if isinstance(packed.get("lr"), Tensor):
+                packed["lr"] = packed["lr"].item()
+            # torch's numbering to the letter: within a group a tensor listed twice takes its last position
+            index_of.update({id(param): position for position, param in enumerate(group["params"], start)
+                             if id(param) not in index_of})
+            packed["params"] = [index_of[id(param)] for param in group["params"]]
+            start += len(packed["params"])
             param_groups.append(packed)
         state = {}
         for param, param_state in self.state.items():
@@ -156,30 +175,36 @@ class Optimizer:
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
                              f"this optimizer has {len(self.param_groups)}")
-        params = [p for group in self.param_groups for p in group["params"]]
+        # saved numbers -> this optimizer's tensors, group by group and position by position (as torch)
+        param_of = dict(zip(chain.from_iterable(saved["params"] for saved in saved_groups),
+                            chain.from_iterable(group["params"] for group in self.param_groups)))
         new_groups = []
         for g, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"parameter group {g} has {len(group['params'])} parameters, "
                                  f"the loaded one has {len(saved['params'])}")
-            missing = sorted(set(self.defaults) - set(saved))
+            missing = sorted(set(self.defaults) - set(saved) - _ADDED_LATER)
             if missing:
                 raise ValueError(f"loaded parameter group {g} lacks the hyperparameters {missing} that "
                                  f"{type(self).__name__} needs: was it saved from another optimizer?")
             new_group = {name: _to_python(value) for name, value in saved.items() if name != "params"}
+            for name, default in self.defaults.items():  # a checkpoint from before a new option (maximize)
+                new_group.setdefault(name, default)
             new_group["params"] = group["params"]
             self._check_hyperparameters(new_group)
             new_groups.append(new_group)
         group_of_index = {}
-        for group in new_groups:
-            for param in group["params"]:
-                group_of_index[len(group_of_index)] = group
+        for saved, group in zip(saved_groups, new_groups):
+            for index in saved["params"]:
+                group_of_index[int(index)] = group
+        param_of = {int(index): param for index, param in param_of.items()}
         new_state = defaultdict(dict)
         for key, saved_state in state_dict["state"].items():
             index = int(key)
-            if not 0 <= index < len(params):
-                raise ValueError(f"loaded state refers to parameter {index}, this optimizer has {len(params)}")
-            param = params[index]
+            if index not in param_of:
+                raise ValueError(f"loaded state refers to parameter {index}, but the loaded param_groups number "
+                                 f"their parameters {sorted(param_of)}")
+            param = param_of[index]
             expected = self._state_names(group_of_index[index])
             if expected is not None and set(saved_state) != expected:
                 raise ValueError(
@@ -198,6 +223,10 @@ class Optimizer:
                 xp = backend.array_module(param.data)
                 restored[name] = xp.array(backend.to_device(value, param.device), dtype=param.dtype, copy=True)
             new_state[param] = restored
+        for group, new_group in zip(self.param_groups, new_groups):
+            if isinstance(group.get("lr"), Tensor):  # a tensor lr stays that tensor, with the loaded value
+                group["lr"].data[...] = _value_of(new_group["lr"])
+                new_group["lr"] = group["lr"]
         self.param_groups[:] = new_groups
         self.state = new_state
 
@@ -210,6 +239,14 @@ class Optimizer:
                     lines.append(f"    {name}: {group[name]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+# Options added after checkpoints were written: a saved group without them gets the default.
+_ADDED_LATER = {"maximize"}
+
+
+def _value_of(value):
+    return value.item() if isinstance(value, Tensor) else value
 
 
 def _to_python(value):
@@ -229,6 +266,8 @@ def _is_number(value):
 
 
 def check_at_least(name, value, low):
+    if isinstance(value, Tensor) and value.numel() == 1:  # lr may be a 0-d tensor, as in torch
+        value = value.item()
     if not _is_number(value) or not value >= low or math.isinf(value):  # `not >=` also rejects NaN
         raise ValueError(f"Invalid {name}: {value!r}. {name} must be a finite number >= {low}")
 

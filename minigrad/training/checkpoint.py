@@ -11,6 +11,7 @@ The file is written atomically: into a temporary file in the same directory,
 flushed to disk (``fsync``), then renamed over the old one (``os.replace``). A
 crash midway leaves the previous checkpoint intact.
 """
+import copy
 import json
 import os
 
@@ -102,8 +103,10 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
     metadata = {"format": FORMAT, "version": VERSION, "model": list(model_state)}
     if optimizer is not None:
         metadata["optimizer"] = _flatten(optimizer.state_dict(), "optimizer", arrays)
+        metadata["optimizer_class"] = type(optimizer).__name__
     if scheduler is not None:
         metadata["scheduler"] = _flatten(scheduler.state_dict(), "scheduler", arrays)
+        metadata["scheduler_class"] = type(scheduler).__name__
     metadata["extra"] = _flatten(dict(extra), "extra", arrays)
     text = json.dumps(metadata)
     arrays[METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
@@ -123,11 +126,19 @@ def _read(path):
         raise CheckpointError(f"cannot read checkpoint {os.fspath(path)!r}: {exc}") from exc
     if METADATA_KEY not in arrays:
         raise CheckpointError(f"{os.fspath(path)!r} is not a minigrad checkpoint (no {METADATA_KEY!r} entry)")
-    metadata = json.loads(arrays.pop(METADATA_KEY).tobytes().decode("utf-8"))
-    if metadata.get("format") != FORMAT:
-        raise CheckpointError(f"{os.fspath(path)!r} is not a minigrad checkpoint (format {metadata.get('format')!r})")
-    if metadata.get("version", 0) > VERSION:
-        raise CheckpointError(f"checkpoint version {metadata['version']} is newer than this minigrad reads "
+    try:
+        metadata = json.loads(arrays.pop(METADATA_KEY).tobytes().decode("utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise CheckpointError(f"checkpoint {os.fspath(path)!r} is damaged: its metadata is not readable JSON "
+                              f"({exc})") from exc
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        found = metadata.get("format") if isinstance(metadata, dict) else type(metadata).__name__
+        raise CheckpointError(f"{os.fspath(path)!r} is not a minigrad checkpoint (format {found!r})")
+    version = metadata.get("version", 0)
+    if not isinstance(version, int):
+        raise CheckpointError(f"checkpoint {os.fspath(path)!r} is damaged: its version is {version!r}")
+    if version > VERSION:
+        raise CheckpointError(f"checkpoint version {version} is newer than this minigrad reads "
                               f"({VERSION}): upgrade minigrad")
     return metadata, arrays
 
@@ -179,15 +190,38 @@ def _check_optimizer(optimizer, state):
         raise CheckpointError("the checkpoint's optimizer state does not fit: " + "; ".join(wrong))
 
 
-def load_checkpoint(path, model, optimizer=None, scheduler=None):
-    """Load a ``save_checkpoint`` file into ``model`` (and ``optimizer``, ``scheduler``).
+def _check_class(kind, obj, metadata):
+    saved = metadata.get(f"{kind}_class")
+    if saved is not None and saved != type(obj).__name__:
+        raise CheckpointError(f"the checkpoint's {kind} state comes from {saved}, but this {kind} is "
+                              f"{type(obj).__name__}: load it into the same kind of {kind} ({saved}), or leave "
+                              f"the {kind} out (load_checkpoint(path, model)) and start a fresh one")
 
-    Everything is checked before anything is changed: a parameter missing from
-    the file or from the model, or one with another shape, raises
-    ``CheckpointError`` naming each offending entry. Returns the ``extra``
-    values saved with it, as a dict.
-    """
-    metadata, arrays = _read(path)
+
+def _try_optimizer(optimizer, state):
+    """Run ``optimizer.load_state_dict`` on a shallow copy: every check it makes, nothing changed."""
+    trial = copy.copy(optimizer)
+    trial.param_groups = [dict(group) for group in optimizer.param_groups]
+    trial.state = copy.copy(optimizer.state)
+    try:
+        trial.load_state_dict(state)
+    except (ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise CheckpointError(f"the checkpoint's optimizer state does not fit this {type(optimizer).__name__}: "
+                              f"{exc}") from exc
+
+
+def _check_scheduler(scheduler, state):
+    """A scheduler's ``load_state_dict`` checks nothing: its saved entries must be the ones it keeps."""
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint is damaged: its scheduler state is a {type(state).__name__}")
+    own = set(scheduler.state_dict())
+    if set(state) != own:
+        raise CheckpointError(f"the checkpoint's scheduler state does not fit this {type(scheduler).__name__}: "
+                              f"it holds {sorted(state)}, this scheduler keeps {sorted(own)}")
+
+
+def _prepare(metadata, arrays, model, optimizer, scheduler):
+    """Everything ``load_checkpoint`` loads, checked against what it goes into; nothing is changed yet."""
     saved_model = _check_model(model, arrays)
     optimizer_state = scheduler_state = None
     if optimizer is not None:
@@ -195,13 +229,42 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None):
             raise CheckpointError("the checkpoint holds no optimizer state (it was saved without an optimizer)")
         optimizer_state = _unflatten(metadata["optimizer"], arrays)
         _check_optimizer(optimizer, optimizer_state)
+        _check_class("optimizer", optimizer, metadata)
+        _try_optimizer(optimizer, optimizer_state)
     if scheduler is not None:
         if "scheduler" not in metadata:
             raise CheckpointError("the checkpoint holds no scheduler state (it was saved without a scheduler)")
+        _check_class("scheduler", scheduler, metadata)
         scheduler_state = _unflatten(metadata["scheduler"], arrays)
+        _check_scheduler(scheduler, scheduler_state)
+    extra = _unflatten(metadata.get("extra", {"__dict__": []}), arrays)
+    if not isinstance(extra, dict):
+        raise CheckpointError(f"checkpoint is damaged: its extra values are a {type(extra).__name__}")
+    return saved_model, optimizer_state, scheduler_state, extra
+
+
+def load_checkpoint(path, model, optimizer=None, scheduler=None):
+    """Load a ``save_checkpoint`` file into ``model`` (and ``optimizer``, ``scheduler``).
+
+    Everything is checked before anything is changed: a parameter missing from
+    the file or from the model, one with another shape, an optimizer or a
+    scheduler of another kind or setting, or damaged metadata raises
+    ``CheckpointError`` naming the offending entry, and leaves the model, the
+    optimizer and the scheduler as they were. Returns the ``extra`` values
+    saved with it, as a dict.
+    """
+    metadata, arrays = _read(path)
+    try:
+        saved_model, optimizer_state, scheduler_state, extra = _prepare(metadata, arrays, model, optimizer,
+                                                                        scheduler)
+    except CheckpointError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:  # metadata of an unexpected shape
+        raise CheckpointError(f"checkpoint {os.fspath(path)!r} is damaged: its metadata does not have the "
+                              f"expected structure ({type(exc).__name__}: {exc})") from exc
     model.load_state_dict(saved_model)
     if optimizer is not None:
         optimizer.load_state_dict(optimizer_state)
     if scheduler is not None:
         scheduler.load_state_dict(scheduler_state)
-    return _unflatten(metadata.get("extra", {"__dict__": []}), arrays)
+    return extra

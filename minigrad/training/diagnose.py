@@ -1,6 +1,16 @@
 """``diagnose``: read a loss curve the way an experienced practitioner does.
 
-A run falls into one of five classes, checked in this order:
+Two verdicts come first, because no learning rate explains them:
+
+``not finite from the start``
+    the very first loss (before any update) is NaN or infinite: the data, the
+    model's output or the loss function is broken.
+``no gradient``
+    every gradient norm a ``History`` recorded is 0: nothing reached the weights
+    the optimizer updates (in a notebook, typically an optimizer made for an
+    older model object).
+
+Otherwise a run falls into one of five classes, checked in this order:
 
 ``diverging``
     a loss (or gradient) became NaN or infinite, or the loss at the end is at
@@ -48,15 +58,18 @@ import numpy as np
 
 from .history import History
 
-__all__ = ["Diagnosis", "diagnose", "DIVERGING", "OSCILLATING", "TOO_SLOW", "HEALTHY", "OVERFITTING"]
+__all__ = ["Diagnosis", "diagnose", "DIVERGING", "OSCILLATING", "TOO_SLOW", "HEALTHY", "OVERFITTING", "NO_GRADIENT",
+           "BROKEN_START"]
 
 DIVERGING, OSCILLATING, TOO_SLOW, HEALTHY, OVERFITTING = (
     "diverging", "oscillating", "too slow", "healthy", "overfitting")
+# Two verdicts that are not about the learning rate at all, checked before the five above.
+NO_GRADIENT, BROKEN_START = "no gradient", "not finite from the start"
 
 
 @dataclass
 class Diagnosis:
-    """The verdict on a run: ``label`` (one of the five classes), a one-line ``hint``.
+    """The verdict on a run: ``label`` (one of the classes above), a one-line ``hint``.
 
     ``str(d)`` reads ``"label: hint"``; ``details`` holds the measured numbers;
     ``best_epoch`` (counted from 1) is set for overfitting runs.
@@ -162,12 +175,28 @@ def _unpack(run, val_losses):
     return curve, train_epochs, val, None, None
 
 
-def _lr_text(lrs):
-    lrs = [x for x in (lrs or []) if x is not None]
-    return f" ({_fmt(lrs[-1])})" if lrs else ""
+def _lr_phrase(lrs, lr=None):
+    """How a hint names the rate: "the learning rate (0.01)", "the peak learning rate (1)" under a schedule."""
+    known = [x for x in (lrs or []) if x is not None]
+    if lr is None and known:
+        lr = max(known)  # a schedule's last rate may be tiny; its peak is the one that matters
+    if lr is None:
+        return "the learning rate"
+    return f"the {'peak ' if len(set(known)) > 1 else ''}learning rate ({_fmt(lr)})"
 
 
-def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improvement=0.05,
+STALE_OPTIMIZER_HINT = ("In a notebook this usually means the model cell was run again after the optimizer "
+                        "was made: create the optimizer again from this model, "
+                        "optimizer = optim.Adam(model.parameters())")
+
+
+def _no_gradient(run):
+    """True for a History whose every recorded gradient norm is 0: nothing reached the optimizer's weights."""
+    norms = [x for x in getattr(run, "step_grad_norm", []) if x is not None]
+    return len(norms) >= 3 and not any(norms)
+
+
+def diagnose(run, val_losses=None, *, lr=None, diverge_ratio=2.0, rebound=0.1, min_improvement=0.05,
              slow_improvement=0.6, overfit_rise=0.01):
     """Classify a training run and say what to do about it.
 
@@ -175,6 +204,8 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
         run: a ``History`` from ``fit`` (per-step losses, per-epoch validation
             losses), or a plain sequence of training losses (per step or per epoch).
         val_losses: per-epoch validation losses, when ``run`` is a plain sequence.
+        lr: the learning rate to quote in the hints; by default the largest the
+            run recorded (the peak of a schedule, not its last, tiny value).
         diverge_ratio, rebound, min_improvement, slow_improvement, overfit_rise:
             the thresholds described in this module's docstring (fractions of the
             starting loss, except ``overfit_rise``, a fraction of the best
@@ -186,15 +217,24 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
     curve, train_epochs, val, diverged_step, lrs = _unpack(run, val_losses)
     if len(curve) < 3:
         raise ValueError(f"diagnose needs at least 3 loss values to read a trend, got {len(curve)}")
-    lr = _lr_text(lrs)
+    lr = _lr_phrase(lrs, lr)
     losses = np.asarray(curve, dtype=float)
     finite = np.isfinite(losses)
+    if not finite[0]:  # before any update: neither the learning rate nor training is the cause
+        return Diagnosis(BROKEN_START, f"the very first loss is {losses[0]}, before any update, so the learning "
+                                       f"rate is not the cause: look for NaN or infinite values in the data, and "
+                                       f"at the model's output and the loss (a log of 0, a division by 0)",
+                         {"diverged_step": 1})
     if diverged_step is None and not finite.all():
         diverged_step = int(np.argmin(finite)) + 1  # the first non-finite loss, counted from 1
     if diverged_step is not None:
-        return Diagnosis(DIVERGING, f"the loss became NaN or infinite at step {diverged_step}: the learning "
-                                    f"rate{lr} is far too high; try one 10x smaller, or add warmup and "
-                                    f"gradient clipping", {"diverged_step": diverged_step})
+        return Diagnosis(DIVERGING, f"the loss became NaN or infinite at step {diverged_step}: {lr} is far too "
+                                    f"high; try one 10x smaller, or add warmup and gradient clipping",
+                         {"diverged_step": diverged_step})
+    if _no_gradient(run):
+        return Diagnosis(NO_GRADIENT, f"every gradient norm was 0: no gradient reached the weights the optimizer "
+                                      f"updates, so the learning rate is not the cause. {STALE_OPTIMIZER_HINT}",
+                         {"start_loss": float(losses[0])})
 
     with np.errstate(all="ignore"):  # a run that blew up may hold huge numbers
         details = _measure(losses)
@@ -205,7 +245,7 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
     moved = f"from {_fmt(start)} to {_fmt(end)}"
 
     if end - start >= (diverge_ratio - 1) * scale:
-        return Diagnosis(DIVERGING, f"the loss grew {moved}: the learning rate{lr} is too high; "
+        return Diagnosis(DIVERGING, f"the loss grew {moved}: {lr} is too high; "
                                     f"try one 10x smaller, or add warmup and gradient clipping", details)
     barely_moved = improvement < max(min_improvement, details["noise_floor"])
     too_slow = barely_moved or (improvement < slow_improvement and still_falling)
@@ -219,7 +259,7 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
             what = f"bounces up and down and never gets clearly below where it started ({moved})"
         else:
             what = f"falls unevenly ({moved}), jumping back up by {bounce:.0%} of its start"
-        return Diagnosis(OSCILLATING, f"the loss {what}: the learning rate{lr} is probably too high; try one "
+        return Diagnosis(OSCILLATING, f"the loss {what}: {lr} is probably too high; try one "
                                       f"3-10x smaller, or add warmup", details)
 
     overfit = _overfitting(train_epochs, val, overfit_rise)
@@ -234,8 +274,11 @@ def diagnose(run, val_losses=None, *, diverge_ratio=2.0, rebound=0.1, min_improv
     if too_slow:
         how = (f"barely moved ({moved})" if barely_moved
                else f"only went {moved} ({improvement:.0%} lower) and is still falling in a straight line")
-        return Diagnosis(TOO_SLOW, f"the loss {how}: the learning rate{lr} is probably too small; try one "
-                                   f"3-10x larger, or train longer", details)
+        hint = f"the loss {how}: {lr} is probably too small; try one 3-10x larger, or train longer"
+        if np.ptp(losses) == 0:  # not a single change: maybe nothing updates this model at all
+            hint += f". If a larger rate changes nothing either, the optimizer is not updating this model. " \
+                    f"{STALE_OPTIMIZER_HINT}"
+        return Diagnosis(TOO_SLOW, hint, details)
     if still_falling:
         hint = f"the loss fell {moved} and is still falling: this learning rate works; more steps should help"
     else:

@@ -20,6 +20,7 @@ import numpy as np
 from .. import backend
 from ..grad_mode import no_grad
 from ..nn.utils import clip_grad_norm_
+from ..tensor import Tensor
 from .history import History
 
 __all__ = ["fit", "evaluate", "TrainingDiverged"]
@@ -62,10 +63,13 @@ def evaluate(model, loader, loss_fn):
     total, count = 0.0, 0
     try:
         with no_grad():
-            for batch in loader:
+            for number, batch in enumerate(loader, 1):
                 inputs, target = _split_batch(batch)
                 size = _batch_size(batch)
-                total += _loss_value(loss_fn(model(*inputs), target)) * size
+                value = _loss_value(loss_fn(model(*inputs), target))
+                if not math.isfinite(value):  # a NaN in the validation data is named, not averaged in
+                    _check_finite_batch(batch, value, f"evaluate: the {{name}} of validation batch {number}")
+                total += value * size
                 count += size
     finally:
         model.train(was_training)
@@ -142,6 +146,12 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
 
     Returns:
         a ``History`` (see ``history.message`` for why it stopped).
+
+    Raises:
+        ValueError: a batch holds NaN or infinite values, or the loss is not finite
+            at the first step, before any update (no learning rate explains either).
+        RuntimeError: none of the optimizer's parameters received a gradient (in a
+            notebook: an optimizer made for a model object that was since replaced).
     """
     steps_per_epoch = _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad_norm,
                                        early_stopping, val_loader, train_loader)
@@ -166,6 +176,8 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
                                                       step_scheduler)
                     history.record_step(loss, lr, grad_norm, time.perf_counter() - started)
                     if grad_norm is None or not math.isfinite(grad_norm):
+                        if not math.isfinite(loss):  # bad data, or broken from the start: not the learning rate
+                            check_non_finite_loss(loss, batch, history.num_steps, "fit")
                         stop_reason = "diverged"
                         _diverged(history, epoch, loss, grad_norm, lr, raise_on_divergence)
                         break
@@ -217,13 +229,56 @@ def _train_step(model, optimizer, loss_fn, batch, params, max_norm, scheduler):
     value = _loss_value(loss)
     if not math.isfinite(value):
         return value, lr, None
-    loss.backward()
+    if loss.requires_grad:
+        loss.backward()
+    if not any(param.grad is not None for param in params):
+        raise RuntimeError(no_gradient_message(model, params, "fit"))
     grad_norm = clip_grad_norm_(params, max_norm) if max_norm != math.inf else _grad_norm(params)
     if math.isfinite(grad_norm):
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
     return value, lr, grad_norm
+
+
+def no_gradient_message(model, params, caller):
+    """Why none of the optimizer's parameters got a gradient, and what to do."""
+    own = {id(p) for p in model.parameters()} if hasattr(model, "parameters") else set()
+    if own and not own & {id(p) for p in params}:
+        return (f"{caller}: the optimizer holds none of this model's parameters, so nothing would train. In a "
+                "notebook this happens when the model cell is run again after the optimizer was made: the "
+                "optimizer still updates the old model. Create the optimizer again from this model, e.g. "
+                "optimizer = optim.Adam(model.parameters())")
+    return (f"{caller}: none of the optimizer's parameters received a gradient: the loss does not depend on them, "
+            "so nothing would train. Check that they require grad (not frozen), that the model's forward does "
+            "not detach or run under no_grad, and that the optimizer was made from this model's parameters")
+
+
+def _check_finite_batch(batch, value, where):
+    """Raise ValueError naming the part of ``batch`` that holds NaN or infinite values, if one does."""
+    inputs, target = _split_batch(batch)
+    named = [(f"input {i}" if len(inputs) > 1 else "inputs", x) for i, x in enumerate(inputs)]
+    for name, part in named + [("targets", target)]:
+        array = part.data if isinstance(part, Tensor) else part
+        if hasattr(array, "dtype") and array.dtype.kind == "f":
+            bad = int(array.size) - int(backend.array_module(array).isfinite(array).sum())
+            if bad:
+                raise ValueError(f"{where.format(name=name)} hold {bad} NaN or infinite value(s) out of {array.size}, "
+                                 f"so the loss is {value} whatever the model does. Clean the data first: drop or "
+                                 f"fill the missing values (e.g. np.nan_to_num, or a column's mean)")
+
+
+def check_non_finite_loss(value, batch, step, caller):
+    """Raise ValueError when a non-finite loss is not the learning rate's doing.
+
+    Either the batch itself holds NaN or infinite values (the loss cannot be finite,
+    whatever the rate), or it is the first step (no update has happened yet).
+    """
+    _check_finite_batch(batch, value, f"{caller}: the {{name}} of step {step}")
+    if step == 1:
+        raise ValueError(f"{caller}: the loss is already {value} at step 1, before any update, so the learning rate "
+                         f"is not the cause. Check the model's output and the loss function (a log of 0, a division "
+                         f"by 0, huge initial weights)")
 
 
 def _grad_norm(params):
@@ -265,7 +320,10 @@ def _finish(history, stop_reason, early_stopping, model):
         "max_steps": f"Stopped after max_steps={history.num_steps} steps.",
         "callback": f"Stopped by the callback after {history.num_steps} steps.",
         "early_stopping": (f"Early stopping after epoch {history.num_epochs}: the validation loss had not "
-                           f"improved since epoch {getattr(early_stopping, 'best_epoch', None)}."),
+                           f"improved since epoch {getattr(early_stopping, 'best_epoch', None)}."
+                           if getattr(early_stopping, "best_epoch", None) is not None else
+                           f"Early stopping after epoch {history.num_epochs}: the validation loss was never "
+                           f"a finite number (NaN or infinite at every epoch)."),
     }
     if stop_reason in messages:
         history.message = messages[stop_reason]

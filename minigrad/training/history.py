@@ -47,15 +47,16 @@ class History:
 
     # ---------------------------------------------------------------- recording
     def record_step(self, loss, lr=None, grad_norm=None, time=None):
-        self.step_loss.append(float(loss))
-        self.step_lr.append(None if lr is None else float(lr))
-        self.step_grad_norm.append(None if grad_norm is None else float(grad_norm))
-        self.step_time.append(None if time is None else float(time))
+        # Convert everything first: a value that is not a number must not leave the lists of unequal length.
+        values = [float(loss)] + [None if x is None else float(x) for x in (lr, grad_norm, time)]
+        for column, value in zip((self.step_loss, self.step_lr, self.step_grad_norm, self.step_time), values):
+            column.append(value)
 
     def record_epoch(self, train_loss, val_loss=None):
-        self.epoch_train_loss.append(float(train_loss))
+        train_loss, val_loss = float(train_loss), None if val_loss is None else float(val_loss)
+        self.epoch_train_loss.append(train_loss)
         if val_loss is not None:
-            self.epoch_val_loss.append(float(val_loss))
+            self.epoch_val_loss.append(val_loss)
         self.epoch_end_step.append(self.num_steps)
 
     # ---------------------------------------------------------------- handy views

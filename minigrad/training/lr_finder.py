@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .fit import _loss_value, _split_batch
+from .fit import _loss_value, _split_batch, check_non_finite_loss, no_gradient_message
 from .smoothing import DebiasedAverage
 
 __all__ = ["lr_find", "LRFinderResult", "suggest_steep", "suggest_valley", "suggest_minimum"]
@@ -177,18 +177,25 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the sweep is meant to blow up
         try:
             model.train()
+            params = [p for group in optimizer.param_groups for p in group["params"]]
             batches = _batches(train_loader)
             for i in range(num_iter):
                 lr = start_lr * ratio ** (i / (num_iter - 1))
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                inputs, target = _split_batch(next(batches))
+                batch = next(batches)
+                inputs, target = _split_batch(batch)
                 optimizer.zero_grad()
                 loss = loss_fn(model(*inputs), target)
                 value = _loss_value(loss)
                 if math.isfinite(value):
-                    loss.backward()
+                    if loss.requires_grad:
+                        loss.backward()
+                    if not any(param.grad is not None for param in params):
+                        raise RuntimeError(no_gradient_message(model, params, "lr_find"))
                     optimizer.step()
+                else:  # bad data, or broken from the start, is not a learning rate's doing
+                    check_non_finite_loss(value, batch, i + 1, "lr_find")
                 smooth = average.update(value)
                 lrs.append(lr)
                 raw.append(value)

@@ -147,8 +147,11 @@ def _array_view(dataset):
     return None
 
 
-def _collate(examples):
-    """Stack a list of examples (tuples of tensors, arrays or numbers) into a batch."""
+def _collate(examples, positions):
+    """Stack a list of examples (tuples of tensors, arrays or numbers) into a batch.
+
+    ``positions`` are the examples' indices in the dataset, for the messages.
+    """
     first = examples[0]
     if not isinstance(first, (tuple, list)):
         examples = [(e,) for e in examples]
@@ -156,7 +159,14 @@ def _collate(examples):
     if any(len(e) != len(first) for e in examples):
         raise ValueError("DataLoader: the dataset's examples do not all have the same number of fields")
     batch = []
-    for field in zip(*examples):
+    for number, field in enumerate(zip(*examples)):
+        shapes = [tuple(item.shape) if hasattr(item, "shape") else np.shape(item) for item in field]
+        if any(shape != shapes[0] for shape in shapes):
+            odd = next(i for i, shape in enumerate(shapes) if shape != shapes[0])
+            raise ValueError(f"DataLoader: field {number} of the examples differs in shape within one batch: "
+                             f"dataset[{positions[0]}] has shape {tuple(shapes[0])}, dataset[{positions[odd]}] "
+                             f"has shape {tuple(shapes[odd])}. Examples are stacked into a batch, so every "
+                             f"example needs the same shape: pad or crop them in the Dataset's __getitem__")
         if isinstance(field[0], Tensor):
             if len({t.device for t in field}) > 1:
                 raise RuntimeError("DataLoader: examples of one batch live on different devices")
@@ -226,7 +236,8 @@ class DataLoader:
                 yield self._cut(order, start, end)
             else:
                 positions = range(start, end) if order is None else order[start:end]
-                yield _collate([self.dataset[int(i)] for i in positions])
+                positions = [int(i) for i in positions]
+                yield _collate([self.dataset[i] for i in positions], positions)
 
     def _cut(self, order, start, end):
         arrays, rows = self._arrays

@@ -10,14 +10,29 @@ cases). Otherwise the message says where the answer differs and what to try.
 Messages show inputs, expected and actual values and a hint, never reference
 code: ``CheckFailed`` tells IPython to print the message alone, without the
 traceback through the checker's own frames.
+
+The participant's code runs under ``participant_call``: each case gets
+``CASE_TIME_LIMIT`` seconds (a ``while`` loop that never ends is stopped and
+named), NumPy's floating-point warnings are off (the check explains a NaN
+better), and an error it raises becomes a ✗ with the case, the line of their
+code and a hint, never a traceback through the checker. A
+``NotImplementedError`` (an exercise stub not yet replaced) passes through
+unchanged, so the exercise's "not done yet" answer shows.
 """
 from __future__ import annotations
 
 import copy
+import ctypes
+import os
+import sys
+import threading
+import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
+
+import minigrad
 
 __all__ = [
     "CheckFailed",
@@ -30,7 +45,16 @@ __all__ = [
     "passed",
     "fail",
     "require_callable",
+    "participant_call",
+    "WrongReturn",
+    "as_number",
+    "as_array",
+    "CASE_TIME_LIMIT",
 ]
+
+# Seconds the participant's code may take on one case. A right answer needs milliseconds; the limit
+# is generous so that a slow or busy machine never stops a correct function.
+CASE_TIME_LIMIT = 5.0
 
 GENERIC_HINT = ("This is not one of the common mistakes we know of: go through the statement "
                 "again line by line, and try the case above by hand.")
@@ -150,12 +174,165 @@ def _first_difference(got, want, rtol, atol):
 
 
 def _quietly(observe, fn, case):
-    """What ``observe`` sees for ``fn`` on ``case``, or None when the variant itself fails."""
+    """What ``observe`` sees for ``fn`` on ``case``, or None when it fails or runs out of time."""
     try:
         with np.errstate(all="ignore"):
-            return observe(fn, case), True
-    except Exception:  # noqa: BLE001 - a wrong variant that crashes simply does not match
+            return call_with_time_limit(CASE_TIME_LIMIT, observe, fn, case), True
+    except (Exception, _TimeLimitExceeded):  # noqa: BLE001 - a variant that crashes simply does not match
         return None, False
+
+
+# ------------------------------------------------------------------ running the participant's code
+class WrongReturn(Exception):
+    """Raised by an observation that cannot use what the participant's function returned.
+
+    ``participant_call`` turns it into a ✗ with its message (which says what to return).
+    """
+
+
+class _TimeLimitExceeded(BaseException):
+    """Raised inside code that runs past its time limit (a BaseException: `except Exception` keeps it)."""
+
+
+def _raise_in(thread_id: int, exception) -> None:
+    """Raise ``exception`` in another thread at its next bytecode; ``None`` cancels one not yet raised."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), None if exception is None else ctypes.py_object(exception))
+
+
+def call_with_time_limit(seconds: float, fn: Callable, *args, **kwargs):
+    """``fn(*args, **kwargs)``, stopped by ``_TimeLimitExceeded`` if it runs longer than ``seconds``.
+
+    A watchdog thread raises the exception in this thread, so the code runs where it always
+    does (its prints, plots and breakpoints behave) on any OS and in any thread. A Python loop
+    stops at once; a single long NumPy call stops when it returns. The exception is sent once,
+    and one sent just as ``fn`` finished is cancelled, never raised later.
+    """
+    if not hasattr(ctypes, "pythonapi"):  # not CPython: no way to interrupt, so no limit
+        return fn(*args, **kwargs)
+    caller, lock, finished = threading.get_ident(), threading.Lock(), threading.Event()
+
+    def watch():
+        if not finished.wait(seconds):
+            with lock:
+                if not finished.is_set():
+                    _raise_in(caller, _TimeLimitExceeded)
+
+    threading.Thread(target=watch, name="coursekit check time limit", daemon=True).start()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        try:
+            with lock:
+                finished.set()
+                _raise_in(caller, None)
+        except _TimeLimitExceeded:  # arrived just as fn finished: its result stands
+            pass
+
+
+# Frames in these folders are not the participant's: the checks, minigrad, NumPy, Python's own library.
+_LIBRARY_DIRS = tuple(os.path.dirname(module.__file__) + os.sep
+                      for module in (sys.modules[__name__.rpartition(".")[0]], minigrad, np, threading))
+
+
+def _your_line(error: BaseException) -> str:
+    """'  in f, line 3: y = x[5]' for the innermost frame of the participant's code, or ''."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not frame.filename.startswith(_LIBRARY_DIRS)
+              and "site-packages" not in frame.filename and "dist-packages" not in frame.filename]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    code = f": {frame.line.strip()}" if frame.line else ""
+    return f"\n  in {frame.name}, line {frame.lineno}{code}"
+
+
+def _error_hint(error: BaseException) -> str:
+    """A plain-language hint for the common kinds of error in a participant's function."""
+    if isinstance(error, NameError):
+        return ("a name that does not exist: a typo, or a variable defined in a cell that has not run yet "
+                "(run the cells above first); inside your function, use only its arguments and what you "
+                "define in it.")
+    if isinstance(error, KeyError):
+        return (f"the key {error} is not in the dictionary: is it filled in before it is read? (A state "
+                "dict starts empty.)")
+    if isinstance(error, ZeroDivisionError):
+        return "a division by zero: check which quantity can be 0 in the case above."
+    if isinstance(error, RecursionError):
+        return "your function calls itself without end."
+    return "read the error and the line of your code it points at, then try the case above by hand."
+
+
+def participant_call(task: str, label: str, fn: Callable, *args, on_error: Callable | None = None,
+                     on_timeout: Callable | None = None, **kwargs):
+    """``fn(*args, **kwargs)`` where ``fn`` runs the participant's code, for the case named ``label``.
+
+    It gets ``CASE_TIME_LIMIT`` seconds and runs without NumPy's floating-point warnings. An
+    error it raises, or running out of time, fails the check with a ✗ that names the case
+    and says what to do: ``on_error(error)`` and ``on_timeout()`` may return a task-specific
+    hint (None: the generic one).
+    """
+    try:
+        with np.errstate(all="ignore"):
+            return call_with_time_limit(CASE_TIME_LIMIT, fn, *args, **kwargs)
+    except _TimeLimitExceeded:
+        hint = (on_timeout() if on_timeout else None) or (
+            "a loop whose condition never becomes false? Make sure every loop ends, also for the "
+            "unusual cases.")
+        fail(task, f"your function did not finish within {CASE_TIME_LIMIT:g} seconds on {label}, so it "
+                   f"was stopped: it probably never ends.\n  Hint: {hint}")
+    except (CheckFailed, NotImplementedError):  # a check's own verdict; an exercise stub not done yet
+        raise
+    except WrongReturn as error:
+        fail(task, f"wrong kind of result for {label}: {error}.")
+    except Exception as error:  # noqa: BLE001 - anything the participant's code raises is explained
+        hint = (on_error(error) if on_error else None) or _error_hint(error)
+        fail(task, f"your code raised an error on {label}:\n  {type(error).__name__}: {error}{_your_line(error)}"
+                   f"\n  Hint: {hint}")
+
+
+def _is_minigrad(value: Any) -> bool:
+    return type(value).__module__.startswith("minigrad")
+
+
+def describe(value: Any) -> str:
+    """What a returned value is, in words, for "return one number" messages."""
+    if _is_minigrad(value):
+        return (f"a minigrad {type(value).__name__} (take its value out: .item() for one number, .numpy() "
+                f"for an array)")
+    if isinstance(value, (list, tuple)) and any(_is_minigrad(item) for item in value):
+        return f"a {type(value).__name__} of minigrad Tensors (take their values out with .item() or .numpy())"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"{type(value).__name__} {fmt(value)}"
+
+
+def as_number(value: Any, what: str = "one number") -> float | None:
+    """``value`` as a float (None stays None); anything else raises ``WrongReturn`` saying what to return."""
+    if value is None:
+        return None
+    if not isinstance(value, (bool, np.bool_, str, bytes)) and not _is_minigrad(value):
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            array = None
+        if array is not None and array.size == 1:
+            return float(array.reshape(-1)[0])
+    raise WrongReturn(f"return {what}; your function returned {describe(value)}")
+
+
+def as_array(value: Any, what: str) -> np.ndarray | None:
+    """``value`` as a float array (None stays None); anything else raises ``WrongReturn`` naming ``what``."""
+    if value is None:
+        return None
+    if not _is_minigrad(value):
+        try:
+            return np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            pass
+    raise WrongReturn(f"return {what}; your function returned {describe(value)}")
 
 
 def call(fn: Callable, case: Case):
@@ -166,7 +343,12 @@ def call(fn: Callable, case: Case):
 def _shape_problem(got, want) -> str | None:
     if got is None and want is not None:
         return "your function returned None: did you forget the `return` line?"
+    if _is_minigrad(got):
+        return (f"your function returned a minigrad {type(got).__name__}; return plain numbers or NumPy arrays "
+                "(tensor.item() for one number, tensor.numpy() for an array).")
     want_array, got_array = _as_number_array(want), _as_number_array(got)
+    if want_array is not None and want_array.ndim == 0 and got_array is not None and got_array.ndim > 0:
+        return f"return one number; your function returned {describe(got)}."
     if want_array is not None and want_array.ndim > 0:
         if got_array is None:
             return f"expected an array of shape {want_array.shape}, got {fmt(got)}."
@@ -174,6 +356,15 @@ def _shape_problem(got, want) -> str | None:
             return (f"the result has shape {got_array.shape}, expected {want_array.shape}: "
                     "check which axis you sum or average over, and what you return.")
     return None
+
+
+def _inspect_quietly(inspect, got, want, case):
+    """``inspect``'s hint, or None when the participant's answer is too odd for it (an unexpected type)."""
+    try:
+        with np.errstate(all="ignore"):
+            return inspect(got, want, case)
+    except Exception:  # noqa: BLE001 - the generic messages still explain the answer
+        return None
 
 
 def _likely_mistake(fn, failing, got, cases, mistakes, observe, rtol, atol):
@@ -217,6 +408,8 @@ def run_check(
     success: str | None = None,
     inspect: Callable | None = None,
     announce: bool = True,
+    on_error: Callable | None = None,
+    on_timeout: Callable | None = None,
 ) -> None:
     """Compare ``fn`` with ``reference`` case by case; explain the first difference.
 
@@ -226,16 +419,21 @@ def run_check(
     express (for example "param did not change"). ``row_label``
     names the rows of an array answer ("after step 3") so the message points at the first wrong row.
     ``announce=False`` skips the success line (for a check made of several parts).
+    The participant's function runs under ``participant_call``: ``on_error(error, case)`` and
+    ``on_timeout(case)`` may return a task-specific hint for an error it raises or a case it
+    never finishes.
     """
     require_callable(task, fn)
     for case in cases:
         want = observe(reference, case)
-        got = observe(fn, case)
+        got = participant_call(task, case.label, observe, fn, case,
+                               on_error=on_error and (lambda error: on_error(error, case)),
+                               on_timeout=on_timeout and (lambda: on_timeout(case)))
         if same(got, want, rtol, atol):
             continue
         hint = _likely_mistake(fn, case, got, cases, mistakes, observe, rtol, atol)
         if hint is None and inspect is not None:
-            hint = inspect(got, want, case)
+            hint = _inspect_quietly(inspect, got, want, case)
         hint = hint or _shape_problem(got, want)
         row = _first_difference(got, want, rtol, atol)
         if row is not None and row_label is not None:

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ._core import Case, Mistake, fail, passed, run_check
+from ._core import Case, Mistake, as_number, fail, participant_call, passed, run_check
 
 __all__ = ["check_scale_lr", "check_gradient_noise", "check_epoch_time", "gradient_noise_theory"]
 
@@ -49,17 +49,23 @@ def check_scale_lr(scale_lr):
                                      (0.1, 256, 64, "linear"), (0.1, 256, 64, "sqrt"), (3e-4, 16, 16, "linear")]]
     run_check("scale_lr", scale_lr, cases, _scale_lr_reference, SCALE_LR_MISTAKES, what="learning rate",
               announce=False)
-    try:
-        scale_lr(1e-3, 32, 64, "cubic")
-    except ValueError as error:
-        if "cubic" not in str(error):
-            fail("scale_lr", f"the ValueError for rule='cubic' should name the bad rule; its message is: {error}")
-    except Exception as error:  # noqa: BLE001 - the participant's code may raise anything
-        fail("scale_lr", f"rule='cubic' raised {type(error).__name__}; raise a ValueError that names the rule "
-                         "and the allowed ones ('linear', 'sqrt').")
-    else:
+
+    def unknown_rule():
+        try:
+            scale_lr(1e-3, 32, 64, "cubic")
+        except Exception as raised:  # noqa: BLE001 - the participant's code may raise anything
+            return raised
+        return None
+
+    error = participant_call("scale_lr", "rule='cubic'", unknown_rule)
+    if error is None:
         fail("scale_lr", "rule='cubic' returned a value: an unknown rule must raise a ValueError naming it, "
                          "or a typo would silently train with the wrong rate.")
+    if not isinstance(error, ValueError):
+        fail("scale_lr", f"rule='cubic' raised {type(error).__name__}; raise a ValueError that names the rule "
+                         "and the allowed ones ('linear', 'sqrt').")
+    if "cubic" not in str(error):
+        fail("scale_lr", f"the ValueError for rule='cubic' should name the bad rule; its message is: {error}")
     passed("scale_lr", f"correct on all {len(cases)} cases, and an unknown rule raises a clear ValueError.")
 
 
@@ -117,7 +123,7 @@ def check_gradient_noise(gradient_noise):
     def observe(fn, case):
         data, batch_size, seed, trials = case.args
         value = fn(np.array(data), batch_size, np.random.default_rng(seed), trials)
-        return None if value is None else float(value)
+        return as_number(value, "one number, the mean squared distance averaged over the trials")
 
     run_check("gradient_noise", gradient_noise, cases, _noise_reference, GRADIENT_NOISE_MISTAKES, observe=observe,
               what="mean squared distance", rtol=0.10, atol=0.0,

@@ -12,7 +12,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_
 
-from ._core import Case, Mistake, run_check
+from ._core import Case, Mistake, as_number, run_check
 
 __all__ = ["check_global_grad_norm", "check_clip_grad_norm", "check_clip_grad_value"]
 
@@ -68,7 +68,7 @@ def _observe_in_place(fn, case):
     """(returned value, the gradients after the call), run on copies of the case's gradients."""
     grads = [np.array(g, dtype=float) for g in case.args[0]]
     returned = fn(grads, case.args[1])
-    return (None if returned is None else float(returned)), [g.copy() for g in grads]
+    return as_number(returned, "one number, the total norm before clipping"), [g.copy() for g in grads]
 
 
 def _clip_norm_reference(grads, max_norm):

@@ -9,7 +9,7 @@ import numpy as np
 from minigrad.optim import lr_scheduler
 from minigrad.training.early_stopping import EarlyStopping
 
-from ._core import Case, Mistake, run_check
+from ._core import Case, Mistake, as_number, run_check
 from .schedules import scheduler_lrs
 
 __all__ = ["check_early_stopping", "check_linear_warmup_lr", "check_training_cost", "check_savings"]
@@ -60,13 +60,15 @@ EARLY_STOPPING_MISTAKES = [  # order matters: on the tie and min_delta cases, "o
             _early_variant(best_is_last=True)),
 ]
 
-CASE_STUDY_VAL = [2.10, 1.70, 1.45, 1.30, 1.22, 1.18, 1.16, 1.17, 1.19, 1.22]  # lowest at epoch 7
+# Invented for practice, shaped like the brief's run (lowest at epoch 7); not a measurement.
+BRIEF_SHAPED_VAL = [2.10, 1.70, 1.45, 1.30, 1.22, 1.18, 1.16, 1.17, 1.19, 1.22]
 
 
 def check_early_stopping(early_stopping):
     """``early_stopping(val_losses, patience, min_delta)`` -> (stop_epoch, best_epoch), epochs counted from 1."""
     cases = [
-        Case(f"val_losses={CASE_STUDY_VAL}, patience=2 (the case study)", (CASE_STUDY_VAL, 2)),
+        Case(f"val_losses={BRIEF_SHAPED_VAL}, patience=2 (invented, shaped like the brief's run)",
+             (BRIEF_SHAPED_VAL, 2)),
         Case("val_losses=[1.0, 0.9, 0.95, 0.85, 0.9, 0.88, 0.87, 0.86], patience=3",
              ([1.0, 0.9, 0.95, 0.85, 0.9, 0.88, 0.87, 0.86], 3)),
         Case("val_losses=[1.0, 0.8, 0.6, 0.5] (always improving), patience=2", ([1.0, 0.8, 0.6, 0.5], 2)),
@@ -100,7 +102,9 @@ def _linear_warmup_reference(step, base_lr, warmup_steps, total_steps):
 def _per_step(fn, case):
     *settings, num_steps = case.args
     values = [fn(step, *settings) for step in range(num_steps)]
-    return None if any(v is None for v in values) else np.array(values, dtype=float)
+    if any(v is None for v in values):
+        return None
+    return np.array([as_number(v, f"one number, the learning rate at step {step}") for step, v in enumerate(values)])
 
 
 def _linear_variant(offset=0, decay_from_zero=False, decay=True):

@@ -7,7 +7,7 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad.optim import functional as OF
 
-from ._core import Case, Mistake, fail, fmt, passed, run_check
+from ._core import Case, Mistake, as_array, fail, fmt, participant_call, passed, run_check
 
 __all__ = ["check_gd_step", "check_mse_grad", "check_softplus", "check_gradient_descent"]
 
@@ -122,6 +122,17 @@ SOFTPLUS_BACKWARD_MISTAKES = [
 ]
 
 
+def _softplus_error_hint(error):
+    if isinstance(error, mg.GradcheckError):
+        return "your backward disagrees with finite differences of your forward: check it away from x = 0 too."
+    if "saved_tensors" in str(error):
+        return "backward needs x: keep it in forward with ctx.save_for_backward(x)."
+    if "__array_ufunc__" in str(error):
+        return ("NumPy functions (np.exp, np.log) do not take minigrad Tensors: build the formula from tensor "
+                "methods, e.g. (1 + x.exp()).log() in forward and grad_output * x.sigmoid() in backward.")
+    return None
+
+
 def check_softplus(Softplus):
     """``Softplus``: a ``minigrad.autograd.Function`` with forward log(1 + exp(x)) and its backward."""
     task = "softplus"
@@ -130,14 +141,16 @@ def check_softplus(Softplus):
                    f"minigrad.autograd.Function; got {fmt(Softplus)}.")
     x, upstream = SOFTPLUS_POINTS, SOFTPLUS_UPSTREAM
     want = np.logaddexp(0.0, x)
-    got = _softplus_forward(Softplus, x)
+    got = participant_call(task, f"forward at x = {fmt(x)}", _softplus_forward, Softplus, x,
+                           on_error=_softplus_error_hint)
     if got.shape != want.shape or not np.allclose(got, want, rtol=1e-6, atol=1e-9):
         hint = next((h for f, h in SOFTPLUS_FORWARD_MISTAKES
                      if got.shape == x.shape and np.allclose(got, f(x), rtol=1e-6, atol=1e-9)), None)
         fail(task, f"forward is wrong at x = {fmt(x)}.\n  expected: {fmt(want)}\n  got:      {fmt(got)}\n  "
                    + (f"Likely mistake: {hint}" if hint else "Hint: softplus(x) = log(1 + exp(x))."))
     want_grad = upstream * _sigmoid(x)
-    got_grad = _softplus_backward(Softplus, x, upstream)
+    got_grad = participant_call(task, f"backward at x = {fmt(x)}", _softplus_backward, Softplus, x, upstream,
+                                on_error=_softplus_error_hint)
     if got_grad is None:
         fail(task, "x.grad is None after backward: backward must return the gradient with respect to x.")
     if got_grad.shape != want_grad.shape or not np.allclose(got_grad, want_grad, rtol=1e-6, atol=1e-9):
@@ -148,10 +161,9 @@ def check_softplus(Softplus):
                    f"  expected x.grad: {fmt(want_grad)}\n  got x.grad:      {fmt(got_grad)}\n  "
                    + (f"Likely mistake: {hint}" if hint else
                       "Hint: the derivative of log(1 + exp(x)) is sigmoid(x); multiply it by grad_output."))
-    try:
-        mg.gradcheck(Softplus.apply, [mg.tensor(np.linspace(-3.0, 3.0, 9), requires_grad=True)])
-    except mg.GradcheckError as error:  # cannot happen after the checks above, unless backward is unstable
-        fail(task, f"gradcheck disagrees with your backward: {error}")
+    # Cannot fail after the checks above, unless backward is numerically unstable.
+    participant_call(task, "gradcheck at 9 points in [-3, 3]", mg.gradcheck, Softplus.apply,
+                     [mg.tensor(np.linspace(-3.0, 3.0, 9), requires_grad=True)], on_error=_softplus_error_hint)
     passed(task, "forward and backward are right, and gradcheck agrees.")
 
 
@@ -231,7 +243,7 @@ def check_gradient_descent(gradient_descent):
         if fn is not _gradient_descent_reference and not np.array_equal(w0_copy, start) and steps > 0:
             fail("gradient_descent", f"your function changed the caller's w0 (now {fmt(w0_copy)}, was {fmt(start)}): "
                                      "start from a copy, w = np.array(w0, dtype=float).")
-        return None if path is None else np.asarray(path, dtype=float)
+        return as_array(path, "the path: an array with one row per point (steps + 1 rows)")
 
     run_check("gradient_descent", gradient_descent, cases, _gradient_descent_reference, GRADIENT_DESCENT_MISTAKES,
               observe=observe, what="path", row_label=lambda i: f"row {i} (the point after {i} steps)",

@@ -141,13 +141,21 @@ def check_steps_to_tolerance(steps_to_tolerance):
         (0.5, 1.0, 0.001, 0.01),   # already there
         (0.2, 10.0, 1.0, 1e-2),    # factor -1: bounces forever
     ]]
+    never = ("this learning rate never gets there (|1 - lr·curvature| ≥ 1: the distance never shrinks), so "
+             "return math.inf.")
+
     def inspect(got, want, case):
         if want == math.inf:
-            return ("this learning rate never gets there (|1 - lr·curvature| ≥ 1: the distance never "
-                    "shrinks), so return math.inf.")
+            return never
         if got is None:
             return "your function returned None: did you forget the `return` line?"
         return None
 
+    def on_timeout(case):
+        if _steps_to_tolerance_reference(*case.args) == math.inf:
+            return (f"{never} A loop that waits for |w| ≤ tol never ends here: check |1 - lr·curvature| ≥ 1 "
+                    f"before the loop.")
+        return None
+
     run_check("steps_to_tolerance", steps_to_tolerance, cases, _steps_to_tolerance_reference, STEPS_MISTAKES,
-              what="number of steps", rtol=0, atol=0, inspect=inspect)
+              what="number of steps", rtol=0, atol=0, inspect=inspect, on_timeout=on_timeout)

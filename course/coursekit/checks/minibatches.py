@@ -7,7 +7,7 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad.optim import functional as OF
 
-from ._core import Case, Mistake, run_check
+from ._core import Case, Mistake, WrongReturn, describe, run_check
 
 __all__ = ["check_minibatch_indices", "check_minibatch_grad", "check_sgd_epoch"]
 
@@ -45,6 +45,8 @@ def _observe_batches(fn, case):
     batches = fn(n, batch_size, np.random.default_rng(seed))
     if batches is None:
         return None
+    if isinstance(batches, (str, bytes, dict, mg.Tensor)) or not hasattr(batches, "__iter__"):
+        raise WrongReturn(f"return a list of index arrays, one per batch; your function returned {describe(batches)}")
     return [np.asarray(batch) for batch in batches]
 
 

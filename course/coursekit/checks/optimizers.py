@@ -43,8 +43,17 @@ def _inspect_in_place(got, want, case):
     return None
 
 
-def _run(task, fn, cases, reference, mistakes):
-    run_check(task, fn, cases, reference, mistakes, observe=_observe, inspect=_inspect_in_place,
+def _state_hint(error, case):
+    """The commonest slip of a hand-written optimizer: reading its state before the first step filled it."""
+    if isinstance(error, KeyError):
+        key = error.args[0] if error.args else "..."
+        return (f"state is empty on the first step, so state[{key!r}] does not exist yet: create it when it "
+                f"is missing, e.g. `if {key!r} not in state: state[{key!r}] = np.zeros_like(param)`.")
+    return None
+
+
+def _run(task, fn, cases, reference, mistakes, inspect=_inspect_in_place):
+    run_check(task, fn, cases, reference, mistakes, observe=_observe, inspect=inspect, on_error=_state_hint,
               what="param", row_label=lambda i: f"param after step {i + 1}", rtol=1e-7, atol=1e-10)
 
 
@@ -174,9 +183,7 @@ def _inspect_adam(got, want, case):
 def check_adam_step(adam_step):
     """``adam_step(param, grad, state, lr, betas, eps)``: Adam with bias correction, PyTorch's way, in place."""
     cases = _cases({"lr": 0.1, "betas": (0.9, 0.999), "eps": 1e-8}, {"lr": 0.01, "betas": (0.8, 0.99), "eps": 0.1})
-    run_check("adam_step", adam_step, cases, _adam_reference, ADAM_MISTAKES, observe=_observe,
-              inspect=_inspect_adam, what="param", row_label=lambda i: f"param after step {i + 1}",
-              rtol=1e-7, atol=1e-10)
+    _run("adam_step", adam_step, cases, _adam_reference, ADAM_MISTAKES, inspect=_inspect_adam)
 
 
 # ------------------------------------------------------------------ adamw_step(param, grad, state, lr, betas, eps, weight_decay)

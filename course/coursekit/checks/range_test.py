@@ -12,7 +12,7 @@ import numpy as np
 
 from minigrad.training.lr_finder import suggest_minimum
 
-from ._core import Case, Mistake, run_check
+from ._core import Case, Mistake, as_array, run_check
 
 __all__ = ["check_lr_sweep", "check_smooth_losses", "check_range_test", "check_suggest_lr", "ToyTrainStep",
            "ScriptedLosses"]
@@ -199,7 +199,7 @@ def check_range_test(range_test):
         result = fn(make_train_step(), np.array(lrs), beta=beta, stop_factor=stop_factor)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             return "did not return (lrs_tried, smoothed_losses)" if result is not None else None
-        return tuple(np.asarray(r, dtype=float) for r in result)
+        return tuple(as_array(r, "(lrs_tried, smoothed_losses), two arrays of numbers") for r in result)
 
     def inspect(got, want, case):
         if isinstance(got, tuple) and len(got[0]) != len(want[0]):

@@ -13,7 +13,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.optim import lr_scheduler
 
-from ._core import Case, Mistake, run_check
+from ._core import Case, Mistake, as_number, run_check
 
 __all__ = ["check_schedule_steps", "check_step_decay", "check_warmup_cosine", "scheduler_lrs"]
 
@@ -24,6 +24,7 @@ def scheduler_lrs(make_scheduler, base_lr, num_steps):
     scheduler = make_scheduler(optimizer)
     lrs = [scheduler.get_last_lr()[0]]
     for _ in range(num_steps - 1):
+        optimizer.step()  # no gradient, nothing moves: the real order of calls, so the scheduler does not warn
         scheduler.step()
         lrs.append(scheduler.get_last_lr()[0])
     return np.array(lrs)
@@ -35,7 +36,7 @@ def _per_step(fn, case):
     values = [fn(step, *settings) for step in range(num_steps)]
     if any(v is None for v in values):
         return None
-    return np.array(values, dtype=float)
+    return np.array([as_number(v, f"one number, the learning rate at step {step}") for step, v in enumerate(values)])
 
 
 # ------------------------------------------------------------------ schedule_steps(num_examples, batch_size, epochs, warmup_fraction)
