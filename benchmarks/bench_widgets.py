@@ -37,8 +37,11 @@ import warnings
 import ipywidgets
 import numpy as np
 
-from coursekit import widgets as W
+from coursekit.learning_rate import lr_explorer
+from coursekit.mpl_compat import mark_first_frame_shown
+from coursekit.optimizers import DEFAULT_RACE, optimizer_race, race_settings
 from coursekit.surfaces import RACE_SURFACES, get_surface
+from coursekit.welcome import descent_demo
 from coursekit.trajectories import race
 
 UPDATE_TARGET_MS = 100.0
@@ -71,7 +74,7 @@ def bench_six_trajectories(repeats):
     rows = []
     for key in RACE_SURFACES:
         surface = get_surface(key)
-        settings = W.race_settings(W.DEFAULT_RACE, lr=surface.default_lr["sgd"],
+        settings = race_settings(DEFAULT_RACE, lr=surface.default_lr["sgd"],
                                    adaptive_lr=surface.default_lr["adaptive"])
         wall, cpu = _timed(lambda i: race(surface, settings, steps=300), repeats)
         rows.append((key, float(np.median(wall)), float(np.percentile(wall, 90)), float(np.median(cpu))))
@@ -89,10 +92,10 @@ def ipympl_race():
     """The race widget on an ipympl canvas, in the state a connected browser puts it in."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ipympl's toolbar warns about a traitlets deprecation
-        widget = W.optimizer_race(interactive=True)
+        widget = optimizer_race(interactive=True)
     canvas = widget.fig.canvas
     canvas.draw()  # the browser's first request: a full frame
-    canvas.syncing_data_url = False  # what ipympl does once a browser reports "initialized"
+    mark_first_frame_shown(canvas)  # what ipympl does once a browser reports "initialized"
     return widget
 
 
@@ -241,7 +244,7 @@ def main(argv=None):
 
 
 def print_six_trajectories(n):
-    print(f"Six optimizers x 300 steps ({', '.join(W.DEFAULT_RACE)}), no cache, "
+    print(f"Six optimizers x 300 steps ({', '.join(DEFAULT_RACE)}), no cache, "
           f"target median < {SIX_TRAJECTORIES_TARGET_MS:.0f} ms")
     print(f"{'surface':<16}{'median ms':>10}{'p90 ms':>9}{'CPU ms':>9}  verdict (on the median)")
     for key, median, p90, cpu in bench_six_trajectories(n):
@@ -252,9 +255,9 @@ def print_six_trajectories(n):
 
 def update_rows(n):
     """(widget, control, measure) per control of the lesson 0, 2 and 4 widgets and the ipympl race."""
-    race_widget = once(lambda: W.optimizer_race(interactive=False))
-    explorer = once(lambda: W.lr_explorer(interactive=False))
-    demo = once(lambda: W.descent_demo(interactive=False))
+    race_widget = once(lambda: optimizer_race(interactive=False))
+    explorer = once(lambda: lr_explorer(interactive=False))
+    demo = once(lambda: descent_demo(interactive=False))
     valley = get_surface("valley")
 
     def race_full_redraw():

@@ -1,15 +1,32 @@
-"""display.py: figures that show once, live or as PNG, without touching pyplot's state."""
-import subprocess
-import sys
+"""display.py: figures that show once, live or as PNG, and the one way a widget redraws."""
+import warnings
 
 import ipywidgets
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from coursekit.display import FastRedraw, figure_png, in_kernel, make_widget, new_figure
+from coursekit import mpl_compat
+from coursekit.display import in_kernel, layout_key, make_widget, new_figure
+from coursekit.learning_rate import lr_explorer
+from coursekit.optimizers import optimizer_race
 from coursekit.style import OPTIMIZER_COLORS, OPTIMIZER_NAMES, apply_style, label_axes, optimizer_color
+
+
+def line_widget(interactive=False, **options):
+    """A one-line widget: a slider sets the line's slope."""
+    fig, ax = new_figure(interactive=interactive)
+    (line,) = ax.plot([0, 1], [0, 1], linewidth=8)
+    slider = ipywidgets.FloatSlider(value=1.0, min=0.5, max=2.0, description="slope")
+
+    def update(widget):
+        line.set_ydata([0, slider.value])
+        widget.state["slope"] = slider.value
+        widget.redraw()
+
+    return make_widget(fig, {"slope": slider}, update, title="Demo", **options), line
 
 
 def test_new_figure_is_not_registered_with_pyplot():
@@ -20,52 +37,127 @@ def test_new_figure_is_not_registered_with_pyplot():
     assert not in_kernel()
 
 
-def test_interactive_figure_bundle_and_controls():
-    fig, ax = new_figure(interactive=False)
-    (line,) = ax.plot([0, 1], [0, 1])
-    slider = ipywidgets.FloatSlider(value=1.0, min=0.5, max=2.0, description="slope")
-    slider.observe(lambda change: line.set_ydata([0, change["new"]]), names="value")
-    widget = make_widget(fig, {"slope": slider}, title="Demo")
+def test_make_widget_draws_the_default_state_lays_out_once_and_observes_the_controls():
+    widget, line = line_widget()
+    assert widget.state == {"slope": 1.0}
+    assert (widget.full_draws, widget.fast_draws) == (0, 0)  # nothing is drawn while building
+    assert not isinstance(widget.fig.get_layout_engine(), ConstrainedLayoutEngine)  # laid out, then frozen
     widget.set(slope=2.0)
-    assert list(line.get_ydata()) == [0, 2.0]
+    assert list(line.get_ydata()) == [0, 2.0] and widget.state["slope"] == 2.0
+    assert widget.full_draws == 1  # no animated artists: a full draw
     with pytest.raises(KeyError, match="slope"):
         widget.set(slop=1.0)
     bundle = widget._repr_mimebundle_()
+    assert set(bundle) == {"image/png", "text/plain"}  # no kernel here: no widget view
     assert bundle["text/plain"] == "Interactive figure: Demo (slope)"
     assert isinstance(widget.box, ipywidgets.VBox)
-    assert not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)  # laid out once, then frozen
+
+
+def test_controls_in_rows_and_controls_observed_by_the_builder():
+    fig, ax = new_figure(interactive=False)
+    a, b, c = (ipywidgets.IntSlider(description=name) for name in "abc")
+    calls = []
+    widget = make_widget(fig, [{"a": a, "b": b}, {"c": c}], lambda w: calls.append(w), title="Rows",
+                         observe=["a", "c"])
+    assert list(widget.controls) == ["a", "b", "c"] and calls == [widget]
+    rows = widget.box.children[0].children
+    assert [list(row.children) for row in rows] == [[a, b], [c]]
+    widget.set(b=5)  # not observed: the builder wires it itself
+    widget.set(a=1, c=2)
+    assert len(calls) == 3
 
 
 def test_ipympl_canvas_sits_in_the_widget_box():
-    fig, ax = new_figure(interactive=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ipympl's toolbar warns about a traitlets deprecation
+        widget, _ = line_widget(interactive=True)
     from ipympl.backend_nbagg import Canvas
 
-    assert isinstance(fig.canvas, Canvas) and fig.canvas.header_visible is False
-    widget = make_widget(fig, [ipywidgets.IntSlider(description="n")], title="Live")
-    assert widget.box.children[-1] is fig.canvas
-    assert figure_png(fig).startswith(b"\x89PNG")
+    assert isinstance(widget.fig.canvas, Canvas) and widget.fig.canvas.header_visible is False
+    assert widget.box.children[-1] is widget.fig.canvas
+    assert widget.png().startswith(b"\x89PNG")
 
 
-def test_fast_redraw_png_includes_animated_artists():
+def test_png_includes_animated_artists():
     fig, ax = new_figure(interactive=False)
     (line,) = ax.plot([0, 1], [0, 1], linewidth=8)
-    fast = FastRedraw(fig, [line])
-    fast.update()
-    with_line = figure_png(fig)
+    widget = make_widget(fig, {}, lambda w: w.redraw(), title="Animated", animated=[line])
+    with_line = widget.png()
     line.set_visible(False)
-    fast.update()
-    without_line = figure_png(fig)
+    without_line = widget.png()
     assert with_line != without_line and line.get_animated()
 
 
-def test_importing_ipympl_keeps_the_notebook_backend():
-    code = (
-        "import matplotlib; matplotlib.use('agg'); import matplotlib.pyplot as plt\n"
-        "from coursekit.display import _import_ipympl; _import_ipympl()\n"
-        "print(matplotlib.get_backend())"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().lower() == "agg"
+def test_relayout_runs_only_when_the_key_changes():
+    fig, ax = new_figure(interactive=False)
+    ax.set_yscale("log")
+    slider = ipywidgets.FloatSlider(value=10.0, min=1.0, max=1e6)
+
+    def update(widget):
+        ax.set_ylim(0.1, slider.value)
+        widget.redraw()
+
+    widget = make_widget(fig, {"top": slider}, update, title="Relayout", relayout=layout_key)
+    passes = []
+    lay_out = widget.lay_out
+    widget.lay_out = lambda: (passes.append(1), lay_out())
+    widget.set(top=9.0)  # 0.1 to 9 spans the same decades as 0.1 to 10: the same tick labels
+    assert passes == [] and widget.full_draws == 1
+    widget.set(top=1e5)  # four decades more: new tick labels, maybe new margins
+    assert passes == [1] and widget.full_draws == 2
+
+
+@pytest.fixture(scope="module")
+def race_widget():
+    return optimizer_race(interactive=False)
+
+
+def test_a_blit_paints_the_same_pixels_as_a_full_draw(race_widget):
+    canvas = race_widget.fig.canvas
+    canvas.draw()  # the first frame, as a browser asks for it: the picture a blit starts from
+    fast_draws = race_widget.fast_draws
+    race_widget.set(adaptive_lr=0.05)
+    assert race_widget.fast_draws == fast_draws + 1
+    blitted = np.asarray(canvas.buffer_rgba()).copy()
+    canvas.draw()
+    np.testing.assert_array_equal(blitted, np.asarray(canvas.buffer_rgba()))
+    race_widget.set(adaptive_lr=0.1)
+
+
+def test_a_layout_pass_never_becomes_the_picture_a_blit_restores():
+    # A layout pass clears the canvas and paints nothing; blitting over that showed only the
+    # moving artists on a transparent figure (a blank widget in the browser).
+    widget = optimizer_race(interactive=False)
+    widget.fig.canvas.draw()  # a frame, then a layout pass (a surface switch, enlarge)
+    widget.lay_out()
+    widget.set(adaptive_lr=0.05)
+    assert np.asarray(widget.fig.canvas.buffer_rgba())[..., 3].min() == 255  # an opaque, whole figure
+    assert (widget.full_draws, widget.fast_draws) == (1, 0)  # the move after the layout pass drew in full
+
+
+def test_a_resize_makes_the_next_redraw_full(race_widget):
+    race_widget.fig.canvas.draw()
+    race_widget.fig.set_size_inches(*(race_widget.fig.get_size_inches() * 1.1))
+    full = race_widget.full_draws
+    race_widget.set(adaptive_lr=0.05)
+    assert race_widget.full_draws == full + 1
+    race_widget.set(adaptive_lr=0.1)
+
+
+def test_a_blit_before_the_browser_has_a_first_frame_is_sent_whole():
+    # ipympl sends blits as diffs against its last frame; a diff that reaches a browser
+    # with no frame yet paints only the moving artists on an empty canvas.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ipympl's toolbar warns about a traitlets deprecation
+        widget = lr_explorer(interactive=True)
+    canvas = widget.fig.canvas
+    canvas.draw()
+    assert mpl_compat.waiting_for_first_frame(canvas)  # no browser has said "initialized" yet
+    widget.set(lr=0.05)
+    assert canvas._current_image_mode == "full"
+    mpl_compat.mark_first_frame_shown(canvas)  # what ipympl does once a browser shows the figure
+    widget.set(lr=0.02)
+    assert canvas._current_image_mode == "diff"  # the cheap path once the browser has a frame
 
 
 def test_style():
@@ -82,23 +174,3 @@ def test_style():
     label_axes(ax, "T", "step", "loss", legend=True)
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("T", "step", "loss")
     assert ax.get_legend() is not None
-
-
-def test_a_blit_before_the_browser_has_a_first_frame_is_sent_whole():
-    # ipympl sends blits as diffs against its last frame; a diff that reaches a browser
-    # with no frame yet paints only the moving artists on an empty canvas.
-    import warnings
-
-    from coursekit import widgets as W
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ipympl's toolbar warns about a traitlets deprecation
-        widget = W.lr_explorer(interactive=True)
-    canvas = widget.fig.canvas
-    canvas.draw()
-    assert canvas.syncing_data_url  # no browser has said "initialized" yet
-    widget.set(lr=0.05)
-    assert canvas._current_image_mode == "full"
-    canvas.syncing_data_url = False  # what ipympl does once a browser shows the figure
-    widget.set(lr=0.02)
-    assert canvas._current_image_mode == "diff"  # the cheap path once the browser has a frame

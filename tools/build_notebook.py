@@ -95,6 +95,7 @@ def build(source: Path, *, run: bool = True) -> str:
     nbformat.validate(notebook)
     with atomic_write(notebook_path, "w", encoding="utf-8", newline="\n") as stream:
         nbformat.write(notebook, stream)
+    os.utime(source)  # jupytext in JupyterLab refuses a pair whose .ipynb is newer than its source
     return report
 
 

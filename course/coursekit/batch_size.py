@@ -32,9 +32,10 @@ from minigrad.training import evaluate, fit
 from minigrad.utils.data import DataLoader, TensorDataset
 
 from .datasets import ClassificationSplit, digits
-from .display import freeze_layout, make_widget, new_figure, redraw
+from .controls import batch_size_slider, log_slider
+from .display import layout_key, make_widget, new_figure
+from .log_ticks import plain_log_ticks
 from .range_test import diagnose_if_possible
-from .log_ticks import layout_key, plain_log_ticks
 from .style import COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
 from .threads import single_blas_thread
 
@@ -378,8 +379,6 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     Right: validation loss against measured training time, the same reference
     in grey. Runs are cached, so returning to a setting is instant.
     """
-    from .widgets import batch_size_slider, log_slider
-
     split = noisy_digits() if split is None else split
     cache = {}
 
@@ -415,7 +414,7 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
                "validation loss (nats)")
     ax_time.legend(loc="upper right", fontsize=9)
 
-    def update(*_):
+    def update(widget):
         run = compute(size_control.value, lr_control.value)
         epochs_axis = np.arange(1, run.epochs + 1)
         train_line.set_data(epochs_axis[:len(run.train_losses)], run.train_losses)
@@ -438,15 +437,8 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
                                     float(reference.val_losses.max())) * 1.1, 6.0))
         ax_time.set_title(f"{run.examples_per_second:,.0f} examples/s, {run.seconds:.2f} s in all", fontsize=11)
         widget.state.update(run=run)
-        key = layout_key(fig)
-        if key != widget.state.get("layout_key"):  # new tick labels or titles: lay the figure out again
-            freeze_layout(fig)
-            widget.state["layout_key"] = key
-        redraw(fig)
+        widget.redraw()
 
-    widget = make_widget(fig, {"batch_size": size_control, "lr": lr_control}, title="Batch size and learning rate",
-                         columns=2, fixed_layout=False)
-    update()
-    size_control.observe(update, names="value")
-    lr_control.observe(update, names="value")
-    return widget
+    # new limits bring new tick labels and titles: lay the figure out again then
+    return make_widget(fig, {"batch_size": size_control, "lr": lr_control}, update,
+                       title="Batch size and learning rate", columns=2, relayout=layout_key)

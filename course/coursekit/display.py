@@ -2,22 +2,24 @@
 
 The contract for lesson and widget authors
 ------------------------------------------
-A widget is a figure plus a few ipywidgets controls. Build it in three steps::
+A widget is a figure, a few ipywidgets controls and one ``update`` function that moves
+the figure's artists to the controls' values. There is one way to build it::
 
-    from coursekit.display import new_figure, redraw, make_widget
-    import ipywidgets as widgets
+    from coursekit.controls import log_slider
+    from coursekit.display import make_widget, new_figure
 
     def my_widget(lr=0.1):
         fig, ax = new_figure(figsize=(7, 4))          # 1. a figure that is NOT shown yet
-        (line,) = ax.plot(*compute(lr))               #    draw the default state once
+        (line,) = ax.plot([], [])
         slider = log_slider("learning rate", lr, 1e-3, 1.0)
 
-        def on_change(change):                        # 2. a control edits artists in place
+        def update(widget):                           # 2. edit artists in place, then redraw
             line.set_data(*compute(slider.value))
-            redraw(fig)                               #    fig.canvas.draw_idle()
+            widget.state["result"] = ...              #    what tests and benchmarks read
+            widget.redraw()
 
-        slider.observe(on_change, names="value")
-        return make_widget(fig, {"lr": slider}, title="My widget")  # 3. return, do not display
+        return make_widget(fig, {"lr": slider}, update, title="My widget",
+                           animated=[line])           # 3. return it, do not display it
 
 and in the notebook the widget function is the last expression of a cell::
 
@@ -32,11 +34,32 @@ What happens
   flush, the inline backend nor ipympl's ``flush_figures`` can show it a second time: a
   widget appears exactly once, whatever ``%matplotlib`` backend the notebook uses (inline
   for static plots is fine and is the course default).
-* ``make_widget`` returns an :class:`InteractiveFigure`. It displays itself (IPython's
-  ``_repr_mimebundle_``) as ONE output carrying three representations of the same thing:
+* ``make_widget`` builds an :class:`InteractiveFigure`, calls ``update`` once to draw the
+  default state, lays the figure out once (constrained layout costs more than a redraw,
+  so the positions are then kept) and calls ``update`` again whenever a control moves.
+  ``controls`` is a dict name -> ipywidget, laid out ``columns`` to a row above the
+  figure, or a list of such dicts, one row each. The names are what ``widget.set`` takes.
+* ``widget.redraw(full=False)`` is the one call that shows what ``update`` changed:
+
+  - with ``relayout=key`` (a function of the figure), it first lays the figure out again
+    when ``key(fig)`` changed: ``relayout=layout_key`` re-lays out when the axes' limits
+    change the tick labels, ``relayout=lambda fig: menu.value`` on a surface switch;
+  - with ``animated=[artists]``, it repaints only those artists over a cached picture of
+    the rest (blitting: text, ticks and contours are not redrawn). Pass ``full=True``
+    when anything else changed (axis limits, a legend, contours);
+  - otherwise it draws the figure in full.
+
+  Nothing is drawn while the widget is being built: the first display draws everything.
+* A widget with per-control behaviour (the optimizer race) passes ``observe=[names]``,
+  the controls ``make_widget`` wires to ``update``, observes the others itself and ends
+  with the same ``widget.redraw``. ``widget.set(name=value, ...)`` moves controls from
+  code (tests, benchmarks, instructor demos) through the very observers a mouse drag
+  triggers; ``widget.state`` holds what the last update computed.
+* An :class:`InteractiveFigure` displays itself (IPython's ``_repr_mimebundle_``) as ONE
+  output carrying three representations of the same thing (:func:`widget_bundle`):
 
   - ``application/vnd.jupyter.widget-view+json``: the live controls and canvas. JupyterLab
-    with a running kernel renders this one; slider moves redraw the canvas in place.
+    with a running kernel renders this one; control moves redraw the canvas in place.
   - ``image/png``: the figure at its default values, rendered when the output is produced.
     Headless runs (nbval, ``jupyter nbconvert --execute``) have no browser to draw the
     canvas, so this PNG is what a notebook saved with outputs shows on GitHub.
@@ -46,18 +69,9 @@ What happens
   canvas inside an ipywidgets box loses ipympl's PNG fallback. A reopened notebook without
   a running kernel shows JupyterLab's "model not found" placeholder until the cell is run
   again (a known JupyterLab limitation shared with every ipympl figure).
-* ``make_widget`` lays the figure out once and freezes it (constrained layout costs more
-  than a redraw); build the default state before calling it. A widget whose update
-  function writes into ``widget.state`` passes ``fixed_layout=False``, calls its update
-  once, then calls :func:`freeze_layout` itself.
-* Controls update artists (``set_data``, ``set_offsets``, ``set_text``) and call
-  :func:`redraw`; figures are never re-created, so nothing flickers or stacks. Where a
-  full redraw is too slow (ticks and text dominate), register the changing artists with
-  :class:`FastRedraw` and call its ``update()`` instead: only those artists are repainted.
-  ``InteractiveFigure.set(name=value, ...)`` moves controls from code (tests, benchmarks,
-  instructor demos) through the very same observers a mouse drag triggers.
 
 Mark widget cells ``# NBVAL_IGNORE_OUTPUT``: the widget model id changes on every run.
+Library internals the display needs live in :mod:`coursekit.mpl_compat`.
 """
 
 from __future__ import annotations
@@ -65,26 +79,23 @@ from __future__ import annotations
 import base64
 import io
 import itertools
-import sys
-
-import matplotlib
+import math
+from contextlib import contextmanager
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from . import mpl_compat
 from .style import apply_style
 
 __all__ = [
     "in_kernel",
     "new_figure",
-    "redraw",
-    "figure_png",
-    "freeze_layout",
-    "FastRedraw",
+    "layout_key",
     "InteractiveFigure",
     "make_widget",
+    "widget_bundle",
     "show",
-    "controls_box",
 ]
 
 _figure_numbers = itertools.count(1)
@@ -100,30 +111,11 @@ def in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def _import_ipympl():
-    """Import ipympl's canvas classes WITHOUT letting ipympl switch pyplot's backend.
-
-    ``import ipympl`` calls ``matplotlib.use("module://ipympl.backend_nbagg")`` when
-    matplotlib is loaded, which would turn every later static ``plt.plot`` of a lesson into
-    a widget. We put back whatever backend the notebook had chosen (``%matplotlib inline``,
-    ``%matplotlib widget`` or not yet decided).
-    """
-    if "ipympl.backend_nbagg" not in sys.modules:
-        previous = dict.__getitem__(matplotlib.rcParams, "backend")  # may be the auto sentinel
-        import ipympl.backend_nbagg  # noqa: F401
-
-        if dict.__getitem__(matplotlib.rcParams, "backend") != previous:
-            matplotlib.use(previous)
-    return sys.modules["ipympl.backend_nbagg"]
-
-
 def _attach_ipympl_canvas(fig: Figure):
     """Put ``fig`` on an ipympl widget canvas without registering it with pyplot."""
-    ipympl_backend = _import_ipympl()
-    Canvas, FigureManager = ipympl_backend.Canvas, ipympl_backend.FigureManager
-
-    canvas = Canvas(fig)
-    FigureManager(canvas, next(_figure_numbers))  # sets canvas.manager (needed by ipympl)
+    ipympl_backend = mpl_compat.import_ipympl_backend()
+    canvas = ipympl_backend.Canvas(fig)
+    ipympl_backend.FigureManager(canvas, next(_figure_numbers))  # sets canvas.manager (needed by ipympl)
     # A clean look for lessons: no "Figure 3" header or coordinates footer; the toolbar
     # (zoom, pan, save) appears when the mouse is over the figure.
     canvas.header_visible = False
@@ -152,185 +144,149 @@ def new_figure(nrows=1, ncols=1, *, figsize=None, interactive=None, squeeze=True
     return fig, axes
 
 
-def redraw(fig: Figure) -> None:
-    """Ask the canvas to repaint after artists changed (coalesced by the backend)."""
-    fig.canvas.draw_idle()
+def layout_key(fig):
+    """The decades each log axis of ``fig`` spans (and the widths of linear axes' limits), rounded.
 
-
-def freeze_layout(fig: Figure) -> None:
-    """Lay the figure out once (constrained layout), then keep those positions.
-
-    Constrained layout measures every text on every draw, which costs more than drawing
-    the data; a widget's layout does not change when a slider moves, so it is computed
-    once. Call it again after changing something that needs new margins (other tick
-    labels after switching surfaces, a longer title): it lays the figure out anew.
+    Tick labels, and so the margins a figure needs, change only when this key changes:
+    ``make_widget(..., relayout=layout_key)`` re-runs the (costly) layout only then.
     """
-    fast = getattr(fig, "_coursekit_fast_redraw", None)
-    if fast is not None:
-        fast._ignore_draw_events = True  # a layout pass clears the canvas and paints nothing
-    try:
-        fig.set_layout_engine("constrained")
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-    finally:
-        if fast is not None:
-            fast._ignore_draw_events = False
-            # The axes may have moved and the canvas is blank: the cached picture is stale,
-            # so the next update draws in full (a blit would show a transparent background).
-            fast.background = None
-
-
-class FastRedraw:
-    """Redraw only the artists a control changes, over a cached picture of the rest.
-
-    Matplotlib spends most of a full redraw on text, ticks and grid lines, which a slider
-    move does not change. ``FastRedraw`` marks the changing artists *animated*: a full
-    draw then paints everything else, the result is kept as the background, and an
-    update restores that background and paints just the animated artists (blitting, as
-    in matplotlib's "Faster rendering by using blitting" guide). Any full draw (first
-    display, resize, HiDPI change, ``update(full=True)``) refreshes the background, so
-    the figure is always complete; static PNGs include the animated artists too.
-
-    Usage inside a widget::
-
-        fast = FastRedraw(fig, [line, dot, title_text])
-        def on_change(change):
-            line.set_data(...)                 # animated artists: cheap
-            fast.update()
-        def on_surface(change):
-            contours.remove(); ...             # static artists changed: full draw
-            fast.update(full=True)
-
-    Works with ipympl canvases (the blit sends the changed pixels to the browser) and
-    with Agg (benchmarks, tests), where ``update`` paints synchronously.
-    """
-
-    def __init__(self, fig: Figure, artists=()):
-        self.fig = fig
-        self.canvas = fig.canvas
-        self.artists: list = []
-        self.background = None
-        self._ignore_draw_events = False
-        self.full_draws = 0
-        self.fast_draws = 0
-        self.add(*artists)
-        self._cid = self.canvas.mpl_connect("draw_event", self._on_draw)
-        fig._coursekit_fast_redraw = self  # found by figure_png
-
-    def add(self, *artists):
-        """Register more changing artists (they are drawn in the order added)."""
-        for artist in artists:
-            artist.set_animated(True)
-            self.artists.append(artist)
-        self.background = None
-
-    def _on_draw(self, event):
-        # A full draw just painted every static artist: keep it, then add the animated ones.
-        if self._ignore_draw_events or event.canvas is not self.canvas:
-            return
-        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-        self._renderer = self.canvas.get_renderer()
-        self._draw_animated()
-
-    def _draw_animated(self):
-        for artist in self.artists:
-            if artist.get_visible():
-                self.fig.draw_artist(artist)
-
-    def _background_fits(self):
-        # A new renderer (size or dpi changed) means the cached pixels no longer fit.
-        return self.background is not None and self.canvas.get_renderer() is self._renderer
-
-    def update(self, full: bool = False):
-        """Show the artists' new state: a blit if only animated artists changed."""
-        if full or not self._background_fits():
-            self.full_draws += 1
-            self.canvas.draw_idle()
-            return
-        self.fast_draws += 1
-        if getattr(self.canvas, "syncing_data_url", False):
-            # ipympl sends a blit as a diff against the last frame it sent. Until the browser
-            # has shown a first frame (ipympl is still syncing its data URL), a diff would be
-            # painted on an empty canvas: only the moving artists, no axes. Send it whole.
-            self.canvas._force_full = True
-        self.canvas.restore_region(self.background)
-        self._draw_animated()
-        self.canvas.blit(self.fig.bbox)
-
-    def png(self) -> bytes:
-        """The complete figure (animated artists included) as PNG bytes."""
-        self._ignore_draw_events = True
-        for artist in self.artists:
-            artist.set_animated(False)
-        try:
-            return _savefig_png(self.fig)
-        finally:
-            for artist in self.artists:
-                artist.set_animated(True)
-            self._ignore_draw_events = False
-            self.background = None  # savefig painted over the cached frame
-
-
-def _savefig_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi)
-    return buffer.getvalue()
-
-
-def figure_png(fig: Figure) -> bytes:
-    """The figure's current state as PNG bytes (animated artists included)."""
-    fast = getattr(fig, "_coursekit_fast_redraw", None)
-    return fast.png() if fast is not None else _savefig_png(fig)
-
-
-def controls_box(controls, columns: int = 3):
-    """Lay controls out in rows of ``columns`` (a list of widgets -> one ipywidgets box)."""
-    import ipywidgets as widgets
-
-    controls = list(controls)
-    rows = [
-        widgets.HBox(controls[i : i + columns]) for i in range(0, len(controls), columns)
-    ]
-    return widgets.VBox(rows)
+    key = []
+    for ax in fig.axes:
+        for name, limits in (("x", ax.get_xlim()), ("y", ax.get_ylim())):
+            low, high = sorted(limits)
+            scale = ax.get_xscale() if name == "x" else ax.get_yscale()
+            if scale == "log" and low > 0:
+                key.append((math.floor(math.log10(low)), math.ceil(math.log10(high))))
+            else:
+                key.append((len(f"{low:g}"), len(f"{high:g}")))
+    return tuple(key)
 
 
 class InteractiveFigure:
     """A figure with its controls; shows itself once, live in JupyterLab and as PNG elsewhere.
 
-    Attributes: ``fig`` (the matplotlib Figure), ``controls`` (dict name -> ipywidget),
-    ``title``, ``box`` (the ipywidgets container, built on first display) and ``state``
-    (a dict the widget function may fill with whatever its update computed last, for
-    tests and benchmarks to read).
+    Built by :func:`make_widget`. Attributes: ``fig``, ``controls`` (dict name -> ipywidget),
+    ``title``, ``state`` (what the last update computed, for tests and benchmarks),
+    ``box`` (the ipywidgets container, built on first display), and ``full_draws`` /
+    ``fast_draws``, how many redraws painted everything / only the animated artists.
+
+    Blitting, as in matplotlib's "Faster rendering by using blitting" guide: the
+    ``animated`` artists are left out of full draws; each full draw (first display,
+    resize, HiDPI change, ``redraw(full=True)``) is kept as the background, and a fast
+    redraw restores it and paints just the animated artists. PNGs include them too.
     """
 
-    def __init__(self, fig: Figure, controls, *, title: str, columns: int = 3, rows=None):
+    def __init__(self, fig: Figure, controls, *, title: str, columns: int = 3, animated=(), relayout=None):
         self.fig = fig
+        self.canvas = fig.canvas
         if isinstance(controls, dict):
-            self.controls = dict(controls)
+            names = list(controls)
+            rows = [{n: controls[n] for n in names[i : i + columns]} for i in range(0, len(names), columns)]
         else:
-            self.controls = {
-                (getattr(c, "description", "") or f"control{i}"): c for i, c in enumerate(controls)
-            }
+            rows = list(controls)
+        self.controls = {name: control for row in rows for name, control in row.items()}
+        self._rows = [list(row.values()) for row in rows]
         self.title = title
-        self.columns = columns
-        self.rows = rows
         self.state: dict = {}
+        self.animated = list(animated)
+        self._relayout = relayout
+        self._layout_key = None
+        self._laid_out = False
+        self._background = None  # the last full draw without the animated artists
+        self._background_size = None
+        self._offscreen = False  # True during draws the screen does not show
+        self.full_draws = 0
+        self.fast_draws = 0
         self._box = None
+        for artist in self.animated:
+            artist.set_animated(True)
+        if self.animated:
+            self.canvas.mpl_connect("draw_event", self._on_draw)
 
-    @property
-    def box(self):
-        """The ipywidgets container (controls above the canvas)."""
-        if self._box is None:
-            import ipywidgets as widgets
+    # -- drawing ------------------------------------------------------------------------------
 
-            if self.rows is None:
-                children = [controls_box(self.controls.values(), self.columns)]
-            else:
-                children = [widgets.HBox(list(row)) for row in self.rows]
-            if isinstance(self.fig.canvas, widgets.DOMWidget):
-                children.append(self.fig.canvas)
-            self._box = widgets.VBox(children)
-        return self._box
+    def redraw(self, full: bool = False) -> None:
+        """Show what the update changed: re-lay out if the layout key changed, else blit the
+        animated artists if only they changed, else draw in full (see the module docstring)."""
+        if not self._laid_out:
+            return  # still being built: nothing is shown yet, the first display draws everything
+        if self._relayout is not None and self._relayout(self.fig) != self._layout_key:
+            self.lay_out()  # new tick labels or titles: new margins
+            full = True
+        if full or not self._background_fits():
+            self.full_draws += 1
+            self.canvas.draw_idle()
+            return
+        self.fast_draws += 1
+        if mpl_compat.waiting_for_first_frame(self.canvas):
+            # ipympl sends a blit as a diff against the last frame it sent; a browser that
+            # has not shown a first frame would paint it on an empty canvas. Send it whole.
+            mpl_compat.send_next_frame_whole(self.canvas)
+        self.canvas.restore_region(self._background)
+        self._draw_animated()
+        self.canvas.blit(self.fig.bbox)
+
+    def lay_out(self) -> None:
+        """Lay the figure out (constrained layout), then keep those positions.
+
+        Constrained layout measures every text on every draw, which costs more than drawing
+        the data; a widget's layout changes only when its tick labels or titles do.
+        """
+        if self._relayout is not None:
+            self._layout_key = self._relayout(self.fig)
+        with self._offscreen_draw():  # a layout pass clears the canvas and paints nothing
+            self.fig.set_layout_engine("constrained")
+            self.fig.draw_without_rendering()
+            self.fig.set_layout_engine("none")
+        # The axes may have moved and the canvas is blank: the cached picture is stale, so
+        # the next redraw draws in full (a blit would show a transparent figure).
+        self._background = None
+        self._laid_out = True
+
+    def png(self) -> bytes:
+        """The figure as it looks now (animated artists included), as PNG bytes."""
+        buffer = io.BytesIO()
+        with self._offscreen_draw():
+            for artist in self.animated:
+                artist.set_animated(False)
+            try:
+                self.fig.savefig(buffer, format="png", dpi=self.fig.dpi)
+            finally:
+                for artist in self.animated:
+                    artist.set_animated(True)
+        self._background = None  # savefig painted over the cached frame
+        return buffer.getvalue()
+
+    @contextmanager
+    def _offscreen_draw(self):
+        """Draws in here (a layout pass, a PNG export) are not what the screen shows: no background."""
+        self._offscreen = True
+        try:
+            yield
+        finally:
+            self._offscreen = False
+
+    def _on_draw(self, event):
+        # A full draw just painted every static artist: keep it, then add the animated ones.
+        if self._offscreen or event.canvas is not self.canvas:
+            return
+        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self._background_size = self._frame_size()
+        self._draw_animated()
+
+    def _draw_animated(self):
+        for artist in self.animated:
+            if artist.get_visible():
+                self.fig.draw_artist(artist)
+
+    def _frame_size(self):
+        return (*self.fig.bbox.size, self.fig.dpi)
+
+    def _background_fits(self):
+        # A resize or a new dpi (HiDPI screen, enlarge) leaves the cached pixels the wrong size.
+        return self._background is not None and self._background_size == self._frame_size()
+
+    # -- controls and display ---------------------------------------------------------------------
 
     def set(self, **values):
         """Move controls from code, by name, exactly as a user would; returns ``self``."""
@@ -340,9 +296,17 @@ class InteractiveFigure:
             self.controls[name].value = value
         return self
 
-    def png(self) -> bytes:
-        """The figure as it looks now, as PNG bytes."""
-        return figure_png(self.fig)
+    @property
+    def box(self):
+        """The ipywidgets container: the rows of controls above the canvas."""
+        if self._box is None:
+            import ipywidgets as widgets
+
+            children = [widgets.VBox([widgets.HBox(row) for row in self._rows])]
+            if isinstance(self.canvas, widgets.DOMWidget):
+                children.append(self.canvas)
+            self._box = widgets.VBox(children)
+        return self._box
 
     def text(self) -> str:
         names = ", ".join(self.controls)
@@ -352,34 +316,43 @@ class InteractiveFigure:
         return f"<{self.text()}>"
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {
-            "image/png": base64.b64encode(self.png()).decode("ascii"),
-            "text/plain": self.text(),
-        }
-        if in_kernel():
-            widget_bundle = self.box._repr_mimebundle_()
-            view = widget_bundle.get("application/vnd.jupyter.widget-view+json")
-            if view is not None:
-                bundle["application/vnd.jupyter.widget-view+json"] = view
-        return bundle
+        return widget_bundle(self)
 
 
-def make_widget(fig: Figure, controls, *, title: str, columns: int = 3, rows=None,
-                fixed_layout: bool = True) -> InteractiveFigure:
-    """Bundle a figure and its controls; the result displays itself when it ends a cell.
+def make_widget(fig: Figure, controls, update, *, title: str, columns: int = 3, animated=(), relayout=None,
+                observe=None) -> InteractiveFigure:
+    """Wire a figure, its controls and its ``update(widget)`` into an :class:`InteractiveFigure`.
 
-    ``controls``: a dict name -> ipywidget (names are what ``InteractiveFigure.set`` takes)
-    or a list (named by each control's description). They are laid out ``columns`` to a
-    row above the figure, or as given by ``rows`` (a list of lists of controls).
-    ``fixed_layout=True`` computes the layout once (see :func:`freeze_layout`): call
-    ``make_widget`` after drawing the default state, so titles and legends are in place.
+    Calls ``update`` once for the default state, lays the figure out once, then calls it
+    whenever a control in ``observe`` (default: all) changes value. ``update`` edits artists
+    and ends with ``widget.redraw()``. ``animated``: the artists updates change (redrawn
+    alone, by blitting); ``relayout``: a function of the figure whose value changes when
+    the layout must be computed again (:func:`layout_key`). See the module docstring.
     """
-    if fixed_layout:
-        freeze_layout(fig)
-    return InteractiveFigure(fig, controls, title=title, columns=columns, rows=rows)
+    widget = InteractiveFigure(fig, controls, title=title, columns=columns, animated=animated,
+                               relayout=relayout)
+    update(widget)
+    widget.lay_out()
+    for name in widget.controls if observe is None else observe:
+        widget.controls[name].observe(lambda _change: update(widget), names="value")
+    return widget
 
 
-def show(widget: InteractiveFigure) -> None:
+def widget_bundle(shown) -> dict:
+    """The display bundle of a widget: its PNG and text, plus the live widget view in a kernel.
+
+    ``shown`` has ``png()``, ``text()`` and ``box`` (the ipywidgets container, built only
+    where a kernel can show it): an :class:`InteractiveFigure` or a playground panel.
+    """
+    bundle = {"image/png": base64.b64encode(shown.png()).decode("ascii"), "text/plain": shown.text()}
+    if in_kernel():
+        view = shown.box._repr_mimebundle_().get("application/vnd.jupyter.widget-view+json")
+        if view is not None:
+            bundle["application/vnd.jupyter.widget-view+json"] = view
+    return bundle
+
+
+def show(widget) -> None:
     """Display a widget now (for use inside loops or functions, where no cell value shows)."""
     from IPython.display import display
 

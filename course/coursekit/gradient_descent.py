@@ -29,7 +29,8 @@ import minigrad as mg
 from minigrad.optim import functional as OF
 
 from .datasets import diabetes
-from .display import FastRedraw, freeze_layout, make_widget, new_figure
+from .controls import lr_slider
+from .display import make_widget, new_figure
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 
@@ -307,8 +308,6 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, max_steps: int = 100, 
     """
     import ipywidgets
 
-    from .widgets import lr_slider
-
     one, two = problems = lesson1_problems()
     rate = lr_slider(lr, 1e-3, 2.0, description="learning rate")
     step_count = ipywidgets.IntSlider(value=steps, min=1, max=max_steps, step=1, description="steps",
@@ -355,9 +354,9 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, max_steps: int = 100, 
     ax3.set_xlim(0, max_steps)
     label_axes(ax3, "Distance to the bottom", "step", "loss − minimum loss", legend=True)
 
-    fast = FastRedraw(fig, [path1, path2, gap1, gap2, status1, status2, fig.suptitle("")])
+    title = fig.suptitle("")
 
-    def update(change=None):
+    def update(widget):
         path_1d, path_2d = descent_compute(rate.value, step_count.value, problems)
         w = np.clip(path_1d.points[:, 0], -1e3, 1e3)
         path1.set_data(w, np.minimum(path_1d.losses, 1e3))
@@ -371,13 +370,7 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, max_steps: int = 100, 
         fig.suptitle(f"Gradient descent, learning rate {rate.value:.3g}, {step_count.value} steps "
                      f"(diverges above {one.critical_lr:.2f} with one weight, {two.critical_lr:.2f} with two)")
         widget.state.update(path_1d=path_1d, path_2d=path_2d)
-        if change is not None:
-            fast.update()
+        widget.redraw()
 
-    widget = make_widget(fig, {"lr": rate, "steps": step_count}, title="Gradient descent explorer", columns=2,
-                         fixed_layout=False)
-    update()
-    freeze_layout(fig)
-    rate.observe(update, names="value")
-    step_count.observe(update, names="value")
-    return widget
+    return make_widget(fig, {"lr": rate, "steps": step_count}, update, title="Gradient descent explorer",
+                       columns=2, animated=[path1, path2, gap1, gap2, status1, status2, title])

@@ -12,7 +12,7 @@ import math
 
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-__all__ = ["plain_log_ticks", "integer_ticks", "layout_key"]
+__all__ = ["plain_log_ticks", "integer_ticks"]
 
 
 def _plain(value):
@@ -44,20 +44,3 @@ def integer_ticks(ax, axis="x"):
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
     return ax
 
-
-def layout_key(fig):
-    """The decades each log axis of ``fig`` spans (and the widths of linear axes' limits), rounded.
-
-    Tick labels, and so the margins a figure needs, change only when this key changes:
-    a widget re-runs its (costly) layout only then.
-    """
-    key = []
-    for ax in fig.axes:
-        for name, limits in (("x", ax.get_xlim()), ("y", ax.get_ylim())):
-            low, high = sorted(limits)
-            scale = ax.get_xscale() if name == "x" else ax.get_yscale()
-            if scale == "log" and low > 0:
-                key.append((math.floor(math.log10(low)), math.ceil(math.log10(high))))
-            else:
-                key.append((len(f"{low:g}"), len(f"{high:g}")))
-    return tuple(key)

@@ -37,7 +37,8 @@ from minigrad.nn import functional as F
 from minigrad.optim import functional as OF
 from minigrad.utils.data import DataLoader, TensorDataset
 
-from .display import FastRedraw, freeze_layout, make_widget, new_figure
+from .controls import batch_size_slider, lr_slider
+from .display import make_widget, new_figure
 from .gradient_descent import EXTENT_2D, START_2D, LeastSquares, lesson1_problems
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
@@ -378,8 +379,6 @@ def minibatch_explorer(batch_size: int = 32, lr: float = 0.1, steps: int = 100, 
     comparison. Right: each path's full loss above the minimum, step by step (log scale).
     A batch of 512 is more than the 442 examples: it means the full batch.
     """
-    from .widgets import batch_size_slider, lr_slider
-
     problem = lesson1_problems()[1]
     size = batch_size_slider(batch_size, 1, 512, continuous_update=True)
     rate = lr_slider(lr, 1e-3, 1.0, description="learning rate")
@@ -410,10 +409,10 @@ def minibatch_explorer(batch_size: int = 32, lr: float = 0.1, steps: int = 100, 
     ax_loss.set_ylim(1e-6, 1e1)
     label_axes(ax_loss, "Full loss along the way", "step", "full loss − minimum loss (log scale)", legend=True,
                legend_loc="upper right")
-    fast = FastRedraw(fig, [full_line, path_line, status, full_gap, gap, fig.suptitle("")])
+    title = fig.suptitle("")
     full_paths: dict = {}
 
-    def update(change=None):
+    def update(widget):
         path, full = minibatch_compute(size.value, rate.value, steps, seed=seed, problem=problem,
                                        full_paths=full_paths)
         full_line.set_data(*np.clip(full.points, -1e3, 1e3).T)
@@ -426,13 +425,7 @@ def minibatch_explorer(batch_size: int = 32, lr: float = 0.1, steps: int = 100, 
                      + (f" (all {path.num_examples} examples)" if size.value >= path.num_examples else "")
                      + f", learning rate {rate.value:.3g}, {steps} steps")
         widget.state.update(path=path, full=full)
-        if change is not None:
-            fast.update()
+        widget.redraw()
 
-    widget = make_widget(fig, {"batch_size": size, "lr": rate}, title="Mini-batch explorer", columns=2,
-                         fixed_layout=False)
-    update()
-    freeze_layout(fig)
-    size.observe(update, names="value")
-    rate.observe(update, names="value")
-    return widget
+    return make_widget(fig, {"batch_size": size, "lr": rate}, update, title="Mini-batch explorer", columns=2,
+                       animated=[full_line, path_line, status, full_gap, gap, title])

@@ -6,10 +6,10 @@ demos built from the lessons' own widgets, in large type for a projector:
 ==================  ==========================================  ===============================
 demo                widget (lesson)                             presets
 ==================  ==========================================  ===============================
-``learning_rate``   ``widgets.lr_explorer`` (lesson 2)          learning rate too low / just
+``learning_rate``   ``learning_rate.lr_explorer`` (lesson 2)    learning rate too low / just
                                                                 right / too high
 ``clipping``        ``clipping.clipping_widget`` (lesson 8)     exploding gradients, clip at 1.0
-``race``            ``widgets.optimizer_race`` (lesson 4)       Adam vs SGD on a ravine
+``race``            ``optimizers.optimizer_race`` (lesson 4)    Adam vs SGD on a ravine
 ==================  ==========================================  ===============================
 
 A preset is plain data (:class:`Preset`: the control values to set) in :data:`PRESETS`.
@@ -30,14 +30,16 @@ Usage in the notebook::
 
 from __future__ import annotations
 
-import base64
 import math
 from dataclasses import dataclass, field
 
+from . import mpl_compat
 from .clipping import LR as LESSON_8_LR
-from .display import InteractiveFigure, freeze_layout, in_kernel
+from .controls import clip_threshold, nearest_log_stop
+from .display import InteractiveFigure, widget_bundle
+from .learning_rate import lr_compute, lr_explorer, regime, steps_to_converge
+from .optimizers import optimizer_race, race_compute
 from .style import OPTIMIZER_NAMES
-from .widgets import nearest_log_stop
 
 __all__ = [
     "Preset",
@@ -110,7 +112,8 @@ PRESETS: tuple[Preset, ...] = (
            "Tiny steps: safe, but after 100 steps the loss has barely moved. You pay for many more steps."),
     Preset("lr_just_right", "learning rate just right", "learning_rate",
            {"surface": LR_SURFACE, "lr": _on_slider_grid(0.22)},
-           "About 1/L, half the critical rate 2/L: fast and steady, the cheapest run."),
+           "About 1/L, half the critical rate 2/L: fast and steady, no zigzag. (On the valley the "
+           "cheapest rate sits higher, just below 2/L: lesson 2 counts the steps.)"),
     Preset("lr_too_high", "learning rate too high", "learning_rate",
            {"surface": LR_SURFACE, "lr": _on_slider_grid(0.63)},
            "Above the critical rate 2/L every step overshoots further than the last: the loss explodes."),
@@ -169,8 +172,6 @@ class PresetResult:
 
 
 def _learning_rate_result(preset):
-    from .widgets import lr_compute, regime, steps_to_converge
-
     surface, lr = preset.values["surface"], preset.values["lr"]
     run = lr_compute(surface, lr, LR_STEPS)
     _, steps = steps_to_converge(surface, [lr], tolerance=CONVERGED)
@@ -186,12 +187,11 @@ def _learning_rate_result(preset):
 
 
 def _clipping_result(preset):
-    from .clipping import best_point, train_rnn
-    from .widgets import clip_threshold
+    from .clipping import best_point, featured_seed, train_rnn
 
     threshold = clip_threshold(preset.values["threshold"])
     mode = None if threshold is None else preset.values["mode"]
-    run = train_rnn(mode, threshold, preset.values["lr"])
+    run = train_rnn(mode, threshold, preset.values["lr"], seed=featured_seed())
     if run.diverged:
         outcome = f"diverged at step {run.diverged_step}"
     else:
@@ -203,7 +203,6 @@ def _clipping_result(preset):
 
 def _race_result(preset):
     from .surfaces import get_surface
-    from .widgets import race_compute
 
     v = preset.values
     racing = [name for name in _RACERS if v.get(name)]
@@ -267,15 +266,11 @@ def enlarge(widget: InteractiveFigure, height_px: int, *, width_px: int = INSTRU
                          f"{height_px}")
     fig = widget.fig
     dpi = 100.0 * scale
-    # forward=False: resize the figure only, without telling a browser canvas that does not
-    # exist yet; ipympl sends the size when its view starts. (A resize message sent before
-    # that leaves the view drawing only the changed pixels on a blank canvas.)
-    fig._set_dpi(dpi, forward=False)
-    # On HiDPI screens matplotlib multiplies the *original* dpi by the pixel ratio; keep
-    # ours as the original so a retina laptop shows the same enlarged figure.
-    fig._original_dpi = dpi
+    # Resize the figure only, without telling a browser canvas that does not exist yet
+    # (ipympl sends the size when its view starts), and keep the dpi on HiDPI screens.
+    mpl_compat.set_base_dpi(fig, dpi)
     fig.set_size_inches(width_px / dpi, height_px / dpi, forward=False)
-    freeze_layout(fig)
+    widget.lay_out()
     return widget
 
 
@@ -377,13 +372,7 @@ class PresetPanel:
         return f"<{self.text()}>"
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        # The same three representations as InteractiveFigure (coursekit.display's contract).
-        bundle = {"image/png": base64.b64encode(self.png()).decode("ascii"), "text/plain": self.text()}
-        if in_kernel():
-            view = self.box._repr_mimebundle_().get("application/vnd.jupyter.widget-view+json")
-            if view is not None:
-                bundle["application/vnd.jupyter.widget-view+json"] = view
-        return bundle
+        return widget_bundle(self)  # the same three representations as InteractiveFigure
 
 
 # -- the three demos --------------------------------------------------------------------------------------
@@ -391,8 +380,6 @@ class PresetPanel:
 
 def learning_rate_demo(start="lr_just_right", *, interactive=None) -> PresetPanel:
     """Lesson 2's learning-rate explorer with the too-low / just-right / too-high presets."""
-    from .widgets import lr_explorer
-
     values = get_preset(start).values
     widget = lr_explorer(values["surface"], values["lr"], steps=LR_STEPS, interactive=interactive)
     enlarge(widget, height_px=520, scale=1.25)  # three panels with long titles: a little less type
@@ -406,7 +393,6 @@ def clipping_demo(results=None, start="clip_1", *, interactive=None) -> PresetPa
     computed, so the presets answer at once.
     """
     from .clipping import STEPS, clipping_widget
-    from .widgets import clip_threshold
 
     values = get_preset(start).values
     reference = [r.data for r in (results or {}).values()
@@ -420,7 +406,6 @@ def clipping_demo(results=None, start="clip_1", *, interactive=None) -> PresetPa
 def race_demo(start=None, *, interactive=None) -> PresetPanel:
     """Lesson 4's optimizer race with the Adam-vs-SGD-on-a-ravine preset (starts with all six)."""
     from .surfaces import get_surface
-    from .widgets import optimizer_race
 
     # The valley's fair-race rates, on the sliders' stops (an off-stop value would be
     # snapped and sent back by the browser, redrawing the race the moment it appears).

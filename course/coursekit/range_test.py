@@ -35,8 +35,9 @@ from minigrad.training import diagnose, fit, lr_find
 from minigrad.utils.data import DataLoader, TensorDataset
 
 from .datasets import digits
-from .display import freeze_layout, make_widget, new_figure, redraw
-from .log_ticks import integer_ticks, layout_key, plain_log_ticks
+from .controls import log_slider
+from .display import layout_key, make_widget, new_figure
+from .log_ticks import integer_ticks, plain_log_ticks
 from .style import COLORS, ROLE_COLORS, label_axes
 from .threads import single_blas_thread
 
@@ -329,8 +330,6 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
     suggestion stays in grey for comparison. Runs are cached, so returning to
     a rate is instant.
     """
-    from .widgets import log_slider
-
     split = make_split() if split is None else split
     result = run_range_test(split) if result is None else result
     reference_lr = result.suggestion if result.suggestion is not None else 1e-3
@@ -360,7 +359,7 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
     label_axes(ax_run, None, "optimizer step", "loss (nats, log scale)")
     run_lines = [ax_run.lines[0], train_line, val_line, diverged_marker]
 
-    def update(*_):
+    def update(widget):
         rate = slider.value
         run = compute(rate)
         history = run.history
@@ -385,13 +384,7 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
         ax_run.set_title(f"lr {rate:.2g}: {run.label}", fontsize=11)
         ax_run.legend(handles=[line for line in run_lines if len(line.get_xdata())], loc="lower left", fontsize=9)
         widget.state.update(run=run, lr=rate)
-        key = layout_key(fig)
-        if key != widget.state.get("layout_key"):  # new tick labels or titles: lay the figure out again
-            freeze_layout(fig)
-            widget.state["layout_key"] = key
-        redraw(fig)
+        widget.redraw()
 
-    widget = make_widget(fig, {"lr": slider}, title="Pick a learning rate", columns=1, fixed_layout=False)
-    update()
-    slider.observe(update, names="value")
-    return widget
+    # new limits bring new tick labels and titles: lay the figure out again then
+    return make_widget(fig, {"lr": slider}, update, title="Pick a learning rate", columns=1, relayout=layout_key)

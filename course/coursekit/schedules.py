@@ -13,7 +13,7 @@ Usage::
     run = sch.train_with_schedule(digits(), "warmup_cosine", peak_lr=0.01, warmup_fraction=0.1)
     run.lrs, run.step_losses, run.final_train_loss, run.val_accuracy
 
-Schedule keys (the same as ``coursekit.widgets.SCHEDULES``): ``constant``, ``step``,
+Schedule keys (``SCHEDULE_KEYS``, named by ``SCHEDULE_LABELS``): ``constant``, ``step``,
 ``exponential``, ``cosine``, ``warmup_linear``, ``warmup_cosine``, ``one_cycle``. The
 warmup fraction is the share of all steps spent rising linearly to the peak rate; for
 the first four it adds a linear warmup in front (``SequentialLR``), for one-cycle it is
@@ -37,7 +37,8 @@ from minigrad.optim import lr_scheduler as S
 from minigrad.training.smoothing import smooth
 from minigrad.utils.data import DataLoader, TensorDataset
 
-from .display import FastRedraw, freeze_layout, make_widget, new_figure
+from .controls import lr_slider, schedule_dropdown, warmup_slider
+from .display import make_widget, new_figure
 from .log_ticks import plain_log_ticks
 from .style import COLORS, ROLE_COLORS, color_cycle, label_axes
 from .threads import single_blas_thread
@@ -312,11 +313,9 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
     and ``total_steps`` trained earlier (a lesson's comparison), reused instead of retrained.
     """
     from .datasets import digits
-    from .widgets import SCHEDULES, lr_slider, schedule_dropdown, warmup_slider
 
     data = digits() if data is None else data
-    dropdown = schedule_dropdown(kind, schedules={SCHEDULE_LABELS[k]: k for k in SCHEDULE_KEYS
-                                                  if k in SCHEDULES.values()})
+    dropdown = schedule_dropdown(kind)
     warmup = warmup_slider(warmup_fraction, 0.5)
     peak = lr_slider(peak_lr, 1e-4, 1.0, description="peak learning rate", continuous_update=False)
     fig, (ax_lr, ax_loss) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
@@ -337,8 +336,7 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
                legend_loc="upper right")
     status = ax_loss.text(0.02, 0.03, "", transform=ax_loss.transAxes, ha="left", va="bottom", fontsize=8.5,
                           bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-    fast = FastRedraw(fig, [reference_lr, lr_line, reference_loss, raw_loss, loss_line, status,
-                            fig.suptitle("")])
+    title = fig.suptitle("")
     cache: dict = {(run.kind, round(run.warmup_fraction, 4), run.peak_lr): run for run in known_runs
                    if len(run.lrs) == total_steps}
 
@@ -349,7 +347,7 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
                                              total_steps=total_steps)
         return cache[key]
 
-    def update(change=None):
+    def update(widget):
         run = run_for(dropdown.value, warmup.value, peak.value)
         reference = run_for("constant", 0.0, peak.value)
         reference_lr.set_data(steps_axis, reference.lrs)
@@ -365,23 +363,18 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
         top = 1.08 * peak.value
         rescaled = ax_lr.get_ylim() != (0.0, top)
         ax_lr.set_ylim(0.0, top)
-        if change is not None:
-            fast.update(full=rescaled)
+        widget.redraw(full=rescaled)
 
-    widget = make_widget(fig, {"schedule": dropdown, "warmup": warmup, "peak_lr": peak},
-                         title="Learning-rate schedule explorer", columns=3, fixed_layout=False)
-    update()
-    freeze_layout(fig)
-    for control in (dropdown, warmup, peak):
-        control.observe(update, names="value")
-    return widget
+    return make_widget(fig, {"schedule": dropdown, "warmup": warmup, "peak_lr": peak}, update,
+                       title="Learning-rate schedule explorer", columns=3,
+                       animated=[reference_lr, lr_line, reference_loss, raw_loss, loss_line, status, title])
 
 
 def _summary(run: ScheduleRun, reference: ScheduleRun) -> str:
     """The widget's verdict on a run: ``diagnose``'s reading of its loss curve, then the final numbers."""
     from minigrad.training import diagnose
 
-    verdict = diagnose(run.history)
+    verdict = diagnose(run.history, lr=run.peak_lr)  # quote the slider's peak, not the schedule's last rate
     lines = [f"diagnose: {verdict.label}"]
     if verdict.label != "healthy":
         lines += textwrap.wrap(verdict.hint, 58)

@@ -43,6 +43,8 @@ __all__ = [
     "noisy_quadratic",
     "draw_surface",
     "redraw_surface",
+    "loss_gap",
+    "LOSS_FLOOR",
 ]
 
 
@@ -426,3 +428,15 @@ def redraw_surface(ax, surface, drawn=()):
     before = len(ax.lines)
     contours = draw_surface(ax, surface)
     return [contours, *ax.lines[before:]]
+
+
+LOSS_FLOOR = 1e-10  # loss gaps below this are drawn at the floor of a log axis
+
+
+def loss_gap(surface, losses):
+    """Loss above ``surface``'s minimum (for log axes), floored at ``LOSS_FLOOR``; NaN stays NaN."""
+    surface = get_surface(surface)
+    f_min = surface.loss(surface.minimum) if surface.minimum is not None else 0.0
+    gap = np.asarray(losses, dtype=float) - f_min
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(gap), np.nan, np.maximum(gap, LOSS_FLOOR))

@@ -1,0 +1,210 @@
+"""Lesson 2, the learning rate: regimes, the cost of a rate, and the learning-rate explorer.
+
+=========================  ===================================================================
+``regime``                 name the regime of a rate on a quadratic surface (from lr · L)
+``lr_compute``             one gradient-descent run (``LrRun``) with ``diagnose``'s verdict
+``steps_to_converge``      steps to converge against the learning rate: the wall at 2/L
+``lr_explorer``            the widget: the path, its loss curve and its cost under one slider
+=========================  ===================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from minigrad.training import diagnose
+
+from .controls import lr_slider, surface_dropdown
+from .display import make_widget, new_figure
+from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
+from .surfaces import LOSS_FLOOR, get_surface, loss_gap, redraw_surface
+from .trajectories import Trajectory, drawable, trajectory
+
+__all__ = ["regime", "LrRun", "lr_compute", "steps_to_converge", "lr_explorer"]
+
+
+def regime(surface, lr):
+    """Name the learning-rate regime of plain gradient descent on a quadratic surface.
+
+    Returns one of "too small", "good", "too large (zigzags)", "far too large (diverges)"
+    from lr · L: below 0.1 too small, up to 1 good, up to 2 zigzagging, above 2 diverging.
+    """
+    surface = get_surface(surface)
+    if surface.lipschitz is None:
+        raise ValueError(f"surface {surface.key!r} has no global Lipschitz constant; regimes need a quadratic")
+    ratio = lr * surface.lipschitz
+    if ratio < 0.1:
+        return "too small"
+    if ratio <= 1.0:
+        return "good"
+    if ratio < 2.0:
+        return "too large (zigzags)"
+    return "far too large (diverges)"
+
+
+@dataclass
+class LrRun:
+    """One gradient-descent run of the learning-rate explorer.
+
+    ``path`` (a Trajectory), ``label``/``hint`` (minigrad's ``diagnose`` verdict on the
+    loss curve), ``critical_lr`` (2/L) and ``ratio`` = lr / critical_lr.
+    """
+
+    path: Trajectory
+    label: str | None
+    hint: str | None
+    critical_lr: float | None
+    lr: float
+
+    @property
+    def ratio(self):
+        return None if self.critical_lr is None else self.lr / self.critical_lr
+
+    def title(self) -> str:
+        where = f" = {self.ratio:.2g} × 2/L" if self.ratio is not None else ""
+        if self.path.diverged:
+            return f"lr {self.lr:.3g}{where}: diverged at step {self.path.diverged_at}"
+        verdict = f": {self.label}" if self.label else ""
+        return f"lr {self.lr:.3g}{where}{verdict}"
+
+
+def lr_compute(surface="valley", lr=0.1, steps=100):
+    """Plain gradient descent with learning rate ``lr``: the path and ``diagnose``'s verdict."""
+    surface = get_surface(surface)
+    path = trajectory("SGD", surface, steps=steps, lr=lr)
+    verdict = diagnose(np.asarray(path.losses, dtype=float))
+    return LrRun(path, verdict.label, verdict.hint, surface.critical_lr, float(lr))
+
+
+def steps_to_converge(surface="valley", lrs=None, *, tolerance=1e-3, max_steps=5000):
+    """Steps plain gradient descent needs to bring the loss gap below ``tolerance`` × its start.
+
+    Returns ``(lrs, steps)``; ``steps`` is NaN where the run diverged or did not get there
+    within ``max_steps``. ``lrs`` defaults to 49 rates from (2/L)/100 to 1.25·(2/L). This is
+    the cost curve of lesson 2: expensive at small rates, cheapest near 1/L, a wall at 2/L.
+    Results are cached per surface (the explorer redraws it on every surface switch).
+    """
+    surface = get_surface(surface)
+    key = (surface.key, id(surface), None if lrs is None else tuple(np.asarray(lrs, float).tolist()),
+           tolerance, max_steps)
+    if key not in _COST_CACHE:
+        _COST_CACHE[key] = _steps_to_converge(surface, lrs, tolerance, max_steps)
+    lrs, steps = _COST_CACHE[key]
+    return lrs.copy(), steps.copy()
+
+
+_COST_CACHE: dict = {}
+
+
+def _steps_to_converge(surface, lrs, tolerance, max_steps):
+    if lrs is None:
+        critical = surface.critical_lr if surface.critical_lr else 1.0
+        lrs = np.geomspace(critical / 100, 1.25 * critical, 49)
+    from minigrad.optim import functional as OF
+
+    lrs = np.asarray(lrs, dtype=float)
+    f_min = surface.loss(surface.minimum) if surface.minimum is not None else 0.0
+    target = tolerance * (surface.loss(surface.start) - f_min) + f_min
+    steps = np.full(len(lrs), np.nan)
+    # All rates at once: one row per rate, and minigrad's SGD rule broadcasts a column of
+    # learning rates over the rows (the same rule `trajectory` calls, on a (n, 2) array).
+    points = np.tile(np.asarray(surface.start, dtype=float), (len(lrs), 1))
+    column = lrs[:, None]
+    state = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(1, max_steps + 1):
+            OF.sgd(points, surface.grad(points), state, lr=column)
+            done = np.isnan(steps) & (surface.loss(points) <= target)
+            steps[done] = step
+    return lrs, steps
+
+
+def lr_explorer(surface="valley", lr=0.1, *, steps=100, surfaces=("bowl", "valley"), interactive=None):
+    """Gradient descent with one learning-rate slider: the path, its loss curve, its cost.
+
+    Left: the path on the surface. Middle: the loss curve (log scale) titled with
+    ``diagnose``'s verdict. Right: steps needed to converge against the learning rate,
+    with the critical value 2/L drawn as a wall and the current rate as a dot.
+    """
+    surface = get_surface(surface)
+    if surface.key not in surfaces:
+        surfaces = (surface.key, *surfaces)
+    lr_range = (1e-4, 2.0)
+    rate = lr_slider(lr, *lr_range, description="learning rate")
+    surface_control = surface_dropdown(surface.key, surfaces)
+    cost_lrs = np.geomspace(*lr_range, 81)
+
+    fig, (ax_path, ax_loss, ax_cost) = new_figure(1, 3, figsize=(13, 4.3), width_ratios=(1.2, 1, 1),
+                                                  interactive=interactive)
+    color = OPTIMIZER_COLORS["SGD"]
+    (path_line,) = ax_path.plot([], [], color=color, marker="o", markersize=2.5, linewidth=1.5, zorder=3)
+    (loss_line,) = ax_loss.plot([], [], color=color, linewidth=2)
+    ax_loss.set_yscale("log")
+    label_axes(ax_loss, None, "step", "loss above the minimum (log scale)")
+    (cost_line,) = ax_cost.plot([], [], color=COLORS["blue"], linewidth=2, label="steps to converge")
+    (cost_dot,) = ax_cost.plot([], [], marker="o", markersize=10, color=ROLE_COLORS["diverges"],
+                               linestyle="none", label="your learning rate", zorder=4)
+    wall = ax_cost.axvline(1.0, color=ROLE_COLORS["diverges"], linestyle="--", linewidth=1.5, label="2/L")
+    diverging_zone = ax_cost.axvspan(1.0, lr_range[1], color=ROLE_COLORS["diverges"], alpha=0.12,
+                                     label="diverges")
+    ax_cost.set_xscale("log")
+    ax_cost.set_yscale("log")
+    label_axes(ax_cost, "What each rate costs", "learning rate (log scale)", "steps to converge (log scale)")
+    ax_cost.legend(loc="lower left", fontsize=9)
+    ax_loss.set_xlim(0, steps)
+    # Fixed limits from the loss floor to past the divergence threshold: every run fits,
+    # and a slider move never has to redraw the axis (only the curve and the title).
+    ax_loss.set_ylim(LOSS_FLOOR / 3, 1e8)
+    ax_loss.set_title(" ", fontsize=11)
+    state = {"surface": None, "drawn": (), "cost": None}
+
+    def set_surface(current):
+        state["drawn"] = redraw_surface(ax_path, current, state["drawn"])
+        ax_path.set_title(f"{current.title}: {current.formula}", fontsize=11)
+        lrs, cost = steps_to_converge(current, cost_lrs)
+        cost_line.set_data(lrs, cost)
+        wall.set_xdata([current.critical_lr, current.critical_lr])
+        wall.set_label(f"2/L = {current.critical_lr:.3g}")
+        diverging_zone.set_x(current.critical_lr)
+        diverging_zone.set_width(lr_range[1] - current.critical_lr)
+        ax_cost.set_xlim(*lr_range)
+        finite = cost[np.isfinite(cost)]
+        ax_cost.set_ylim(max(finite.min() / 2, 1), finite.max() * 2)
+        ax_cost.legend(loc="lower left", fontsize=9)
+        state.update(surface=current, cost=(lrs, cost))
+
+    def update(widget):
+        current = get_surface(surface_control.value)
+        new_surface = current is not state["surface"]
+        if new_surface:
+            set_surface(current)
+        run = lr_compute(current, rate.value, steps)
+        points = drawable(run.path.points, current.extent)
+        path_line.set_data(points[:, 0], points[:, 1])
+        gap = loss_gap(current, run.path.losses)
+        loss_line.set_data(np.arange(len(gap)), gap)
+        regime_name = regime(current, rate.value)
+        path_line.set_color(ROLE_COLORS[_REGIME_ROLE[regime_name]])
+        loss_line.set_color(ROLE_COLORS[_REGIME_ROLE[regime_name]])
+        ax_loss.set_title(run.title(), fontsize=11)
+        lrs, cost = state["cost"]
+        index = int(np.argmin(np.abs(np.log(lrs) - math.log(rate.value))))
+        y = cost[index] if np.isfinite(cost[index]) else ax_cost.get_ylim()[1] / 1.5
+        cost_dot.set_data([rate.value], [y])
+        widget.state.update(run=run, regime=regime_name)
+        widget.redraw(full=new_surface)
+
+    # Another surface has other tick labels, maybe other margins: lay the figure out again.
+    return make_widget(fig, {"lr": rate, "surface": surface_control}, update, title="Learning-rate explorer",
+                       columns=2, animated=[path_line, loss_line, cost_dot, ax_loss.title],
+                       relayout=lambda fig: surface_control.value)
+
+
+_REGIME_ROLE = {
+    "too small": "too_small",
+    "good": "good",
+    "too large (zigzags)": "too_large",
+    "far too large (diverges)": "diverges",
+}

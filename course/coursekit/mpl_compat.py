@@ -1,0 +1,88 @@
+"""Every private or undocumented matplotlib and ipympl attribute the course relies on, in one place.
+
+Written against matplotlib 3.11 and ipympl 0.10 (``tests/test_mpl_compat.py`` pins these
+versions and checks that each attribute below still exists and behaves as relied on).
+When either library is upgraded and that test fails, re-check this file: each function
+says why the course needs it, so a replacement can be found when the internals move.
+Nothing else in ``coursekit`` touches a library internal.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import matplotlib
+
+__all__ = [
+    "import_ipympl_backend",
+    "waiting_for_first_frame",
+    "send_next_frame_whole",
+    "mark_first_frame_shown",
+    "set_base_dpi",
+]
+
+# The versions this file was last checked against (major, minor).
+CHECKED_MATPLOTLIB = (3, 11)
+CHECKED_IPYMPL = (0, 10)
+
+
+def import_ipympl_backend():
+    """ipympl's backend module (``Canvas``, ``FigureManager``), imported WITHOUT switching
+    pyplot's backend.
+
+    ``import ipympl.backend_nbagg`` calls ``matplotlib.use("module://ipympl.backend_nbagg")``
+    when matplotlib is loaded, which would turn every later static ``plt.plot`` of a lesson
+    into a widget; we put back whatever backend the notebook had chosen. The backend is
+    read with ``dict.__getitem__``: ``rcParams["backend"]`` would *resolve* a backend not
+    chosen yet (matplotlib's private "auto" sentinel), and we must hand that sentinel back
+    unresolved.
+    """
+    if "ipympl.backend_nbagg" not in sys.modules:
+        previous = dict.__getitem__(matplotlib.rcParams, "backend")  # may be the auto sentinel
+        import ipympl.backend_nbagg  # noqa: F401
+
+        if dict.__getitem__(matplotlib.rcParams, "backend") != previous:
+            matplotlib.use(previous)  # switches pyplot back too, if it is loaded
+            if dict.__getitem__(matplotlib.rcParams, "backend") is not previous:
+                # Without pyplot, ``use`` refuses to go back to the sentinel ("not chosen
+                # yet"): store it directly, so pyplot still picks its backend when loaded.
+                dict.__setitem__(matplotlib.rcParams, "backend", previous)
+    return sys.modules["ipympl.backend_nbagg"]
+
+
+def waiting_for_first_frame(canvas) -> bool:
+    """True while no browser has shown this ipympl canvas yet (always False for Agg).
+
+    ipympl keeps ``syncing_data_url`` True until the front end reports "initialized" (and
+    for ever when there is no front end, as under nbconvert); an undocumented attribute.
+    """
+    return bool(getattr(canvas, "syncing_data_url", False))
+
+
+def send_next_frame_whole(canvas) -> None:
+    """Make the next frame an ipympl canvas sends a full image, not a diff.
+
+    A blit is sent as a diff against the last frame sent; a browser that has not shown a
+    first frame would paint that diff on an empty canvas (only the moving artists, no
+    axes). matplotlib's webagg core keeps the flag in the private ``_force_full``.
+    """
+    canvas._force_full = True
+
+
+def mark_first_frame_shown(canvas) -> None:
+    """Put an ipympl canvas in the state a connected browser leaves it in (benchmarks, tests):
+    what ipympl does itself when the front end reports "initialized"."""
+    canvas.syncing_data_url = False
+
+
+def set_base_dpi(fig, dpi: float) -> None:
+    """Give ``fig`` a new dpi without telling a browser canvas, and keep it as the HiDPI base.
+
+    ``Figure.dpi = ...`` forwards a resize to the canvas; on ipympl, a resize message sent
+    before the view exists leaves the view drawing only the changed pixels on a blank
+    canvas, so we call the private ``_set_dpi(dpi, forward=False)`` (ipympl sends the size
+    when its view starts). On HiDPI screens matplotlib multiplies the private
+    ``_original_dpi`` by the device pixel ratio; setting it keeps ``dpi`` on a retina screen.
+    """
+    fig._set_dpi(dpi, forward=False)
+    fig._original_dpi = dpi

@@ -1,0 +1,350 @@
+"""Lesson 4, optimizers: the race on 2-D surfaces and the measurements behind the lesson.
+
+The race (plain compute functions, then the widget):
+
+* :func:`race_settings`: the hyperparameters each racing optimizer takes from the controls.
+* :func:`race_compute`: race optimizers on a surface, ``{name: Trajectory}``.
+* :func:`optimizer_race`: the widget, paths over the contours and loss curves beside.
+
+Measurements kept out of the notebook so tests can call them:
+
+* :func:`effective_step_sizes`: the learning rate each coordinate actually gets, step by
+  step, from minigrad's ``functional.step_stats`` (|Δθ| / |g|).
+* :func:`escape_step`: when a path leaves the ridge of the saddle surface.
+* :func:`train_digit_classifier`: a linear classifier on scikit-learn's digits trained
+  with one of minigrad's optimizer classes, for the Adam + L2 versus AdamW comparison.
+* :func:`decay_versus_gradient`: how much weight decay shrank each weight, against how
+  large that weight's gradients were.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .controls import (
+    beta1_slider,
+    beta2_slider,
+    lr_slider,
+    momentum_slider,
+    nearest_log_stop,
+    optimizer_checkboxes,
+    surface_dropdown,
+)
+from .display import make_widget, new_figure
+from .style import OPTIMIZER_COLORS, OPTIMIZER_LINESTYLES, OPTIMIZER_NAMES, canonical_optimizer_name, label_axes
+from .surfaces import LOSS_FLOOR, RACE_SURFACES, get_surface, loss_gap, redraw_surface
+from .trajectories import TrajectoryCache, drawable, race, resolve_rule
+
+__all__ = [
+    "SGD_FAMILY",
+    "ADAPTIVE_FAMILY",
+    "DEFAULT_RACE",
+    "race_settings",
+    "race_compute",
+    "optimizer_race",
+    "effective_step_sizes",
+    "escape_step",
+    "DigitRun",
+    "train_digit_classifier",
+    "decay_versus_gradient",
+]
+
+SGD_FAMILY = ("SGD", "Momentum", "Nesterov")
+ADAPTIVE_FAMILY = ("AdaGrad", "RMSProp", "Adam", "AdamW")
+DEFAULT_RACE = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")
+
+
+# -- the race -------------------------------------------------------------------------------
+
+
+def race_settings(optimizers=DEFAULT_RACE, *, lr=0.1, adaptive_lr=0.1, momentum=0.9, betas=(0.9, 0.999),
+                  weight_decay=0.01):
+    """The hyperparameters each racing optimizer gets from the race's controls.
+
+    ``lr`` drives the SGD family (SGD, Momentum, Nesterov), ``adaptive_lr`` the adaptive
+    family (AdaGrad, RMSProp, Adam, AdamW): the two families work on different scales,
+    and sharing one rate would leave one family either crawling or exploding. ``momentum``
+    goes to Momentum and Nesterov, ``betas`` to Adam and AdamW, ``weight_decay`` to AdamW.
+    Each optimizer receives only the settings it uses, so the trajectory cache reruns
+    exactly the optimizers a control affects.
+    """
+    if not (lr > 0 and adaptive_lr > 0):
+        raise ValueError(f"learning rates must be positive, got lr={lr}, adaptive_lr={adaptive_lr}")
+    if not (0 <= momentum < 1):
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    if not all(0 <= b < 1 for b in betas):
+        raise ValueError(f"betas must be in [0, 1), got {betas}")
+    settings = {}
+    for name in optimizers:
+        name = canonical_optimizer_name(name)
+        if name == "SGD":
+            settings[name] = {"lr": lr}
+        elif name in ("Momentum", "Nesterov"):
+            settings[name] = {"lr": lr, "momentum": momentum}
+        elif name in ("AdaGrad", "RMSProp"):
+            settings[name] = {"lr": adaptive_lr}
+        elif name == "Adam":
+            settings[name] = {"lr": adaptive_lr, "betas": tuple(betas)}
+        else:  # AdamW
+            settings[name] = {"lr": adaptive_lr, "betas": tuple(betas), "weight_decay": weight_decay}
+    return settings
+
+
+def race_compute(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adaptive_lr=None, momentum=0.9,
+                 betas=(0.9, 0.999), weight_decay=0.01, steps=300, seed=0, cache=None):
+    """Race ``optimizers`` on ``surface``; ``{name: Trajectory}`` (the race widget's computation).
+
+    ``lr``/``adaptive_lr`` default to the surface's suggested rates.
+    """
+    surface = get_surface(surface)
+    lr = surface.default_lr["sgd"] if lr is None else lr
+    adaptive_lr = surface.default_lr["adaptive"] if adaptive_lr is None else adaptive_lr
+    settings = race_settings(optimizers, lr=lr, adaptive_lr=adaptive_lr, momentum=momentum, betas=betas,
+                             weight_decay=weight_decay)
+    return race(surface, settings, steps=steps, seed=seed, cache=cache)
+
+
+def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adaptive_lr=None, momentum=0.9,
+                   beta1=0.9, beta2=0.999, weight_decay=0.01, steps=300, seed=0, surfaces=RACE_SURFACES,
+                   interactive=None, cache=None):
+    """Optimizers racing on a 2-D loss surface: paths over the contours, loss curves beside.
+
+    Controls: a checkbox per optimizer, the surface, the SGD-family learning rate, the
+    adaptive-family learning rate, momentum (Momentum, Nesterov), Adam's β1 and β2
+    (Adam, AdamW). Each optimizer keeps its course colour. Only optimizers whose
+    settings changed are recomputed (``widget.state["computed"]`` lists them).
+    """
+    surface = get_surface(surface)
+    if surface.key not in surfaces:
+        surfaces = (surface.key, *surfaces)
+    cache = TrajectoryCache() if cache is None else cache
+
+    boxes = optimizer_checkboxes(optimizers)
+    surface_control = surface_dropdown(surface.key, surfaces)
+    sgd_lr = lr_slider(surface.default_lr["sgd"] if lr is None else lr, 1e-5, 2.0, description="lr (SGD family)")
+    ada_lr = lr_slider(surface.default_lr["adaptive"] if adaptive_lr is None else adaptive_lr, 1e-4, 2.0,
+                       description="lr (adaptive)")
+    momentum_control = momentum_slider(momentum)
+    beta1_control = beta1_slider(beta1)
+    beta2_control = beta2_slider(beta2)
+
+    fig, (ax_path, ax_loss) = new_figure(1, 2, figsize=(11, 4.6), width_ratios=(1.15, 1),
+                                         interactive=interactive)
+    artists = {}
+    for name in OPTIMIZER_NAMES:
+        color, linestyle = OPTIMIZER_COLORS[name], OPTIMIZER_LINESTYLES[name]
+        (path_line,) = ax_path.plot([], [], color=color, linestyle=linestyle, linewidth=1.8, marker="o",
+                                    markersize=2, label=name, zorder=3)
+        (end_marker,) = ax_path.plot([], [], color=color, marker="X", markersize=10, linestyle="none",
+                                     markeredgecolor="white", zorder=4)
+        (loss_line,) = ax_loss.plot([], [], color=color, linestyle=linestyle, linewidth=1.8, label=name)
+        note = ax_path.text(0.02, 0.97, "", color=color, fontsize=9, fontweight="bold", ha="left", va="top",
+                            transform=ax_path.transAxes, zorder=6,
+                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5})
+        artists[name] = (path_line, end_marker, loss_line, note)
+    ax_loss.set_yscale("log")
+    ax_loss.set_xlim(0, steps)
+    label_axes(ax_loss, "Loss during the race", "step", "loss above the minimum (log scale)")
+    # Text is the slowest thing matplotlib draws: the legend (names only) is rebuilt only
+    # when the set of racing optimizers changes, and only diverged runs get a note.
+    state = {"drawn": (), "surface": None, "busy": False, "legend_for": None}
+
+    def draw_background(new_surface):
+        state["drawn"] = redraw_surface(ax_path, new_surface, state["drawn"])
+        ax_path.set_title(new_surface.title, fontsize=12)
+        state["surface"] = new_surface
+
+    def update(widget):
+        if state["busy"]:
+            return
+        current = get_surface(surface_control.value)
+        new_surface = current is not state["surface"]
+        full = new_surface  # static artists change: a full redraw
+        if new_surface:
+            draw_background(current)
+        racing = [name for name, box in boxes.items() if box.value]
+        paths = race_compute(current, racing, lr=sgd_lr.value, adaptive_lr=ada_lr.value,
+                             momentum=momentum_control.value,
+                             betas=(beta1_control.value, beta2_control.value),
+                             weight_decay=weight_decay, steps=steps, seed=seed, cache=cache)
+        top = 0.0
+        bottom = np.inf
+        diverged = 0
+        for name, (path_line, end_marker, loss_line, note) in artists.items():
+            path = paths.get(name)
+            visible = path is not None
+            for artist in (path_line, end_marker, loss_line, note):
+                artist.set_visible(visible)
+            if not visible:
+                continue
+            points = drawable(path.points, current.extent)
+            path_line.set_data(points[:, 0], points[:, 1])
+            gap = loss_gap(current, path.losses)
+            loss_line.set_data(np.arange(len(gap)), gap)
+            finite = np.isfinite(gap)
+            if finite.any():
+                top = max(top, float(np.nanmax(gap)))
+                bottom = min(bottom, float(np.nanmin(gap)))
+            if path.diverged:
+                # Mark the last point inside the plot and say when the run blew up.
+                last = _last_visible_point(points, path.diverged_at, current.extent)
+                end_marker.set_data([last[0]], [last[1]])
+                note.set_position((0.02, 0.97 - 0.075 * diverged))  # stacked in the top-left corner
+                note.set_text(f"{name}: diverged at step {path.diverged_at}")
+                diverged += 1
+            else:
+                end_marker.set_data([], [])
+                note.set_text("")
+        if top > 0:
+            limits = _decade_limits(max(bottom, LOSS_FLOOR), top)
+            if limits != tuple(ax_loss.get_ylim()):
+                ax_loss.set_ylim(*limits)
+                full = True
+        if state["legend_for"] != tuple(paths):
+            handles = [artists[name][0] for name in paths]
+            ax_path.legend(handles=handles, loc="lower right", fontsize=9, ncols=2)
+            state["legend_for"] = tuple(paths)
+            full = True
+        widget.state.update(paths=paths, computed=cache.last_computed, surface=current.key,
+                            status={name: path.status() for name, path in paths.items()})
+        widget.redraw(full=full)
+
+    def on_surface(change):
+        # New surface: move both learning rates to its suggested values, then draw once.
+        new_surface = get_surface(change["new"])
+        state["busy"] = True
+        try:
+            for slider, family in ((sgd_lr, "sgd"), (ada_lr, "adaptive")):
+                slider.value = nearest_log_stop(new_surface.default_lr[family], slider.min, slider.step)
+        finally:
+            state["busy"] = False
+        update(widget)
+
+    controls = [boxes, {"surface": surface_control, "lr": sgd_lr, "adaptive_lr": ada_lr},
+                {"momentum": momentum_control, "beta1": beta1_control, "beta2": beta2_control}]
+    widget = make_widget(fig, controls, update, title="Optimizer race",
+                         animated=[artist for group in artists.values() for artist in group],
+                         # a new surface has new tick labels, which may need new margins
+                         relayout=lambda fig: surface_control.value,
+                         observe=[*boxes, "lr", "adaptive_lr", "momentum", "beta1", "beta2"])
+    surface_control.observe(on_surface, names="value")
+    return widget
+
+
+def _decade_limits(low, high):
+    """Log-axis limits rounded out to whole decades, so small changes keep the same axis."""
+    return (10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high) + 0.2))
+
+
+def _last_visible_point(points, diverged_at, extent):
+    """The last point before ``diverged_at`` that lies inside the plotted extent."""
+    xmin, xmax, ymin, ymax = extent
+    for row in points[max(diverged_at - 1, 0)::-1]:
+        if xmin <= row[0] <= xmax and ymin <= row[1] <= ymax:
+            return row
+    return points[0]
+
+
+# -- lesson 4's measurements ------------------------------------------------------------------
+
+
+def effective_step_sizes(rule, surface, steps: int = 100, *, start=None, seed: int = 0, **hyperparams):
+    """Per-step, per-coordinate effective learning rate |Δθ| / |g|: an array ``(steps, 2)``.
+
+    Plain SGD gives every coordinate the same rate (its ``lr``); adaptive methods give
+    each coordinate its own, and it changes as the gradients change.
+    """
+    from minigrad.optim import functional as OF
+
+    surface = get_surface(surface)
+    _, function, settings = resolve_rule(rule)
+    settings.update(hyperparams)
+    param = np.array(surface.start if start is None else start, dtype=np.float64)
+    oracle = surface.gradient_oracle(seed)
+    state: dict = {}
+    rates = np.empty((steps, 2))
+    for step in range(steps):
+        grad = oracle(param)
+        before = param.copy()
+        function(param, grad, state, **settings)
+        rates[step] = OF.step_stats(before, param, grad).effective_lr
+    return rates
+
+
+def escape_step(points, threshold: float = 0.5):
+    """First step at which a path on the saddle surface has |x2| > ``threshold`` (None if never)."""
+    points = np.asarray(points)
+    with np.errstate(invalid="ignore"):
+        away = np.abs(points[:, 1]) > threshold
+    return int(np.argmax(away)) if away.any() else None
+
+
+@dataclass
+class DigitRun:
+    """One training run of the digit classifier (weights as float64 NumPy arrays)."""
+
+    optimizer: str
+    weight_decay: float
+    initial_weight: np.ndarray
+    weight: np.ndarray
+    gradient_rms: np.ndarray  # per weight: root mean square of its gradients during training
+    train_loss: float
+    val_accuracy: float
+
+
+def train_digit_classifier(optimizer: str = "AdamW", *, lr: float = 0.01, weight_decay: float = 0.0,
+                           steps: int = 200, seed: int = 0) -> DigitRun:
+    """Train a linear 64 -> 10 classifier on scikit-learn's digits with minigrad's ``optimizer``.
+
+    ``optimizer`` is "Adam" (``weight_decay`` is an L2 penalty added to the gradient) or
+    "AdamW" (decoupled decay). Full-batch steps on the seeded training split.
+    """
+    import minigrad as mg
+    import minigrad.nn.functional as F
+    from minigrad import nn, optim
+
+    from .datasets import digits
+
+    classes = {"Adam": optim.Adam, "AdamW": optim.AdamW}
+    if optimizer not in classes:
+        raise ValueError(f"optimizer must be 'Adam' or 'AdamW', got {optimizer!r}")
+    data = digits(seed=seed)
+    X = mg.tensor(data.X_train.astype(np.float32))
+    y = mg.tensor(data.y_train)
+    mg.manual_seed(seed)
+    model = nn.Linear(data.num_features, data.num_classes)
+    initial = model.weight.data.astype(np.float64).copy()
+    opt = classes[optimizer](model.parameters(), lr=lr, weight_decay=weight_decay)
+    squared = np.zeros_like(initial)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(X), y)
+        loss.backward()
+        squared += model.weight.grad.astype(np.float64) ** 2
+        opt.step()
+    with mg.no_grad():
+        predictions = model(mg.tensor(data.X_val.astype(np.float32))).data.argmax(axis=1)
+        train_loss = float(F.cross_entropy(model(X), y).item())
+    return DigitRun(optimizer, float(weight_decay), initial, model.weight.data.astype(np.float64).copy(),
+                    np.sqrt(squared / steps), train_loss, float((predictions == data.y_val).mean()))
+
+
+def decay_versus_gradient(decayed: DigitRun, undecayed: DigitRun, bins: int = 6):
+    """How much decay shrank weights, grouped by the size of their gradients.
+
+    Weights are sorted into ``bins`` groups of equal size by the gradient RMS of the
+    undecayed run; for each group, returns the median gradient RMS and the ratio
+    ‖w with decay‖ / ‖w without decay‖. AdamW gives every group about the same ratio;
+    Adam with L2 shrinks weights with small gradients far more than the others.
+    """
+    grad = undecayed.gradient_rms.ravel()
+    order = np.argsort(grad)
+    groups = np.array_split(order, bins)
+    rms = np.array([np.median(grad[g]) for g in groups])
+    ratio = np.array([
+        np.linalg.norm(decayed.weight.ravel()[g]) / np.linalg.norm(undecayed.weight.ravel()[g]) for g in groups
+    ])
+    return rms, ratio

@@ -1,0 +1,70 @@
+"""Lesson 0, welcome: gradient descent on a 1-D parabola and the course's first slider.
+
+:func:`descent_1d` computes the steps (with minigrad's SGD rule); :func:`descent_demo`
+shows them as a ball rolling down the parabola, one dot per step, under a learning-rate
+slider.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .controls import lr_slider
+from .display import make_widget, new_figure
+from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
+
+__all__ = ["descent_1d", "descent_demo"]
+
+
+def descent_1d(lr=0.3, steps=12, start=-4.0, curvature=1.0):
+    """Gradient descent on the parabola f(w) = ½·curvature·w²: ``(ws, losses)`` (steps + 1 each).
+
+    Computed with minigrad's SGD rule on a 1-element array, like every path in the course.
+    """
+    from minigrad.optim import functional as OF
+
+    if not (lr > 0):
+        raise ValueError(f"lr must be positive, got {lr}")
+    w = np.array([float(start)])
+    ws = [float(start)]
+    state = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            OF.sgd(w, curvature * w, state, lr=lr)
+            ws.append(float(w[0]))
+    ws = np.array(ws)
+    return ws, 0.5 * curvature * ws**2
+
+
+def descent_demo(lr=0.3, steps=12, *, interactive=None):
+    """Lesson 0's first slider: a ball rolling down a parabola, one dot per step."""
+    rate = lr_slider(lr, 0.01, 2.5, description="learning rate")
+    fig, ax = new_figure(figsize=(7.5, 4), interactive=interactive)
+    grid = np.linspace(-5, 5, 201)
+    ax.plot(grid, 0.5 * grid**2, color=COLORS["grey"], linewidth=1.5, label="loss f(w) = ½·w²")
+    (path_line,) = ax.plot([], [], color=OPTIMIZER_COLORS["SGD"], marker="o", linewidth=1,
+                           label="gradient-descent steps")
+    ax.plot([-4.0], [8.0], marker="o", markersize=9, markerfacecolor="white",
+            markeredgecolor=ROLE_COLORS["start"], linestyle="none", label="start")
+    ax.set_xlim(-5.5, 5.5)
+    ax.set_ylim(-0.5, 14)
+    label_axes(ax, None, "weight w", "loss", legend=True)
+    ax.set_title(" ", fontsize=11)
+
+    def update(widget):
+        ws, losses = descent_1d(rate.value, steps)
+        shown = np.clip(ws, -5.5, 5.5)
+        path_line.set_data(shown, np.minimum(0.5 * shown**2, 14))
+        if np.abs(ws[-1]) > np.abs(ws[0]):
+            verdict = "moving away: far too large"
+        elif np.abs(ws[-1]) > 0.5:
+            verdict = "still far from the bottom"
+        else:
+            verdict = "reached the bottom"
+        ax.set_title(f"learning rate {rate.value:.2g}: after {steps} steps w = {ws[-1]:.3g} ({verdict})",
+                     fontsize=11)
+        widget.state.update(ws=ws, losses=losses, verdict=verdict)
+        widget.redraw()
+
+    return make_widget(fig, {"lr": rate}, update, title="Your first slider", columns=1,
+                       animated=[path_line, ax.title])

@@ -1,0 +1,49 @@
+"""Lesson 2's learning-rate explorer and the computations behind it (coursekit.learning_rate)."""
+import numpy as np
+import pytest
+
+from coursekit import learning_rate as LR
+from coursekit.surfaces import get_surface
+
+
+def test_lr_compute_names_each_regime_with_diagnose():
+    valley = get_surface("valley")
+    small = LR.lr_compute(valley, 0.001)
+    good = LR.lr_compute(valley, 0.25)
+    diverging = LR.lr_compute(valley, 0.6)
+    assert small.label == "too slow" and LR.regime(valley, 0.001) == "too small"
+    assert good.label == "healthy" and LR.regime(valley, 0.25) == "good"
+    assert LR.regime(valley, 0.45) == "too large (zigzags)"
+    assert diverging.label == "diverging" and LR.regime(valley, 0.6) == "far too large (diverges)"
+    assert diverging.title() == f"lr 0.6 = 1.2 × 2/L: diverged at step {diverging.path.diverged_at}"
+    assert good.ratio == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="Lipschitz"):
+        LR.regime("rosenbrock", 0.01)
+
+
+def test_steps_to_converge_has_a_wall_at_two_over_l():
+    valley = get_surface("valley")
+    lrs = np.array([0.01, 0.1, 0.25, 0.45, 0.49, 0.51, 1.0])
+    _, steps = LR.steps_to_converge(valley, lrs)
+    assert np.isfinite(steps[:5]).all() and np.isnan(steps[5:]).all()
+    assert steps[0] > steps[1] > steps[2]  # below 1/L: larger is cheaper
+    assert steps[4] > steps[3]  # just below 2/L: the zigzag costs steps again
+    # the vectorised sweep agrees with single runs of the trajectory engine
+    from coursekit.trajectories import trajectory
+    target = 1e-3 * valley.loss(valley.start)
+    assert steps[1] == trajectory("SGD", valley, steps=2000, lr=0.1).steps_to(target)
+
+
+def test_lr_explorer_updates_in_place():
+    widget = LR.lr_explorer(interactive=False)
+    fig = widget.fig
+    axes, lines = list(fig.axes), [list(ax.lines) for ax in fig.axes]
+    widget.set(lr=0.6)
+    assert widget.state["regime"] == "far too large (diverges)"
+    assert widget.state["run"].path.diverged
+    assert "diverged at step" in fig.axes[1].get_title()
+    widget.set(lr=0.001)
+    assert widget.state["run"].label == "too slow"
+    assert list(fig.axes) == axes and [list(ax.lines) for ax in fig.axes] == lines  # nothing re-created
+    widget.set(surface="bowl")
+    assert "bowl" in fig.axes[0].get_title().lower()
