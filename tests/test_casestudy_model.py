@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from coursekit.casestudy import data, lm
-from coursekit.casestudy.evaluation import accuracy, choose_threshold, fit_screener, per_kind_accuracy
-from coursekit.casestudy.finetune import RunConfig, finetune
+from coursekit.casestudy import data, experiment, lm
+from coursekit.casestudy.evaluation import (NgramScreener, accuracy, choose_threshold, compare, constant_screener,
+                                            fit_screener, paired_difference, per_kind_accuracy, wilson_interval)
+from coursekit.casestudy.finetune import RunConfig, early_stopping_outcome, finetune, weights_at_epoch
 from coursekit.casestudy.tokenizer import WordTokenizer
 
 
@@ -26,6 +27,9 @@ def test_base_model_loads_with_its_vocabulary(base):
     assert model.config.vocab_size == len(tok)
     assert model.config.block_size >= 31  # the longest line of copy, with <bos>
     assert tok.unknown_rate(data.load_lines("client_train")) == 0
+    assert tok.unknown_rate(data.load_labelled("test").texts) == 0
+    gelus = {m.approximate for m in model.modules() if type(m).__name__ == "GELU"}
+    assert gelus == {"tanh"}  # the form the committed weights were trained with (GPT-2's)
     # the base model has learnt the general corpus: held-out loss far below a uniform guess
     ids = lm.encode_texts(data.load_lines("pretrain")[-200:], tok, model.config.block_size + 1)
     assert lm.log_likelihood(model, ids).mean() > -0.5 * np.log(len(tok))
@@ -94,10 +98,90 @@ def test_threshold_choice_and_accuracy():
     assert accuracy(screener.predict([0.5, 0.85]), [0, 1]) == 1.0
     # no useful threshold: everything on one side, never worse than the majority
     assert accuracy(np.array(scores) > choose_threshold(scores, [1, 1, 1, 1, 1, 0]), [1, 1, 1, 1, 1, 0]) >= 5 / 6
-    assert per_kind_accuracy([1, 0, 0], [1, 0, 1], ["approved", "slip", "approved"]) == {
-        "approved": (1, 2), "slip": (1, 1)}
+    assert per_kind_accuracy([1, 0, 0], [1, 0, 1], ["house", "recycled", "house"]) == {
+        "house": (1, 2), "recycled": (1, 1)}
     with pytest.raises(ValueError, match="same length"):
         choose_threshold([1.0, 2.0], [1])
+
+
+def test_wilson_interval():
+    low, high = wilson_interval(85, 100)
+    assert 0.76 < low < 0.78 and 0.90 < high < 0.92  # the field notes' example: about 77-91%
+    assert wilson_interval(0, 100)[0] == 0 and wilson_interval(100, 100)[1] == 1
+    assert wilson_interval(0, 100)[1] > 0 and wilson_interval(100, 100)[0] < 1
+    narrow, wide = wilson_interval(850, 1000), wilson_interval(85, 100)
+    assert narrow[1] - narrow[0] < wide[1] - wide[0]
+    with pytest.raises(ValueError):
+        wilson_interval(5, 0)
+
+
+def test_paired_difference_uses_only_the_lines_where_the_two_disagree():
+    a = np.array([1] * 80 + [0] * 20, dtype=bool)
+    b = a.copy()
+    assert paired_difference(a, b) == (0.0, 0.0, 0.0) and compare(a, b) == "about the same as"
+    b[:10] = False  # B is wrong on 10 lines A gets right: a clear win for A
+    diff, low, high = paired_difference(a, b)
+    assert diff == pytest.approx(0.10) and 0 < low < diff <= high
+    assert compare(a, b) == "beats" and compare(b, a) == "falls behind"
+    c = a.copy()
+    c[:3] = False
+    c[80:82] = True  # three lines lost, two won: noise
+    assert compare(a, c) == "about the same as"
+
+
+def test_ngram_screener_chooses_n_on_the_screening_set_only():
+    archive = ["Salt on the cuffs. Alder & Tide.", "Worn for years. Alder & Tide."]
+    texts = ["Salt on the cuffs. Alder & Tide.", "Worn for years. Alder & Tide.", "HURRY! Sale ends Sunday!",
+             "Alder & Tide. Salt on the cuffs."]
+    labels = [1, 1, 0, 0]
+    ngram = NgramScreener(archive).fit(texts, labels)
+    assert ngram.n == 2  # unigrams cannot see the moved sign-off; bigrams with line boundaries can
+    assert ngram.val_accuracies[1] < 1 and ngram.val_accuracies[2] == 1
+    assert list(ngram.predict(texts)) == labels
+    assert ngram.scores(["Salt on the cuffs. Alder & Tide."], 3)[0] == 1
+    with pytest.raises(RuntimeError, match="fit"):
+        NgramScreener(archive).predict(texts)
+    assert list(constant_screener([1, 0, 0])(["a", "b"])) == [0, 0]
+
+
+def test_log_likelihood_sum_is_mean_times_tokens(base):
+    model, tok = base
+    ids = lm.encode_texts(data.load_lines("client_val")[:5], tok, model.config.block_size + 1)
+    tokens = (ids != tok.pad_id).sum(axis=1) - 1  # predicted tokens: all but <bos>
+    np.testing.assert_allclose(lm.log_likelihood(model, ids, reduce="sum"),
+                               lm.log_likelihood(model, ids) * tokens, rtol=1e-6)
+    with pytest.raises(ValueError, match="reduce"):
+        lm.log_likelihood(model, ids, reduce="max")
+
+
+def test_early_stopping_from_the_curve_matches_a_real_early_stopped_run(base):
+    """Lesson 9 reads early stopping off the full run's validation curve and its kept weights; the
+    same seed with fit's EarlyStopping must stop at the same epoch and keep identical weights."""
+    model, tok = base
+    L = model.config.block_size + 1
+    train = lm.encode_texts(data.load_lines("client_train")[:48], tok, L)
+    val = lm.encode_texts(data.load_lines("client_val")[:32], tok, L)
+    recipe = dict(lr=0.01, epochs=5, batch_size=16, warmup=0.1, clip=1.0, seed=1)  # over-fits after epoch 3
+    full = finetune(model, train, val, RunConfig(**recipe), keep_epoch_weights=True)
+    assert len(full.extra["epoch_weights"]) == 5
+    stop, kept = early_stopping_outcome(full.history.epoch_val_loss, patience=1)
+    real = finetune(model, train, val, RunConfig(**recipe, patience=1))
+    assert stop < 5 and (real.history.num_epochs, real.kept_epoch) == (stop, kept)
+    np.testing.assert_allclose(real.history.epoch_val_loss, full.history.epoch_val_loss[:stop])
+    from_curve = weights_at_epoch(model, full, kept)
+    for (name, x), (_, y) in zip(real.model.state_dict().items(), from_curve.state_dict().items()):
+        np.testing.assert_array_equal(x, y, err_msg=name)
+    assert early_stopping_outcome([3.0, 2.0, 1.0], patience=2) == (3, 3)  # never stops: ends at the last epoch
+    assert early_stopping_outcome([1.0, 2.0, 3.0, 0.5], patience=2) == (3, 1)
+    with pytest.raises(ValueError, match="keep_epoch_weights"):
+        weights_at_epoch(model, real, 1)
+
+
+def test_training_lines_are_a_fixed_subset():
+    lines = [f"line {i}" for i in range(50)]
+    first = experiment.training_lines(lines, 10, seed=0)
+    assert first == experiment.training_lines(lines, 10, seed=0) and len(set(first)) == 10
+    assert sorted(experiment.training_lines(lines, 50)) == sorted(lines)
 
 
 def test_run_config_validates():

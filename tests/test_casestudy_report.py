@@ -1,53 +1,125 @@
-"""The case-study notebook's settings, findings table and live widget."""
+"""The case-study notebook's settings, tables, findings (with magnitudes) and live widget."""
 import math
 
 import numpy as np
 import pytest
 
 from coursekit.casestudy import data, lm, report
+from coursekit.casestudy.experiment import Row
 from coursekit.casestudy.finetune import RunConfig, live_finetune_widget
+from minigrad.training import History
 
-BASE_MEASURED = dict(lr_naive=0.1, lr_chosen=1e-3, start_a=4.0, spike_a=6.0, best3_a=4.1, epochs_a=10,
-                     verdict_a3="oscillating", verdict_a="oscillating",
-                     verdict_b="overfitting", best_epoch_b=7, epochs_b=10, kept_c=7, epochs_c=9, acc_base=0.58,
-                     acc_rules=0.73, acc_a=0.73, acc_c=0.87, time_saved=40.0, quality_gain=0.14,
-                     general_base=0.7, general_a=8.0, general_c=2.0, brief_cost=2.975)
+SEEDS = [0, 1, 2]
 
 
-JUMPY = "Too-high learning rate: loss jumps about and does not fall below its start in 3 epochs"
+def nested(n_right: int, total: int = 100) -> np.ndarray:
+    """Correctness on ``total`` lines, right on the first ``n_right``: screeners built this way are nested,
+    so a better one is right wherever a worse one is (the paired interval then separates them)."""
+    return np.arange(total) < n_right
 
 
-def verdicts(**changes):
-    return {row[0]: row[3] for row in report.findings(dict(BASE_MEASURED, **changes))}
+def brief_world(**changes):
+    """Measured values shaped like the brief's story."""
+    correct = {"rules": nested(73), "base": nested(58), "n-gram": nested(60)}
+    for s in SEEDS:
+        correct[f"fine-tuned {s}"] = nested(87)
+        correct[f"misconfigured {s}"] = nested(73)
+    m = dict(lr_naive=1e-4 * 5, lr_chosen=2e-5, start_a=[4.0] * 3, spike_a=[6.0] * 3, best3_a=[4.1] * 3,
+             verdict_a3=["oscillating"] * 3, general_base=0.7, general_a=[2.0] * 3, general_c=[0.8] * 3,
+             smooth_b=[dict(epoch_rises=0, epochs=10, epoch_rise_share=0.0, climb_share=0.02)] * 3,
+             verdict_b=["overfitting"] * 3,
+             rise_b=dict(best_epochs=[7, 7, 7], rises=[0.05] * 3, mean_rise=0.05, seed_noise=0.01),
+             stops=[9, 9, 9], kept=[7, 7, 7], planned_epochs=10, correct=correct, seeds=SEEDS,
+             generated={"base": (58, 100), **{f"fine-tuned {s}": (87, 100) for s in SEEDS}},
+             brief_cost=2.975, brief_paid_epochs=9)
+    m.update(changes)
+    return m
+
+
+def verdicts(m):
+    return {row[0]: row[3] for row in report.findings(m)}
+
+
+def finding(start):
+    rows = [row for row in report.findings(brief_world()) if row[0].startswith(start)]
+    assert len(rows) == 1, start
+    return rows[0][0]
 
 
 def test_findings_reproduce_the_brief_when_the_numbers_are_the_briefs():
-    assert set(verdicts().values()) == {"yes"}
+    assert set(verdicts(brief_world()).values()) == {"yes"}
 
 
-@pytest.mark.parametrize("changes, finding, expected", [
-    (dict(verdict_a3="too slow"), "diagnose() names the too-high rate", "partly"),
-    (dict(verdict_a3="too slow", verdict_a="too slow"), "diagnose() names the too-high rate", "no"),
-    (dict(best3_a=3.7), JUMPY, "partly"),
-    (dict(best3_a=3.7, spike_a=4.1), JUMPY, "no"),
-    (dict(verdict_b="healthy"), "Validation loss bottoms out, then rises (over-fitting)", "partly"),
-    (dict(verdict_b="healthy", best_epoch_b=10), "Validation loss bottoms out, then rises (over-fitting)", "no"),
-    (dict(epochs_c=10), "Early stopping, patience 2, keeps the best epoch", "partly"),
-    (dict(epochs_c=10, kept_c=10), "Early stopping, patience 2, keeps the best epoch", "no"),
-    (dict(acc_rules=0.5, acc_base=0.6), "On-brand accuracy: fine-tuned > rule filter > base model", "no"),
-    (dict(quality_gain=-0.01), "Fixed recipe vs misconfigured run: quality", "no"),
-    (dict(time_saved=-5.0), "Fixed recipe vs misconfigured run: training time", "no"),
-    (dict(time_saved=2.0, epochs_c=10), "Fixed recipe vs misconfigured run: training time", "no"),  # noise
-    (dict(time_saved=4.0), "Fixed recipe vs misconfigured run: training time", "partly"),
-    (dict(general_a=1.0), "The high rate overwrites what pre-training taught", "no"),
+@pytest.mark.parametrize("changes, start, expected", [
+    (dict(verdict_a3=["too slow"] * 3), "diagnose()", "no"),
+    (dict(verdict_a3=["too slow", "oscillating", "oscillating"]), "diagnose()", "partly"),
+    (dict(best3_a=[3.7] * 3), "Too-high", "partly"),
+    (dict(best3_a=[3.7] * 3, spike_a=[4.1] * 3), "Too-high", "no"),
+    # forgetting is judged by its size: 0.7 -> 1.5 nats is 2.2x the surprise, not "severe"
+    (dict(general_a=[1.5] * 3), "The high rate overwrites", "partly"),
+    (dict(general_a=[0.8] * 3), "The high rate overwrites", "no"),
+    # a validation rise smaller than twice the seed noise is a plateau, not over-fitting
+    (dict(rise_b=dict(best_epochs=[7, 8, 9], rises=[0.01] * 3, mean_rise=0.01, seed_noise=0.01)),
+     "Validation loss bottoms out", "partly"),
+    (dict(rise_b=dict(best_epochs=[10] * 3, rises=[0.0] * 3, mean_rise=0.0, seed_noise=0.01)),
+     "Validation loss bottoms out", "no"),
+    (dict(smooth_b=[dict(epoch_rises=1, epochs=10, epoch_rise_share=0.15, climb_share=0.02)] * 3),
+     "Lower rate", "partly"),
+    (dict(smooth_b=[dict(epoch_rises=3, epochs=10, epoch_rise_share=0.4, climb_share=0.5)] * 3), "Lower rate", "no"),
+    (dict(stops=[10, 10, 10], kept=[10, 10, 10]), "Early stopping (patience 2)", "no"),
+    (dict(stops=[10, 9, 10]), "Early stopping saves", "partly"),
+    (dict(brief_cost=3.1), "Cost arithmetic", "no"),
 ])
-def test_findings_say_no_when_a_finding_fails(changes, finding, expected):
-    assert verdicts(**changes)[finding] == expected
+def test_findings_need_the_size_not_just_the_sign(changes, start, expected):
+    assert verdicts(brief_world(**changes))[finding(start)] == expected
+
+
+def test_a_quality_gain_within_the_noise_is_not_a_gain():
+    correct = dict(brief_world()["correct"])
+    for s in SEEDS:  # +2 points: a gain by its sign, not by its interval
+        correct[f"misconfigured {s}"] = nested(85)
+    assert verdicts(brief_world(correct=correct))[finding("Fixed recipe")] == "no"
+    for s in SEEDS:  # +40 points: real, but the brief's +14 lies outside the interval
+        correct[f"misconfigured {s}"] = nested(47)
+    assert verdicts(brief_world(correct=correct))[finding("Fixed recipe")] == "partly"
+
+
+def test_the_screening_order_needs_paired_intervals():
+    correct = dict(brief_world()["correct"])
+    correct["rules"] = nested(60)  # rules 60 vs base 58: about the same
+    assert verdicts(brief_world(correct=correct))[finding("Screening")] == "partly"
+    correct["rules"] = nested(88)  # rules beat the fine-tuned model
+    assert verdicts(brief_world(correct=correct))[finding("Screening")] == "no"
+
+
+def test_generated_copy_gain_must_clear_both_intervals():
+    close = {"base": (80, 100), **{f"fine-tuned {s}": (87, 100) for s in SEEDS}}
+    assert verdicts(brief_world(generated=close))[finding("Generated copy")] == "no"
+
+
+def test_forgetting_size_words():
+    assert report.forgetting_size(0.77, 4.17).startswith("severe")  # the issue's example: 30x, not "moderate"
+    assert report.forgetting_size(0.7, 0.75).startswith("negligible")
+    assert report.forgetting_size(0.7, 1.0).startswith("small")
+    assert report.forgetting_size(0.7, 1.5).startswith("large")
+
+
+def test_smoothness_and_validation_rise():
+    h = History()
+    for loss in np.linspace(4, 1, 100):
+        h.record_step(loss)
+    for e in range(10):
+        h.record_epoch(4 - 0.3 * e - (0.1 if e == 9 else 0), None)
+    sm = report.smoothness(h)
+    assert sm["epoch_rises"] == 0 and sm["climb_share"] == 0
+    h.epoch_train_loss[5] = h.epoch_train_loss[4] + 0.3  # one bad epoch: a tenth of the 2.8 fall
+    assert report.smoothness(h)["epoch_rise_share"] == pytest.approx(0.3 / 2.8)
+    rise = report.validation_rise([[1.0, 0.8, 0.7, 0.75], [1.0, 0.82, 0.71, 0.76], [1.0, 0.81, 0.69, 0.74]])
+    assert rise["best_epochs"] == [3, 3, 3] and rise["mean_rise"] == pytest.approx(0.05)
+    assert 0 < rise["seed_noise"] < 0.02
 
 
 def test_first_epoch_spike():
-    from minigrad.training import History
-
     h = History()
     for loss in [4.0] * 5 + [9.0] * 20 + [4.0] * 25:
         h.record_step(loss)
@@ -55,10 +127,22 @@ def test_first_epoch_spike():
     assert report.first_epoch_spike(h, 10, window=20) == pytest.approx(6.5)
 
 
+def test_screening_table_and_comparison():
+    labels = [1] * 50 + [0] * 50
+    rows = [Row("fine-tuned 0", "x", np.array(labels[:90] + [1 - v for v in labels[90:]])),
+            Row("rules", "y", np.array([1] * 100))]
+    table = report.screening_table(rows, labels, {"fine-tuned 0": 0.856}).data
+    assert "90/100" in table and "| 90% |" in table and "85.6%" in table
+    assert "83-94%" in table  # Wilson interval of 90/100
+    sentence = report.comparison("fine-tuned 0", rows[0], "rules", rows[1], labels)
+    assert sentence.startswith("fine-tuned 0 beats rules: +40 points")
+
+
 def test_settings_per_device():
     cpu, gpu = report.settings("cpu"), report.settings("cuda")
     assert cpu["batch_size"] == gpu["batch_size"] == 16
     assert cpu["train_examples"] < gpu["train_examples"] == 4200
+    assert len(cpu["seeds"]) >= 3 and cpu["misconfigured_epochs"] == 3 and cpu["epochs"] == 10
     with pytest.raises(ValueError, match="device"):
         report.settings("tpu")
 

@@ -83,13 +83,26 @@ def test_cost_rejects_bad_input(call, match):
         call()
 
 
-def test_cost_widget_defaults_reproduce_the_brief_and_follow_the_controls():
-    w = cost.cost_widget()
-    assert w.state["stopped"].cost == pytest.approx(2.975)
-    assert w.state["stopped"].gpu_hours == pytest.approx(3.5)
-    assert w.state["full"].epochs == 10
-    w.set(patience=2)
+def test_one_reading_of_the_brief_bill():
+    """Kept epoch 7 with patience 2: epochs 1-9 paid for 3.5 GPU-hours (lessons 6 and 9, exercise 09, calculator)."""
+    brief = cost.brief_reading()
+    assert brief["paid_epochs"] == 9 and brief["paid_epoch_numbers"] == list(range(1, 10))
+    assert brief["gpu_hours_per_epoch"] == pytest.approx(3.5 / 9)
+    assert brief["cost"] == pytest.approx(2.975)
+    assert brief["full_plan_gpu_hours"] == pytest.approx(35 / 9) and brief["full_plan_cost"] == pytest.approx(3.3056, abs=1e-4)
+    assert brief["saved_percent"] == pytest.approx(10)
+    assert brief["seconds_per_step"] * 9 * 263 == pytest.approx(3.5 * 3600)
+    assert cost.BRIEF_READING == dict(gpu_hours_per_epoch=pytest.approx(3.5 / 9), best_epoch=7, patience=2)
+
+
+def test_cost_widget_at_the_course_reading_and_following_the_controls():
+    w = cost.cost_widget(**cost.BRIEF_READING)
     assert w.state["stopped"].epochs == 9
+    assert w.state["stopped"].gpu_hours == pytest.approx(3.5)
+    assert w.state["stopped"].cost == pytest.approx(2.975)
+    assert w.state["full"].epochs == 10 and w.state["full"].cost == pytest.approx(3.3056, abs=1e-4)
+    w.set(patience=0)
+    assert w.state["stopped"].epochs == 7
     w.set(early_stopping=False)
     assert w.state["stopped"].cost == pytest.approx(w.state["full"].cost)
     w.set(batch_size=32)

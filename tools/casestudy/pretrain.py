@@ -4,14 +4,18 @@
     python tools/casestudy/pretrain.py --steps 200 --out /tmp/quick.npz   # a quick trial
 
 The base model is a small GPT (minigrad.nn.gpt) that has read copy from 38 fictional brands
-in eight house voices, but never a line by the client, Alder & Tide. Its vocabulary is built
-from the general corpus plus the client's training archive (a word-level stand-in for a
-sub-word tokenizer that can spell any word): the client's brand name is a token the base
-model has never seen used.
+in eight house voices, other coastal makers writing in the category's phrases, and everyday
+sentences, but never a line by the client, Alder & Tide. Its vocabulary is built from the
+general corpus, the client's training archive and every word the client's sentence inventory
+can write (a word-level stand-in for a sub-word tokenizer that can spell any word).
+
+It prints the model's size, the pre-training time and the process's peak memory (resident set
+size, from the operating system): the figures the case study's data card reports.
 """
 
 import argparse
 import math
+import resource
 import sys
 import time
 from pathlib import Path
@@ -28,7 +32,7 @@ from minigrad.optim import AdamW  # noqa: E402
 from minigrad.optim.lr_scheduler import get_cosine_schedule_with_warmup  # noqa: E402
 from minigrad.training import evaluate, fit  # noqa: E402
 
-from coursekit.casestudy.data import load_lines  # noqa: E402
+from coursekit.casestudy.data import load_lines, vocabulary_texts  # noqa: E402
 from coursekit.casestudy.lm import (BASE_MODEL_PATH, LMBatches, encode_texts, limit_blas_threads,  # noqa: E402
                                     lm_loss, save_model, sha256_of)
 from coursekit.casestudy.tokenizer import WordTokenizer  # noqa: E402
@@ -58,7 +62,7 @@ def main(argv=None):
     limit_blas_threads(1)  # small matrices: one thread is fastest
     mg.manual_seed(args.seed)
     corpus = load_lines("pretrain")
-    tokenizer = WordTokenizer.build(corpus + load_lines("client_train"))
+    tokenizer = WordTokenizer.build(vocabulary_texts())
     held_out = 600  # the last lines of the corpus, to watch for over-fitting while pre-training
     sizes = dict(CONFIGS[args.config])
     if args.dropout is not None:
@@ -68,6 +72,8 @@ def main(argv=None):
     train_ids, val_ids = ids[:-held_out], ids[-held_out:]
 
     model = GPT(cfg).to(args.device)
+    gelus = {m.approximate for m in model.modules() if type(m).__name__ == "GELU"}
+    assert gelus == {"tanh"}, f"the base model is trained with GPT-2's tanh GELU, got {gelus}"
     print(f"GPT {args.config}: {model.num_parameters():,} parameters, vocabulary {len(tokenizer)}, "
           f"{len(train_ids):,} training lines")
     train = LMBatches(train_ids, args.batch_size, pad_id=tokenizer.pad_id, seed=args.seed, device=args.device)
@@ -90,6 +96,9 @@ def main(argv=None):
     digest = sha256_of(args.out)
     args.out.with_suffix(".sha256").write_text(f"{digest}  {args.out.name}\n")
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB), sha256 {digest}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    print(f"model: {model.num_parameters():,} parameters; pre-training {seconds:.0f} s of {args.steps} steps; "
+          f"peak memory (resident) {peak:.0f} MB")
 
 
 if __name__ == "__main__":

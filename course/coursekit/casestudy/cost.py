@@ -4,6 +4,12 @@ The brief's figures, as quoted reference values: 3.5 GPU-hours at $0.85 per GPU-
 $2.975, which rounds to $2.98. :func:`training_cost` is that multiplication;
 :func:`plan_cost` builds GPU-hours from epochs, steps and seconds per step, with or without
 early stopping; :func:`cost_widget` puts it on sliders.
+
+**How the course reads the brief's bill** (lessons 6 and 9, exercise 09 and the calculator all
+use :data:`BRIEF_READING`): the run kept epoch 7, and early stopping with patience 2 only knows
+epoch 7 was the best after epochs 8 and 9 fail to beat it, so epochs 1 to 9 were trained and
+paid for. 3.5 GPU-hours over 9 epochs is 0.389 GPU-hours an epoch; the full 10-epoch plan
+would have cost 3.89 GPU-hours ($3.31), so early stopping saved one epoch (10%).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ __all__ = [
     "cost_of_seconds",
     "percent_saved",
     "cost_widget",
+    "BRIEF_READING",
+    "brief_reading",
 ]
 
 # The brief's case, quoted for reference (not our measurements).
@@ -29,6 +37,24 @@ BRIEF = dict(
     planned_epochs=10, best_epoch=7, patience=2, time_saved_percent=40, quality_gain_points=14,
     on_brand_fine_tuned=87, on_brand_base=58, on_brand_rules=73,
 )
+
+
+def brief_reading() -> dict:
+    """The one reading of the brief's bill used everywhere: the epochs paid, the GPU-hours per
+    epoch, the full plan's bill and what early stopping saved (see the module docstring)."""
+    paid = epochs_run(BRIEF["planned_epochs"], BRIEF["best_epoch"], BRIEF["patience"])  # 7 + 2 = 9
+    per_epoch = BRIEF["gpu_hours"] / paid
+    full_hours = per_epoch * BRIEF["planned_epochs"]
+    return dict(
+        kept_epoch=BRIEF["best_epoch"], paid_epochs=paid, planned_epochs=BRIEF["planned_epochs"],
+        paid_epoch_numbers=list(range(1, paid + 1)), gpu_hours=BRIEF["gpu_hours"],
+        gpu_hours_per_epoch=per_epoch, cost=training_cost(BRIEF["gpu_hours"], BRIEF["price_per_gpu_hour"]),
+        full_plan_gpu_hours=full_hours, full_plan_cost=training_cost(full_hours, BRIEF["price_per_gpu_hour"]),
+        saved_percent=percent_saved(full_hours, BRIEF["gpu_hours"]),
+        steps_per_epoch=steps_per_epoch(BRIEF["train_examples"], BRIEF["batch_size"]),
+        seconds_per_step=BRIEF["gpu_hours"] * 3600 / (paid * steps_per_epoch(BRIEF["train_examples"],
+                                                                           BRIEF["batch_size"])),
+    )
 
 
 def _check_non_negative(name: str, value: float) -> None:
@@ -101,23 +127,24 @@ def percent_saved(before: float, after: float) -> float:
     return 100.0 * (before - after) / before
 
 
-def cost_widget(*, gpu_hours_per_epoch: float = BRIEF["gpu_hours"] / BRIEF["best_epoch"],
+def cost_widget(*, gpu_hours_per_epoch: float | None = None,
                 price_per_gpu_hour: float = BRIEF["price_per_gpu_hour"],
                 planned_epochs: int = BRIEF["planned_epochs"],
                 examples: int = BRIEF["train_examples"], batch_size: int = BRIEF["batch_size"],
                 early_stopping: bool = True, best_epoch: int = BRIEF["best_epoch"],
-                patience: int = 0):
+                patience: int = BRIEF["patience"]):
     """Sliders for the cost arithmetic; bars compare the full plan with early stopping.
 
-    The defaults reproduce the brief: 7 epochs x 0.5 GPU-hours x $0.85 = $2.975 ~ $2.98
-    (patience 0 here counts only the epochs kept, as the brief does; raise it to see the
-    epochs that patience adds).
+    The defaults are the course's reading of the brief (:data:`BRIEF_READING`): best epoch 7,
+    patience 2, so 9 epochs paid, at 0.389 GPU-hours an epoch x $0.85 = $2.98.
     """
+    if gpu_hours_per_epoch is None:
+        gpu_hours_per_epoch = BRIEF_READING["gpu_hours_per_epoch"]
     import ipywidgets as widgets
 
+    from ..controls import batch_size_slider
     from ..display import make_widget, new_figure
     from ..style import COLORS, ROLE_COLORS
-    from ..widgets import batch_size_slider
 
     fig, ax = new_figure(figsize=(8, 3.2))
     labels = ["full plan", "early stopping"]
@@ -143,9 +170,8 @@ def cost_widget(*, gpu_hours_per_epoch: float = BRIEF["gpu_hours"] / BRIEF["best
         "patience": widgets.IntSlider(value=patience, min=0, max=10, description="patience",
                                       style=style),
     }
-    state: dict = {}
 
-    def update(*_):
+    def update(widget):
         c = {k: w.value for k, w in controls.items()}
         steps = steps_per_epoch(examples, c["batch_size"])
         best = min(c["best_epoch"], c["planned_epochs"])
@@ -163,12 +189,14 @@ def cost_widget(*, gpu_hours_per_epoch: float = BRIEF["gpu_hours"] / BRIEF["best
         saved = percent_saved(full.cost, stopped.cost) if full.cost else 0.0
         title.set_text(f"{examples:,} examples / batch {c['batch_size']} = {steps:,} steps per "
                        f"epoch; early stopping saves {saved:.0f}%")
-        state.update(full=full, stopped=stopped, steps_per_epoch=steps, saved_percent=saved)
-        fig.canvas.draw_idle()
+        widget.state.update(full=full, stopped=stopped, steps_per_epoch=steps, saved_percent=saved)
+        widget.redraw()
 
-    update()
-    result = make_widget(fig, controls, title="Training cost calculator", columns=3)
-    result.state = state
-    for w in controls.values():
-        w.observe(update, names="value")
-    return result
+    return make_widget(fig, controls, update, title="Training cost calculator", columns=3)
+
+
+# The calculator set to the course's reading of the brief (pass as ``cost_widget(**BRIEF_READING)``):
+# 0.389 GPU-hours an epoch, best epoch 7, patience 2, so 9 epochs paid for 3.5 GPU-hours.
+BRIEF_READING = dict(gpu_hours_per_epoch=BRIEF["gpu_hours"] / epochs_run(BRIEF["planned_epochs"], BRIEF["best_epoch"],
+                                                                         BRIEF["patience"]),
+                     best_epoch=BRIEF["best_epoch"], patience=BRIEF["patience"])

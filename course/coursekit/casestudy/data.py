@@ -1,25 +1,22 @@
-"""The case study's data: a seeded generator of synthetic marketing copy, and loaders.
+"""The case study's data: seeded synthetic copy, rated by a simulated creative team, and loaders.
 
 Two corpora come out of one seed:
 
 * a **general marketing corpus** (38 fictional brands in ten product categories, each
   writing in one of eight house voices, mixed with everyday sentences about products) that
   the base model is pre-trained on;
-* the archive of one fictional client, **Alder & Tide** (coastal outdoor clothing), whose
-  house voice is calm, sensory and plain: 4,200 training, 420 validation and 100 test
-  examples, plus off-brand copy about the same products for the screening evaluation.
+* the copy of one fictional client, **Alder & Tide** (coastal outdoor clothing): drafts by
+  three kinds of writer (``voice.draft``: the house team, freelancers who know the archive's
+  words but not its habits, and copy recycled from other accounts), each rated by a simulated
+  creative team of three (``voice.RATERS``; the label is the majority vote). The approved
+  drafts are the client's **archive** (4,200 to train on, 420 to validate on); two further
+  batches of drafts, rated the same way, are the **screening set** (840 lines, where screeners
+  set their thresholds) and the **test set** (100 lines).
 
 Why synthetic: real client archives are confidential, and a generator lets the course ship
-small files, reproduce them byte for byte, and know the ground truth of every label. Every
-line is built from a template whose slots are filled from word lists below; the client's
-templates never appear in the general corpus, only their words do, so the base model knows
-the vocabulary but not the voice -- the situation a fine-tune is meant to fix.
-
-Off-brand copy comes in three kinds, with fixed shares chosen before any model was run:
-``other_voice`` (the client's products written in another house voice: sales, playful,
-technical, luxury, family or eco), ``generic_calm`` (the calm or craft voice of other
-brands, the near miss), and ``slip`` (a client template with one off-brand slip: an exclamation, a hype
-word or a discount line).
+small files, reproduce them byte for byte, and know exactly how noisy every label is. Every
+parameter was fixed before any model was trained; ``course/data/brand_voice/DATA_CARD.md``
+records them and why.
 
 Run ``python tools/casestudy/generate_data.py`` to rewrite ``course/data/brand_voice/``;
 ``tests/test_casestudy_data.py`` checks the committed files are exactly what it produces.
@@ -30,11 +27,14 @@ from __future__ import annotations
 import csv
 import io
 import random
-import re
 from pathlib import Path
+from typing import NamedTuple
 
 from minigrad.utils.files import atomic_write
 
+from . import voice as brand_voice
+from .templates import MATERIALS, OUTDOOR_PRODUCTS, PLACES, TIMES, WEATHER
+from .templates import fill as _fill
 from .tokenizer import WordTokenizer
 
 __all__ = [
@@ -46,44 +46,29 @@ __all__ = [
     "write_dataset",
     "load_lines",
     "load_labelled",
-    "follows_client_template",
+    "Labelled",
+    "vocabulary_texts",
+    "recycled_line",
 ]
 
 DEFAULT_SEED = 5
-CLIENT = "Alder & Tide"
+CLIENT = brand_voice.CLIENT
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "brand_voice"
 
 # How many lines of each kind the generator writes (the brief's 4,200 / 420 / 100).
 SPLIT_SIZES = {
     "pretrain": 12000,  # general corpus, many brands and voices
-    "client_train": 4200,
+    "client_train": 4200,  # approved drafts
     "client_val": 420,
-    "offbrand_val": 420,  # off-brand copy to choose the screening threshold on
-    "test_on": 50,  # the 100 test examples: 50 approved, 50 off-brand
-    "test_off": 50,
+    "screening_val": 840,  # rated drafts to choose screening thresholds on
+    "test": 100,  # rated drafts, the held-out test
 }
-OFFBRAND_KIND_WEIGHTS = {"other_voice": 2, "generic_calm": 1, "slip": 1}
 EVERYDAY_SHARE = 0.3  # share of the general corpus that is everyday sentences, not brand copy
+CATEGORY_SHARE = 0.15  # share that is other coastal makers writing in the category's phrases
 
 # --------------------------------------------------------------------------------------
-# Shared word lists: the coastal and outdoor imagery every calm brand can use.
+# Shared word lists (templates.py): the coastal and outdoor imagery every calm brand can use.
 # --------------------------------------------------------------------------------------
-PLACES = [
-    "the harbour wall", "the cliff path", "the north shore", "a grey beach", "the ferry deck",
-    "the dunes", "the estuary", "the headland", "the old quay", "the allotment",
-]
-TIMES = [
-    "first light", "low tide", "a long weekend", "the school run", "late October",
-    "a wet Tuesday", "the walk home", "early mornings", "the last ferry", "winter evenings",
-]
-WEATHER = [
-    "salt air", "sideways rain", "a sea fog", "the wind off the water", "a cold snap",
-    "the first frost", "a summer squall", "drizzle",
-]
-MATERIALS = [
-    "recycled wool", "organic cotton", "waxed canvas", "undyed linen", "reclaimed nylon",
-    "recycled plastic", "plant-based materials", "responsibly sourced beans",
-]
 MOMENTS = [
     "family dinners", "Sunday mornings", "bedtime stories", "weekend adventures",
     "lazy mornings", "school holidays", "birthday parties", "movie nights",
@@ -113,9 +98,7 @@ CATEGORIES = {
         specs=["a carbon plate", "a 4 mm drop", "reflective trims", "a lightweight mesh"],
     ),
     "outdoor": dict(
-        products=["waxed jacket", "wool jumper", "rain shell", "canvas tote", "field coat",
-                  "linen shirt", "fisherman's beanie", "harbour smock", "merino scarf",
-                  "bucket hat"],
+        products=OUTDOOR_PRODUCTS,
         benefits=["Keeps you dry when the weather turns", "Warm without the weight",
                   "Tough enough for every season", "Made to be worn for years"],
         features=["water resistance", "warmth", "durability"],
@@ -328,76 +311,6 @@ BRANDS = [
     ("Alderley Farm", "snacks", "craft"), ("Tideline Swim", "outdoor", "calm"),
 ]
 
-# --------------------------------------------------------------------------------------
-# The client: Alder & Tide, coastal outdoor clothing. Its voice guide, in plain words:
-# calm and sensory, short sentences, no exclamation marks, no discounts or hype, coastal
-# weather and places, the sign-off "Made for the long way round."
-# --------------------------------------------------------------------------------------
-CLIENT_PRODUCTS = CATEGORIES["outdoor"]["products"]
-CLIENT_SENSORY = [
-    "Wool that smells faintly of woodsmoke", "Cotton that softens with every wash",
-    "Waxed canvas that creases where you do", "Seams taped by hand",
-    "Buttons you can work with cold fingers", "A collar that stands up to the wind",
-    "Pockets deep enough for a flask", "Linen that forgives a long day",
-    "A hood that stays put in a gale", "Cuffs that keep the weather out",
-    "Stitching you could pass down", "Colours taken from the shoreline",
-]
-CLIENT_QUALITIES = ["unfussy", "hard-wearing", "quiet", "honest", "warm", "useful", "patient",
-                    "plain"]
-CLIENT_DURATIONS = ["year after year", "season after season", "walk after walk",
-                    "tide after tide", "winter after winter"]
-# Twelve templates, each with room for hundreds of distinct lines, so that 4,670 distinct
-# approved lines can be drawn without any template running dry.
-CLIENT_TEMPLATES = [
-    "{Sensory}. The {product}, made for {place} at {time}. Alder & Tide.",
-    "Some things get better with {weather} on {place}. The {product} is one of them.",
-    "You will not notice the {product} on {place} at {time}. That is rather the point.",
-    "Built for {place} and {time}. Worn for years. The {product}, from Alder & Tide.",
-    "{Weather} on {place}? Bring the {product}. Made for the long way round.",
-    "Quietly made, properly {quality}. The {product}, for {time}. Alder & Tide.",
-    "For {time} on {place}: the {product}. {Sensory}.",
-    "The {product} does not shout. It just keeps out {weather}, {duration}.",
-    "{Sensory}. {Quality} by design. The {product}, from Alder & Tide.",
-    "Take the {product} to {place} at {time}. Bring it back a little more yours.",
-    "{Sensory}. Mended, not replaced: the {product} comes with free repairs for life.",
-    "Made in small runs from {material}. The {product}, for {time}.",
-]
-CLIENT_SLOTS = dict(
-    product=CLIENT_PRODUCTS, sensory=CLIENT_SENSORY, quality=CLIENT_QUALITIES,
-    place=PLACES, time=TIMES, weather=WEATHER, material=MATERIALS[:5],
-    duration=CLIENT_DURATIONS,
-)
-HYPE_WORDS = ["amazing", "epic", "must-have", "game-changing", "iconic"]  # all in the playful voice
-DISCOUNT_LINES = ["Now 20% off.", "Sale ends Sunday.", "Buy one, get one half price.",
-                  "Limited stock, order today."]
-
-_SLOT = re.compile(r"\{(\w+)\}")
-
-
-def _fill(template: str, rng: random.Random, slots: dict) -> str:
-    """Fill every {slot} from ``slots`` (a capitalised {Slot} gets a capital first letter)."""
-    chosen: dict[str, str] = {}
-
-    def pick(match: re.Match) -> str:
-        name = match.group(1)
-        key = name.lower()
-        if key not in chosen:
-            options = slots[key]
-            chosen[key] = options if isinstance(options, str) else rng.choice(options)
-        value = chosen[key]
-        return value[0].upper() + value[1:] if name[0].isupper() else value
-
-    return _articles(_SLOT.sub(pick, template))
-
-
-_A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (?=(?:[aeio]|un|hon)\w)")
-
-
-def _articles(text: str) -> str:
-    """'a honest' -> 'an honest', 'A unfussy' -> 'An unfussy' (but 'a useful' stays)."""
-    return _A_BEFORE_VOWEL.sub(lambda m: m.group(1) + "n ", text)
-
-
 def _general_slots(brand: str, category: str, voice: str, rng: random.Random) -> dict:
     cat, v = CATEGORIES[category], VOICES[voice]
     spec, spec2 = rng.sample(cat["specs"], 2)
@@ -420,7 +333,7 @@ def _general_line(rng: random.Random) -> str:
 # Everyday sentences (reviews, posts, chat about products): the "rest of the web" a real
 # pre-trained model has read. Without them the base model would know only eight rigid house
 # voices and find any new line of copy wildly improbable; with them it has a feel for
-# ordinary word order, as a real base model does. Nothing here follows a client template.
+# ordinary word order, as a real base model does. Nothing here uses the client's sign-offs.
 # --------------------------------------------------------------------------------------
 EVERYDAY_SUBJECTS = ["I", "We", "My sister", "Our team", "The kids", "My dad", "Everyone I know",
                      "My neighbour", "Half the office", "Nobody"]
@@ -473,7 +386,7 @@ def _adverbials(rng: random.Random) -> str:
     return " ".join(_fill(rng.choice(EVERYDAY_ADVERBIALS), rng, slots) for _ in range(count))
 
 
-MAX_TOKENS = 30  # every line fits the model's context with <bos> and <eos> to spare
+MAX_TOKENS = 30  # every general line fits the model's context with <bos> and <eos> to spare
 
 
 def _everyday_line(rng: random.Random) -> str:
@@ -498,76 +411,74 @@ def _everyday_candidate(rng: random.Random) -> str:
     return _fill(template, rng, slots)
 
 
-def _client_line(rng: random.Random) -> str:
-    return _fill(rng.choice(CLIENT_TEMPLATES), rng, CLIENT_SLOTS)
 
 
-def _offbrand_line(rng: random.Random) -> tuple[str, str]:
-    """One piece of off-brand copy about the client's products; returns (kind, text)."""
-    kinds = list(OFFBRAND_KIND_WEIGHTS)
-    kind = rng.choices(kinds, weights=[OFFBRAND_KIND_WEIGHTS[k] for k in kinds])[0]
-    if kind == "other_voice":
-        voice = rng.choice([v for v in VOICES if v not in ("calm", "craft")])
-    elif kind == "generic_calm":
-        voice = rng.choice(["calm", "craft"])
-    else:  # slip: approved template, one slip
-        text = _client_line(rng)
-        slip = rng.choice(["exclaim", "hype", "discount"])
-        if slip == "exclaim":
-            last_stop = text.rfind(".")
-            text = text[:last_stop] + "!" + text[last_stop + 1:]
-        elif slip == "hype":
-            text = text.replace("The ", f"The {rng.choice(HYPE_WORDS)} ", 1) if "The " in text \
-                else f"{text} Simply {rng.choice(HYPE_WORDS)}."
-        else:
-            text = f"{text} {rng.choice(DISCOUNT_LINES)}"
-        return kind, text
-    template = rng.choice(VOICES[voice]["templates"])
-    return kind, _fill(template, rng, _general_slots(CLIENT, "outdoor", voice, rng))
+# --------------------------------------------------------------------------------------
+# The client's copy: drafts by three kinds of writer, rated by the creative team.
+# --------------------------------------------------------------------------------------
 
 
-def _unique(make, count: int, rng: random.Random, exclude: set) -> list:
-    """``count`` distinct outputs of ``make(rng)`` whose text is not in ``exclude``."""
+def recycled_line(rng: random.Random) -> str:
+    """Copy recycled from another account: any of the eight house voices, about the client's products."""
+    voice_name = rng.choice(sorted(VOICES))
+    template = rng.choice(VOICES[voice_name]["templates"])
+    return _fill(template, rng, _general_slots(CLIENT, "outdoor", voice_name, rng))
+
+
+def _writer(rng: random.Random) -> str:
+    names = list(brand_voice.WRITER_SHARES)
+    return rng.choices(names, weights=[brand_voice.WRITER_SHARES[n] for n in names])[0]
+
+
+def _rated_drafts(draft_rng: random.Random, panel_rng: random.Random, count: int, exclude: set,
+                  approved_only: bool = False) -> list[tuple[str, str, str]]:
+    """``count`` distinct drafts not in ``exclude``, each rated by the panel: (votes, writer, text).
+
+    With ``approved_only``, drafts the panel rejects are dropped (that is how the archive was
+    built: five years of copy the client approved).
+    """
     out, seen = [], set(exclude)
-    attempts = 0
     while len(out) < count:
-        attempts += 1
-        if attempts > 50 * count:
-            raise RuntimeError(f"could not draw {count} distinct lines; widen the word lists")
-        item = make(rng)
-        text = item if isinstance(item, str) else item[1]
-        if text not in seen:
-            seen.add(text)
-            out.append(item)
+        writer = _writer(draft_rng)
+        text = brand_voice.draft(draft_rng, writer, recycled=recycled_line)
+        if text in seen:
+            continue
+        seen.add(text)
+        votes = brand_voice.panel_votes([text], panel_rng)[0]
+        if approved_only and not brand_voice.panel_label(votes):
+            continue
+        out.append((votes, writer, text))
     return out
 
 
-def generate_files(seed: int = DEFAULT_SEED) -> dict[str, str]:
-    """Generate every data file's contents (name -> text), deterministically from ``seed``."""
+def generate_files(seed: int = DEFAULT_SEED, *, with_rows: bool = False):
+    """Generate every data file's contents (name -> text), deterministically from ``seed``.
+
+    ``with_rows=True`` also returns the rated rows (votes, writer, text) of the archive, the
+    screening set and the test set, for :func:`statistics`.
+    """
     def stream(name: str) -> random.Random:
         return random.Random(f"{seed}/{name}")  # str seeds hash with SHA-512: stable
 
     rng = stream("pretrain")
-    # Brand copy and everyday sentences, mixed (repeats allowed, as on the web).
-    pretrain = [_everyday_line(rng) if rng.random() < EVERYDAY_SHARE else _general_line(rng)
-                for _ in range(SPLIT_SIZES["pretrain"])]
+    # Brand copy, category copy and everyday sentences, mixed (repeats allowed, as on the web).
+    pretrain = []
+    for _ in range(SPLIT_SIZES["pretrain"]):
+        u = rng.random()
+        pretrain.append(_everyday_line(rng) if u < EVERYDAY_SHARE else brand_voice.category_line(rng)
+                        if u < EVERYDAY_SHARE + CATEGORY_SHARE else _general_line(rng))
 
-    # One pool of distinct approved lines, shuffled, then cut into train / val / test, so
-    # the three splits come from exactly the same distribution and never share a line.
+    # The archive: approved drafts, shuffled, then cut into train and validation.
     n_train, n_val = SPLIT_SIZES["client_train"], SPLIT_SIZES["client_val"]
-    pool = _unique(_client_line, n_train + n_val + SPLIT_SIZES["test_on"], stream("client"),
-                   set())
-    stream("client_split").shuffle(pool)
-    train, val, test_on = pool[:n_train], pool[n_train:n_train + n_val], pool[n_train + n_val:]
-    off_val = _unique(_offbrand_line, SPLIT_SIZES["offbrand_val"], stream("offbrand_val"),
-                      set(pool))
-    test_off = _unique(_offbrand_line, SPLIT_SIZES["test_off"], stream("test_off"),
-                       {t for _, t in off_val} | set(pool))
-
-    # Test rows: 50 on-brand and 50 off-brand, shuffled together with a fixed seed.
-    test_rows = [("1", "approved", t) for t in test_on] + [("0", k, t) for k, t in test_off]
-    stream("test_order").shuffle(test_rows)
-    screen_val_rows = [("1", "approved", t) for t in val] + [("0", k, t) for k, t in off_val]
+    archive_rows = _rated_drafts(stream("archive"), stream("archive/panel"), n_train + n_val, set(), approved_only=True)
+    archive = [text for _, _, text in archive_rows]
+    stream("archive/split").shuffle(archive)
+    train, val = archive[:n_train], archive[n_train:]
+    # Two batches of new drafts, rated by the same panel: every draft kept, approved or not.
+    screening = _rated_drafts(stream("screening"), stream("screening/panel"), SPLIT_SIZES["screening_val"],
+                              set(archive))
+    test = _rated_drafts(stream("test"), stream("test/panel"), SPLIT_SIZES["test"],
+                         set(archive) | {t for _, _, t in screening})
 
     def lines(rows):
         return "".join(r + "\n" for r in rows)
@@ -575,17 +486,21 @@ def generate_files(seed: int = DEFAULT_SEED) -> dict[str, str]:
     def tsv(rows):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
-        writer.writerow(["label", "kind", "text"])
-        writer.writerows(rows)
+        writer.writerow(["label", "votes", "writer", "text"])
+        for votes, who, text in rows:
+            writer.writerow([brand_voice.panel_label(votes), votes, who, text])
         return buffer.getvalue()
 
-    return {
+    files = {
         "pretrain.txt": lines(pretrain),
         "client_train.txt": lines(train),
         "client_val.txt": lines(val),
-        "screening_val.tsv": tsv(screen_val_rows),
-        "test.tsv": tsv(test_rows),
+        "screening_val.tsv": tsv(screening),
+        "test.tsv": tsv(test),
     }
+    if with_rows:
+        return files, dict(archive=archive_rows, screening=screening, test=test, pretrain=pretrain)
+    return files
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -618,35 +533,118 @@ def load_lines(name: str, data_dir=DATA_DIR) -> list[str]:
         return f.read().splitlines()
 
 
-def load_labelled(name: str, data_dir=DATA_DIR) -> tuple[list[str], "list[int]", list[str]]:
-    """A labelled set ('test' or 'screening_val'): (texts, labels 1=on-brand, kinds)."""
+class Labelled(NamedTuple):
+    """A rated set: each line's text, the panel's label (1 = on-brand: a majority voted so), the
+    three raters' votes ("101": the creative director and the brand manager voted on-brand, in
+    the order of ``voice.RATERS``), and who wrote it ('house', 'freelance' or 'recycled')."""
+
+    texts: list
+    labels: list
+    votes: list
+    writers: list
+
+
+def load_labelled(name: str, data_dir=DATA_DIR) -> Labelled:
+    """A rated set: 'test' or 'screening_val'."""
     with open(_path(f"{name}.tsv", data_dir), encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
-    return [r["text"] for r in rows], [int(r["label"]) for r in rows], [r["kind"] for r in rows]
+    return Labelled([r["text"] for r in rows], [int(r["label"]) for r in rows],
+                    [r["votes"] for r in rows], [r["writer"] for r in rows])
 
 
-def _template_regex(template: str, slots: dict) -> re.Pattern:
-    parts, pos = [], 0
-    for m in _SLOT.finditer(template):
-        parts.append(re.escape(template[pos:m.start()]))
-        name = m.group(1)
-        options = slots[name.lower()]
-        if name[0].isupper():
-            options = [o[0].upper() + o[1:] for o in options]
-        parts.append("(?:" + "|".join(re.escape(o) for o in options) + ")")
-        pos = m.end()
-    parts.append(re.escape(template[pos:]))
-    return re.compile("".join(parts))
+def vocabulary_texts(data_dir=DATA_DIR) -> list[str]:
+    """What the tokenizer's vocabulary is built from: the general corpus, the client's training
+    archive, and every word the client's sentence inventory can write (a word-level stand-in
+    for a sub-word tokenizer, which can spell any word)."""
+    return load_lines("pretrain", data_dir) + load_lines("client_train", data_dir) + [brand_voice.vocabulary_text()]
 
 
-_CLIENT_PATTERNS = [_template_regex(t, CLIENT_SLOTS) for t in CLIENT_TEMPLATES]
+STATS_BEGIN, STATS_END = "<!-- statistics: begin (written by tools/casestudy/generate_data.py) -->", \
+    "<!-- statistics: end -->"
 
 
-def follows_client_template(text: str) -> bool:
-    """The generator's ground truth: does ``text`` follow one of the client's templates exactly?
+def statistics(seed: int = DEFAULT_SEED) -> str:
+    """The data card's statistics block (Markdown): who wrote what, how often the team approves,
+    how much its raters disagree, the ceiling, and the model-free checks (n-gram memory, rules).
 
-    A strict stand-in for the client's creative team when rating *generated* copy: it knows
-    the voice guide perfectly and forgives nothing.
+    All of it follows from the generator and its seed; ``tools/casestudy/generate_data.py``
+    writes it into DATA_CARD.md and a test checks the card still holds it.
     """
-    text = text.strip()
-    return any(p.fullmatch(text) for p in _CLIENT_PATTERNS)
+    import numpy as np
+
+    from .evaluation import NgramScreener, accuracy
+    from .rules import BrandRuleFilter
+
+    files, rows = generate_files(seed, with_rows=True)
+    archive_lines = load_lines_from_text(files["client_train.txt"])
+    out = ["| | house | freelance | recycled | all |", "| --- | --- | --- | --- | --- |"]
+    writers = ("house", "freelance", "recycled")
+
+    def by_writer(items, fn):
+        cells = []
+        for w in writers:
+            chosen = [x for x in items if x[1] == w]
+            cells.append(fn(chosen) if chosen else "-")
+        return cells + [fn(items)]
+
+    def share(part, whole):
+        return f"{part / max(whole, 1):.0%}"
+
+    archive = rows["archive"]
+    out.append("| archive lines (train + validation), by writer | "
+               + " | ".join(by_writer(archive, lambda xs: f"{len(xs):,} ({share(len(xs), len(archive))})")) + " |")
+    for name in ("screening", "test"):
+        items = rows[name]
+        out.append(f"| {name} set: drafts, by writer | " + " | ".join(by_writer(items, lambda xs: f"{len(xs)}")) + " |")
+        out.append(f"| {name} set: approved by the panel | " + " | ".join(
+            by_writer(items, lambda xs: share(sum(brand_voice.panel_label(v) for v, _, _ in xs), len(xs)))) + " |")
+    scores = {w: np.array([brand_voice.voice_score(t) for _, ww, t in rows["screening"] if ww == w]) for w in writers}
+    out.append("| screening set: voice score, 10th / 50th / 90th percentile | " + " | ".join(
+        " / ".join(f"{q:+.1f}" for q in np.quantile(scores[w], [0.1, 0.5, 0.9])) for w in writers) + " | |")
+    lines = [""]
+    votes = np.array([[int(c) for c in v] for v, _, _ in rows["screening"]])
+    majority = votes.sum(axis=1) * 2 > votes.shape[1]
+    lines.append("| rater | approves (screening set) | agrees with the majority | disagrees with |")
+    lines.append("| --- | --- | --- | --- |")
+    for i, r in enumerate(brand_voice.RATERS):
+        others = ", ".join(f"{brand_voice.RATERS[j].role} {np.mean(votes[:, i] != votes[:, j]):.0%}"
+                           for j in range(len(brand_voice.RATERS)) if j != i)
+        lines.append(f"| {r.role} | {votes[:, i].mean():.0%} | {np.mean(votes[:, i] == majority):.0%} | {others} |")
+    unanimous = np.mean((votes.sum(axis=1) == 0) | (votes.sum(axis=1) == votes.shape[1]))
+    lines.append("")
+    for name in ("screening", "test"):
+        texts = [t for _, _, t in rows[name]]
+        labels = [brand_voice.panel_label(v) for v, _, _ in rows[name]]
+        pred, prob = brand_voice.ceiling_predictions(texts)
+        prob = np.array(prob)
+        lines.append(f"- {name} set ({len(texts)} lines): ceiling {np.mean(np.maximum(prob, 1 - prob)):.1%} on average, "
+                     f"{accuracy(pred, labels):.1%} on the labels drawn; borderline lines (approved with a probability "
+                     f"between 20% and 80%) {np.mean((prob > 0.2) & (prob < 0.8)):.0%}.")
+    lines.append(f"- The three raters agree unanimously on {unanimous:.0%} of the screening set.")
+    screen_texts = [t for _, _, t in rows["screening"]]
+    screen_labels = [brand_voice.panel_label(v) for v, _, _ in rows["screening"]]
+    test_texts = [t for _, _, t in rows["test"]]
+    test_labels = [brand_voice.panel_label(v) for v, _, _ in rows["test"]]
+    ngram = NgramScreener(archive_lines).fit(screen_texts, screen_labels)
+    rules = BrandRuleFilter()
+    lines.append(f"- Model-free checks: the n-gram screener (n chosen on the screening set: {ngram.n}; accuracy there "
+                 + ", ".join(f"n={n} {a:.1%}" for n, a in ngram.val_accuracies.items())
+                 + f") scores {accuracy(ngram.predict(test_texts), test_labels):.0%} on the test set; the rule filter "
+                 f"{accuracy(rules.predict(screen_texts), screen_labels):.1%} on the screening set and "
+                 f"{accuracy(rules.predict(test_texts), test_labels):.0%} on the test set.")
+    return "\n".join([STATS_BEGIN] + out + lines + [STATS_END])
+
+
+def load_lines_from_text(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def refresh_card(card_path, seed: int = DEFAULT_SEED) -> bool:
+    """Rewrite the statistics block of the data card at ``card_path``; True when it changed."""
+    card_path = Path(card_path)
+    text = card_path.read_text(encoding="utf-8")
+    start, end = text.index(STATS_BEGIN), text.index(STATS_END) + len(STATS_END)
+    new = text[:start] + statistics(seed) + text[end:]
+    if new != text:
+        _write_atomic(card_path, new)
+    return new != text

@@ -23,7 +23,7 @@ from minigrad.training import EarlyStopping, diagnose, evaluate, fit
 from .lm import LMBatches, copy_model, lm_loss
 
 __all__ = ["RunConfig", "RunResult", "finetune", "warmup_then_constant", "live_finetune_widget",
-           "epoch_seconds"]
+           "epoch_seconds", "early_stopping_outcome", "weights_at_epoch"]
 
 
 @dataclass(frozen=True)
@@ -86,11 +86,24 @@ class RunResult:
 
 def finetune(base_model, train_ids: np.ndarray, val_ids: np.ndarray, config: RunConfig, *,
              name: str = "run", pad_id: int = 0, device: str = "cpu", progress: bool = False,
-             max_steps: int | None = None) -> RunResult:
-    """Fine-tune a copy of ``base_model``; the base model itself is left untouched."""
+             max_steps: int | None = None, keep_epoch_weights: bool = False) -> RunResult:
+    """Fine-tune a copy of ``base_model``; the base model itself is left untouched.
+
+    With ``keep_epoch_weights`` the weights at the end of every epoch are kept (on the CPU) in
+    ``result.extra["epoch_weights"]`` (index ``e - 1`` for epoch ``e``), so that one run of the
+    full plan also shows what early stopping would have kept (:func:`weights_at_epoch`).
+    """
     mg.manual_seed(config.seed)
     model = copy_model(base_model)
     train = LMBatches(train_ids, config.batch_size, pad_id=pad_id, seed=config.seed, device=device)
+    snapshots: list = []
+    callback = None
+    if keep_epoch_weights:
+        steps_in_epoch = len(train)
+
+        def callback(history):
+            if history.num_steps % steps_in_epoch == 0:
+                snapshots.append(model.state_dict())  # NumPy copies, on the CPU
     val = LMBatches(val_ids, 128, pad_id=pad_id, shuffle=False, device=device)
     optimizer = AdamW(model.parameters(), lr=config.lr)  # torch's defaults otherwise
     planned = config.epochs * len(train)
@@ -102,14 +115,42 @@ def finetune(base_model, train_ids: np.ndarray, val_ids: np.ndarray, config: Run
     started = time.perf_counter()
     history = fit(model, optimizer, train, lm_loss, epochs=config.epochs, val_loader=val,
                   scheduler=scheduler, clip_grad_norm=config.clip, early_stopping=stopper,
-                  progress=progress, max_steps=max_steps)
+                  progress=progress, max_steps=max_steps, callback=callback)
     seconds = time.perf_counter() - started
     val_loss = (history.epoch_val_loss[history.restored_epoch - 1] if history.restored_epoch
                 else history.epoch_val_loss[-1] if history.epoch_val_loss else evaluate(model, val, lm_loss))
     result = RunResult(name, config, model, history, seconds, val_loss)
+    if keep_epoch_weights:
+        result.extra["epoch_weights"] = snapshots
     if len(history.step_loss) >= 3:
         result.diagnosis = diagnose(history)
     return result
+
+
+def early_stopping_outcome(val_losses, patience: int) -> tuple[int, int]:
+    """(the epoch training stops after, the epoch whose weights are kept) when early stopping with
+    ``patience`` watches ``val_losses``: minigrad's own ``EarlyStopping``, fed the losses one by one.
+
+    Without a stop, training ends after the last epoch. Epochs count from 1.
+    """
+    stopper = EarlyStopping(patience=patience, restore_best=False)
+    for loss in val_losses:
+        if stopper.step(loss):
+            break
+    return stopper.epoch, stopper.best_epoch
+
+
+def weights_at_epoch(base_model, result: RunResult, epoch: int):
+    """A copy of ``base_model`` holding the weights ``result`` had at the end of ``epoch``
+    (the run must have been made with ``keep_epoch_weights=True``)."""
+    weights = result.extra.get("epoch_weights")
+    if not weights:
+        raise ValueError("this run kept no epoch weights: run finetune(..., keep_epoch_weights=True)")
+    if not 1 <= epoch <= len(weights):
+        raise ValueError(f"epoch must be in [1, {len(weights)}], got {epoch}")
+    model = copy_model(base_model)
+    model.load_state_dict(weights[epoch - 1])
+    return model
 
 
 def warmup_then_constant(optimizer, warmup_steps: int):
@@ -143,9 +184,9 @@ def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, dev
     seconds). Lines: training loss per step, validation loss per epoch; the title gives
     ``diagnose``'s verdict, the wall-clock time and its cost at ``price_per_gpu_hour``.
     """
+    from ..controls import batch_size_slider, clip_slider, clip_threshold, log_slider, warmup_slider
     from ..display import make_widget, new_figure
     from ..style import ROLE_COLORS
-    from ..widgets import batch_size_slider, clip_slider, clip_threshold, log_slider, warmup_slider
 
     import ipywidgets as widgets
 
@@ -169,9 +210,8 @@ def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, dev
                                       continuous_update=False),
         "batch_size": batch_size_slider(batch_size, 4, 128),
     }
-    state: dict = {}
 
-    def run(*_):
+    def run(widget):
         c = {k: w.value for k, w in controls.items()}
         config = RunConfig(lr=float(c["lr"]), epochs=epochs, batch_size=int(c["batch_size"]),
                            warmup=float(c["warmup"]), clip=clip_threshold(c["clip"]),
@@ -202,12 +242,7 @@ def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, dev
         title.set_text(f"{config.describe()}\n{verdict}; {h.num_epochs} epochs in {result.seconds:.1f} s "
                        f"(${dollars:.5f}); kept epoch {result.kept_epoch}, "
                        f"validation loss {result.val_loss:.3f}")
-        state.update(result=result, config=config)
-        fig.canvas.draw_idle()
+        widget.state.update(result=result, config=config)
+        widget.redraw()
 
-    run()
-    widget = make_widget(fig, controls, title="Live fine-tune", columns=3)
-    widget.state = state
-    for w in controls.values():
-        w.observe(run, names="value")
-    return widget
+    return make_widget(fig, controls, run, title="Live fine-tune", columns=3)

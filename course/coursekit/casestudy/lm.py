@@ -103,11 +103,15 @@ def lm_loss(logits, targets):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE)
 
 
-def log_likelihood(model: GPT, ids: np.ndarray, pad_id: int = 0, batch_size: int = 128) -> np.ndarray:
-    """Mean log-probability per token (``<eos>`` included) that ``model`` gives each line.
+def log_likelihood(model: GPT, ids: np.ndarray, pad_id: int = 0, batch_size: int = 256,
+                   reduce: str = "mean") -> np.ndarray:
+    """Log-probability that ``model`` gives each line (``<eos>`` included): per token
+    (``reduce="mean"``) or for the whole line (``"sum"``).
 
     Higher means the line looks more like what the model was trained on. Returns (N,) floats.
     """
+    if reduce not in ("mean", "sum"):
+        raise ValueError(f"reduce must be 'mean' or 'sum', got {reduce!r}")
     device = model.wte.weight.device
     out = []
     was_training = model.training
@@ -120,7 +124,8 @@ def log_likelihood(model: GPT, ids: np.ndarray, pad_id: int = 0, batch_size: int
                 logp = mg.backend.to_numpy(logits.data).astype(np.float64)
                 mask = targets != IGNORE
                 picked = np.take_along_axis(logp, np.where(mask, targets, 0)[..., None], axis=-1)[..., 0]
-                out.append((picked * mask).sum(axis=1) / mask.sum(axis=1))
+                total = (picked * mask).sum(axis=1)
+                out.append(total / mask.sum(axis=1) if reduce == "mean" else total)
     finally:
         model.train(was_training)
     return np.concatenate(out)
@@ -131,7 +136,8 @@ def sample_copy(model: GPT, tokenizer: WordTokenizer, n: int, *, temperature: fl
     """``n`` lines of copy sampled from ``model``, each started from ``<bos>`` (seeded)."""
     mg.manual_seed(seed)
     start = np.full((n, 1), tokenizer.bos_id, dtype=np.int64)
-    out = model.generate(start, model.config.block_size - 1, temperature=temperature, top_k=top_k)
+    with mg.no_grad():  # sampling needs no graph
+        out = model.generate(start, model.config.block_size - 1, temperature=temperature, top_k=top_k)
     return [tokenizer.decode(row) for row in mg.backend.to_numpy(out.data)]
 
 
