@@ -89,3 +89,40 @@ def test_playground_just_right_preset_is_about_one_over_l_and_does_not_zigzag():
     lr = preset.values["lr"]
     assert 0.8 / surface.lipschitz <= lr <= 1.0 / surface.lipschitz  # lr * L < 1: no zigzag on the steep axis
     assert math.isclose(lr * surface.lipschitz, 1.0, rel_tol=0.15)
+
+
+# ---------------------------------------------------------------- lesson 7: rescaling the rate
+def test_lesson_7_square_root_rule_ends_with_lower_validation_loss_at_large_batches():
+    """Lesson 7, section 5: 'at batches 128 and 512 the gentler rate ended with the lower validation loss'."""
+    from coursekit import batch_size as bs
+
+    split = bs.noisy_digits(n_train=512, n_val=500, label_noise=0.2, seed=0)
+    runs = {rule: bs.compare_batch_sizes(split, [128, 512], base_lr=0.05, rule=rule, epochs=30)
+            for rule in ("sqrt", "linear")}
+    for batch in (128, 512):
+        assert runs["sqrt"][batch].final_val_loss < runs["linear"][batch].final_val_loss, batch
+
+
+# ---------------------------------------------------------------- lesson 8 and the playground: clipping
+def test_lesson_8_the_featured_run_explodes_and_clipping_at_one_tames_it():
+    """Lesson 8, section 3 and the playground: the featured seed's run explodes without clipping
+    (found at run time, so on any processor) and the same run clipped at 1.0 stays stable."""
+    from coursekit import clipping as cl
+
+    seed = cl.featured_seed()
+    off = cl.train_rnn(None, None, cl.LR, seed=seed)
+    clipped = cl.train_rnn("norm", 1.0, cl.LR, seed=seed)
+    assert cl.explodes(off) and not cl.explodes(clipped)
+    assert clipped.final_loss < off.final_loss
+
+
+def test_lesson_8_clipping_at_one_ends_lower_than_no_clipping_in_most_seeds():
+    """Lesson 8, section 5 and rule 2: 'across many seeds (12), clipping at 1.0 ends lower than no
+    clipping in most of them', and the unclipped runs spread much more."""
+    from coursekit import clipping as cl
+
+    study = cl.seed_study([(None, None), ("norm", 1.0)], seeds=range(12))
+    off = np.array([run.final_loss for run in study[(None, None)]])
+    clipped = np.array([run.final_loss for run in study[("norm", 1.0)]])
+    assert (clipped < off).sum() >= 7, (off, clipped)
+    assert off.max() / off.min() > 2 * clipped.max() / clipped.min()
