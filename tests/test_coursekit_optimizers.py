@@ -146,3 +146,13 @@ def test_adamw_decay_is_the_predicted_factor_where_adam_l2_is_not():
     _, ratio_l2 = decay_versus_gradient(adam_l2, base, bins=3)
     assert np.ptp(ratio_w) < 0.05  # AdamW: about the same shrink for every group
     assert ratio_l2[0] < 0.5 * ratio_w[0]  # Adam + L2: small-gradient weights shrink far more
+
+
+def test_race_with_every_optimizer_unticked_says_so():
+    widget = O.optimizer_race(interactive=False)
+    assert widget.state["message"] == ""
+    widget.set(**{name: False for name in O.DEFAULT_RACE})
+    assert widget.state["paths"] == {} and widget.state["message"] == O.NOBODY_RACING
+    assert widget.png().startswith(b"\x89PNG")  # still draws: axes, the surface and the message
+    widget.set(SGD=True)
+    assert list(widget.state["paths"]) == ["SGD"] and widget.state["message"] == ""

@@ -148,6 +148,8 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
     ax_loss.set_yscale("log")
     ax_loss.set_xlim(0, steps)
     label_axes(ax_loss, "Loss during the race", "step", "loss above the minimum (log scale)")
+    nobody = ax_loss.text(0.5, 0.5, NOBODY_RACING, ha="center", va="center", fontsize=11,
+                          transform=ax_loss.transAxes, visible=False)
     # Text is the slowest thing matplotlib draws: the legend (names only) is rebuilt only
     # when the set of racing optimizers changes, and only diverged runs get a note.
     state = {"drawn": (), "surface": None, "busy": False, "legend_for": None}
@@ -166,6 +168,7 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
         if new_surface:
             draw_background(current)
         racing = [name for name, box in boxes.items() if box.value]
+        nobody.set_visible(not racing)
         paths = race_compute(current, racing, lr=sgd_lr.value, adaptive_lr=ada_lr.value,
                              momentum=momentum_control.value,
                              betas=(beta1_control.value, beta2_control.value),
@@ -209,7 +212,8 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
             state["legend_for"] = tuple(paths)
             full = True
         widget.state.update(paths=paths, computed=cache.last_computed, surface=current.key,
-                            status={name: path.status() for name, path in paths.items()})
+                            status={name: path.status() for name, path in paths.items()},
+                            message="" if racing else NOBODY_RACING)
         widget.redraw(full=full)
 
     def on_surface(change):
@@ -226,12 +230,15 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
     controls = [boxes, {"surface": surface_control, "lr": sgd_lr, "adaptive_lr": ada_lr},
                 {"momentum": momentum_control, "beta1": beta1_control, "beta2": beta2_control}]
     widget = make_widget(fig, controls, update, title="Optimizer race",
-                         animated=[artist for group in artists.values() for artist in group],
+                         animated=[nobody] + [artist for group in artists.values() for artist in group],
                          # a new surface has new tick labels, which may need new margins
                          relayout=lambda fig: surface_control.value,
                          observe=[*boxes, "lr", "adaptive_lr", "momentum", "beta1", "beta2"])
     surface_control.observe(on_surface, names="value")
     return widget
+
+
+NOBODY_RACING = "No optimizer is ticked: tick one or more above to race them."
 
 
 def _decade_limits(low, high):
