@@ -126,3 +126,60 @@ def test_lesson_8_clipping_at_one_ends_lower_than_no_clipping_in_most_seeds():
     clipped = np.array([run.final_loss for run in study[("norm", 1.0)]])
     assert (clipped < off).sum() >= 7, (off, clipped)
     assert off.max() / off.min() > 2 * clipped.max() / clipped.min()
+
+
+# ---------------------------------------------------------------- lesson 4: the race table
+@pytest.fixture(scope="module")
+def race_table():
+    from coursekit.optimizers import race_compute
+    from coursekit.surfaces import RACE_SURFACES
+
+    names = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW")
+    table = {}
+    for key in RACE_SURFACES:
+        surface, paths = get_surface(key), race_compute(key, names)
+        low = surface.loss(surface.minimum)
+        if key == "noisy":
+            table[key] = {n: float(np.mean(p.losses[-100:]) - low) for n, p in paths.items()}
+        else:
+            table[key] = {n: p.steps_to(low + 0.01 * (p.losses[0] - low)) for n, p in paths.items()}
+    return table
+
+
+def fastest(row):
+    reached = {name: steps for name, steps in row.items() if steps is not None}
+    return min(reached, key=reached.get)
+
+
+def test_lesson_4_race_bullets(race_table):
+    """Lesson 4, section 3, 'What the race shows': who is fastest where, and who settles where."""
+    assert fastest(race_table["tilted-valley"]) == "Nesterov"
+    assert {n for n, s in race_table["rosenbrock"].items() if s is not None} == {"Momentum", "Nesterov"}
+    for key in ("valley", "beale", "saddle"):
+        assert fastest(race_table[key]) == "RMSProp", key
+    assert all(s is None for s in [race_table[k]["AdaGrad"] for k in race_table if k != "noisy"])
+    noisy = race_table["noisy"]
+    assert min(noisy["Momentum"], noisy["Nesterov"]) > noisy["SGD"]
+    assert max(noisy, key=noisy.get) == "AdaGrad"
+    assert sorted(noisy, key=noisy.get)[:2] in (["Adam", "AdamW"], ["AdamW", "Adam"])
+    assert race_table["tilted-valley"]["Adam"] > 1.8 * race_table["valley"]["Adam"]  # "about twice as many"
+
+
+# ---------------------------------------------------------------- lesson 6: what the test costs
+def test_lesson_6_range_test_and_one_epoch_checks_cost_less_than_half_a_run():
+    """Lesson 6, rule 5: with one-epoch checks on the brief's job, the test plus the check cost
+    less than half of one run (100 range-test steps plus three epochs, against the epochs paid)."""
+    from coursekit.casestudy.cost import brief_reading
+
+    brief = brief_reading()
+    run_steps = brief["steps_per_epoch"] * brief["paid_epochs"]
+    assert (100 + 3 * brief["steps_per_epoch"]) / run_steps < 0.5
+
+
+# ---------------------------------------------------------------- lesson 3: the explorer's limit
+def test_lesson_3_the_two_weight_bowl_limit_is_about_0_69_and_0_8_is_above_it():
+    """Lesson 3, section 7: 'lr 0.8: above this bowl's limit 2/L (about 0.69 for these two weights)'."""
+    from coursekit.gradient_descent import lesson1_problems
+
+    problem = lesson1_problems()[1]
+    assert round(2 / problem.lipschitz, 2) == 0.69 and 0.8 > 2 / problem.lipschitz
