@@ -156,3 +156,29 @@ def test_race_with_every_optimizer_unticked_says_so():
     assert widget.png().startswith(b"\x89PNG")  # still draws: axes, the surface and the message
     widget.set(SGD=True)
     assert list(widget.state["paths"]) == ["SGD"] and widget.state["message"] == ""
+
+
+def test_digit_classifier_trains_with_sgd_and_reports_validation_loss():
+    from coursekit.optimizers import train_digit_classifier
+
+    sgd = train_digit_classifier("SGD", lr=0.1, steps=20)
+    assert 0 < sgd.val_loss < 2.31 and 0 < sgd.val_accuracy <= 1  # better than a uniform guess, ln 10
+    blown = train_digit_classifier("SGD", lr=1e6, steps=20)
+    assert blown.val_loss == math.inf or blown.val_loss > 10  # a blow-up is reported, not raised
+    with pytest.raises(ValueError, match="'SGD'"):
+        train_digit_classifier("Lion")
+
+
+def test_good_lr_range_interpolates_between_swept_rates():
+    lrs = np.array([0.01, 0.1, 1.0, 10.0])
+    low, high, decades = O.good_lr_range(lrs, [2.0, 1.0, 1.0, 2.0], margin=0.5)
+    assert (low, high) == pytest.approx((10 ** -1.5, 10 ** 0.5)) and decades == pytest.approx(2.0)
+    low, high, _ = O.good_lr_range(lrs, [1.0, 1.05, 3.0, math.inf], margin=0.1)
+    assert low == 0.01 and 0.1 < high < 1.0  # the range stops at the end of the sweep
+    with pytest.raises(ValueError):
+        O.good_lr_range(lrs, [1.0, 2.0])
+
+
+def test_lr_sweep_returns_one_validation_loss_per_rate():
+    sweep = O.lr_sweep(("SGD", "Adam"), lrs=[0.01, 0.1], steps=5)
+    assert set(sweep) == {"SGD", "Adam"} and all(v.shape == (2,) for v in sweep.values())

@@ -183,3 +183,74 @@ def test_lesson_3_the_two_weight_bowl_limit_is_about_0_69_and_0_8_is_above_it():
 
     problem = lesson1_problems()[1]
     assert round(2 / problem.lipschitz, 2) == 0.69 and 0.8 > 2 / problem.lipschitz
+
+
+# ---------------------------------------------------------------- lesson 8: the control run for rule 4
+@pytest.fixture(scope="module")
+def clipping_control():
+    """Clipping at 1.0 and the two unclipped controls (half the rate, the matched rate), seeds 0-11."""
+    from coursekit import clipping as cl
+
+    seeds = range(12)
+    clipped = cl.seed_study([("norm", 1.0)], seeds)[("norm", 1.0)]
+    matched = cl.matched_lr(clipped)
+    controls = cl.control_study(clipped, seeds, rates=(cl.LR / 2, matched))
+    final = {rate: np.array([run.final_loss for run in runs]) for rate, runs in controls.items()}
+    return cl, matched, np.array([run.final_loss for run in clipped]), final
+
+
+def test_lesson_8_clipping_at_one_is_more_than_a_smaller_step(clipping_control):
+    """Lesson 8, section 5 (control) and rule 4: 'clipping at 1.0 shortened the typical step by only a
+    fifth or so, and the unclipped runs at that matched rate ended higher than the clipped runs in
+    most seeds'."""
+    cl, matched, clipped, final = clipping_control
+    assert 0.7 <= matched / cl.LR <= 0.9, matched
+    assert (clipped < final[matched]).sum() >= 8, (clipped, final[matched])
+
+
+def test_lesson_8_halving_the_rate_matches_clipping_typically_but_not_in_the_worst_run(clipping_control):
+    """Lesson 8, section 5 (control) and rule 4: 'halving the rate without clipping did about as well as
+    clipping in a typical run (better in some seeds, worse in others), but its worst run ended higher'."""
+    cl, _, clipped, final = clipping_control
+    half = final[cl.LR / 2]
+    assert 3 <= (clipped < half).sum() <= 9, (clipped, half)
+    assert 0.5 < np.median(half) / np.median(clipped) < 2
+    assert half.max() > 1.5 * clipped.max(), (half.max(), clipped.max())
+
+
+# ---------------------------------------------------------------- lesson 8: clipping the case study's GPT
+def test_lesson_8_clipping_the_gpt_softens_but_does_not_prevent_a_too_high_rate():
+    """Lesson 8, section 6 (the case study's GPT): near 1 at the sensible rate; at the high rate the loss
+    jumps several-fold and the norm to several times the sensible run's largest; the first update is the
+    same with and without clipping (AdamW); clipped runs end a little lower in most seeds, far above
+    the sensible rate."""
+    from coursekit import clipping as cl
+
+    good = cl.train_gpt(cl.GPT_LR / 30)
+    assert 0.7 < np.median(good.grad_norms[5:]) < 1.5 and good.grad_norms[10:].max() < 2.5
+    pairs = [(cl.train_gpt(cl.GPT_LR, seed=s), cl.train_gpt(cl.GPT_LR, 1.0, seed=s)) for s in (0, 1, 2)]
+    for off, clipped in pairs:
+        assert abs(cl.gpt_first_step_ratio(off, clipped) - 1) < 5e-4
+        for run in (off, clipped):
+            assert run.losses.max() > 3 * run.losses[0]
+            assert run.grad_norms.max() > 2.5 * good.grad_norms.max()
+            assert run.final_loss > 2 * good.final_loss
+        assert clipped.final_loss > 0.7 * off.final_loss  # "a little lower", not a rescue
+    assert sum(c.final_loss < o.final_loss for o, c in pairs) >= 2
+
+
+# ---------------------------------------------------------------- lesson 4: is Adam less sensitive to the rate?
+def test_lesson_4_adam_and_sgd_have_about_equally_wide_ranges_of_good_rates():
+    """Lesson 4, section 4 ('Is Adam less sensitive to the learning rate?') and rule 2: the ranges of rates
+    within 10% and within 50% of each optimizer's best are about equally wide (within a few tenths of
+    a decade); Adam's best rate is about ten times lower than SGD's, and its best loss slightly lower."""
+    from coursekit import optimizers as opt
+
+    sweep = opt.lr_sweep(("SGD", "Adam"))
+    for margin in (0.1, 0.5):
+        widths = {name: opt.good_lr_range(opt.SWEEP_LRS, losses, margin)[2] for name, losses in sweep.items()}
+        assert abs(widths["SGD"] - widths["Adam"]) < 0.3, (margin, widths)
+        assert min(widths.values()) > 0.4  # a real range, not one grid point
+    best = {name: opt.SWEEP_LRS[int(np.argmin(losses))] for name, losses in sweep.items()}
+    assert 5 <= best["SGD"] / best["Adam"] <= 20, best
+    assert 0.7 * sweep["SGD"].min() < sweep["Adam"].min() < sweep["SGD"].min()

@@ -285,6 +285,28 @@ def test_clipping_widget_follows_threshold_mode_and_rate():
     assert widget.state["off"].lr == pytest.approx(0.01)
 
 
+def test_step_shrink_matched_lr_and_the_control_table():
+    clipped = cl.train_rnn("norm", 1.0, lr=0.05, steps=10, seq_len=10)
+    off = cl.train_rnn(None, lr=0.05, steps=10, seq_len=10)
+    assert cl.step_shrink(off) == 1.0
+    expected = np.median(np.minimum(1.0, 1.0 / clipped.grad_norms))
+    assert cl.step_shrink(clipped) == pytest.approx(expected)
+    assert cl.matched_lr([clipped], lr=0.05) == pytest.approx(0.05 * expected)
+    controls = cl.control_study([clipped], [0], rates=(0.025,), steps=10, seq_len=10)
+    assert list(controls) == [0.025] and controls[0.025][0].lr == 0.025 and controls[0.025][0].mode is None
+    lines = cl.control_lines([clipped], controls, [0])
+    assert len(lines) == 4 and lines[-1].endswith("of 1 seeds") and "lr 0.025" in lines[2]
+
+
+def test_train_gpt_records_a_gradient_norm_per_step_and_clips():
+    off = cl.train_gpt(0.01, None, steps=3)
+    clipped = cl.train_gpt(0.01, 1.0, steps=3)
+    assert off.losses.shape == off.grad_norms.shape == (3,)
+    assert off.losses[0] == pytest.approx(clipped.losses[0])  # same start, same first batch
+    assert off.clipped_fraction == 0.0 and clipped.clipped_fraction == np.mean(clipped.grad_norms > 1.0)
+    assert "clip by norm at 1" in clipped.summary()
+
+
 # ----------------------------------------------------------------------------- shared plotting helper
 def test_plain_log_ticks_label_decades_with_plain_numbers():
     import matplotlib

@@ -47,6 +47,16 @@ __all__ = [
     "explodes",
     "featured_seed",
     "seed_study",
+    "step_shrink",
+    "matched_lr",
+    "control_study",
+    "control_lines",
+    "GPT_LR",
+    "GPT_STEPS",
+    "GPTRun",
+    "train_gpt",
+    "gpt_first_step_ratio",
+    "plot_gpt_traces",
     "MODES",
     "TinyRNN",
     "fading_sum_batch",
@@ -352,6 +362,133 @@ def seed_study(settings, seeds, lr=LR, **kwargs):
     """
     return {(mode, threshold): [train_rnn(mode, threshold, lr, seed=seed, **kwargs) for seed in seeds]
             for mode, threshold in settings}
+
+
+def step_shrink(run: ClipRun) -> float:
+    """How far clipping shortened a typical step of ``run``: the median over its steps of
+    ``min(1, threshold / gradient norm)`` (1.0 for a run without clipping by norm)."""
+    if run.mode != "norm" or not run.grad_norms.size:
+        return 1.0
+    return float(np.median(np.minimum(1.0, run.threshold / run.grad_norms)))
+
+
+def matched_lr(clipped_runs, lr=LR) -> float:
+    """The rate at which an unclipped run's typical step is as short as the clipped runs' typical step:
+    ``lr`` times their average :func:`step_shrink`."""
+    return float(lr * np.mean([step_shrink(run) for run in clipped_runs]))
+
+
+def control_study(clipped_runs, seeds, rates, **kwargs):
+    """The control for "clipping at 1.0 works": no clipping, at each lower rate in ``rates``, over ``seeds``.
+
+    Returns ``{rate: [ClipRun per seed]}``. If clipping only acted as a smaller step, an
+    unclipped run at :func:`matched_lr` would end as low as the clipped one.
+    """
+    return {float(rate): seed_study([(None, None)], seeds, lr=rate, **kwargs)[(None, None)] for rate in rates}
+
+
+def control_lines(clipped_runs, controls, seeds):
+    """Printable rows: final loss per seed of the clipped runs and of each control, and how often clipping won."""
+    clipped = np.array([run.final_loss for run in clipped_runs])
+    name = clipped_runs[0].name
+    lines = [f"{'final loss per seed':<30}" + "".join(f"  seed {seed:<3}" for seed in seeds) + "   worst",
+             f"{name + f', lr {clipped_runs[0].lr:g}':<30}" + "".join(f"{x:9.3f}" for x in clipped)
+             + f"{clipped.max():9.3f}"]
+    for rate, runs in controls.items():
+        losses = np.array([run.final_loss for run in runs])
+        lines.append(f"{f'no clipping, lr {rate:.3g}':<30}" + "".join(f"{x:9.3f}" for x in losses)
+                     + f"{losses.max():9.3f}")
+    for rate, runs in controls.items():
+        losses = np.array([run.final_loss for run in runs])
+        lines.append(f"{name} ended lower than no clipping at lr {rate:.3g} in {int(np.sum(clipped < losses))} "
+                     f"of {len(seeds)} seeds")
+    return lines
+
+
+# -- the same on a transformer: the case study's GPT --------------------------------------------------------------
+
+GPT_LR = 0.03  # about thirty times the case study's recipe rate: too high for this model
+GPT_STEPS = 40  # one epoch of the case study's CPU setting (640 lines, batches of 16)
+
+
+@dataclass
+class GPTRun:
+    """A short fine-tune of the case study's GPT: the loss and the gradient norm (before clipping) per step."""
+
+    lr: float
+    clip: float | None
+    seed: int
+    losses: np.ndarray
+    grad_norms: np.ndarray
+
+    @property
+    def name(self):
+        return "no clipping" if self.clip is None else f"clip by norm at {self.clip:g}"
+
+    @property
+    def final_loss(self):
+        """Median training loss over the last ten steps."""
+        return float(np.median(self.losses[-10:]))
+
+    @property
+    def clipped_fraction(self):
+        return 0.0 if self.clip is None else float(np.mean(self.grad_norms > self.clip))
+
+    def summary(self):
+        return (f"lr {self.lr:<6g}{self.name:<20} gradient norm: median {np.median(self.grad_norms):.2f}, "
+                f"largest {self.grad_norms.max():5.1f}; clipped {self.clipped_fraction:4.0%} of steps; "
+                f"final loss {self.final_loss:.2f}")
+
+
+@functools.lru_cache(maxsize=1)
+def _gpt_setup(train_lines=640, val_lines=64):
+    from .casestudy import data, experiment, lm
+
+    base, tok = lm.load_model()
+    length = base.config.block_size + 1
+    train_ids = lm.encode_texts(experiment.training_lines(data.load_lines("client_train"), train_lines, 0), tok, length)
+    val_ids = lm.encode_texts(data.load_lines("client_val")[:val_lines], tok, length)
+    return base, tok, train_ids, val_ids
+
+
+def train_gpt(lr=GPT_LR, clip=None, *, steps=GPT_STEPS, seed=0) -> GPTRun:
+    """Fine-tune a copy of the case study's base GPT (AdamW, batches of 16 archive lines, as in lesson 9)
+    for ``steps`` steps at ``lr``, clipping the gradient norm at ``clip`` (None: off). Under a second a run."""
+    from .casestudy.finetune import RunConfig, finetune
+
+    base, tok, train_ids, val_ids = _gpt_setup()
+    epochs = -(-steps * 16 // len(train_ids))
+    with single_blas_thread():
+        config = RunConfig(lr=lr, epochs=epochs, batch_size=16, clip=clip, seed=seed)
+        result = finetune(base, train_ids, val_ids, config, pad_id=tok.pad_id, max_steps=steps)
+    norms = [math.inf if g is None else g for g in result.history.step_grad_norm]
+    return GPTRun(float(lr), clip, seed, np.asarray(result.history.step_loss, dtype=float),
+                  np.asarray(norms, dtype=float))
+
+
+def gpt_first_step_ratio(off: GPTRun, clipped: GPTRun) -> float:
+    """Loss after the first update (step 2) with clipping over without: near 1 when clipping did not
+    change what the first AdamW step did."""
+    return float(clipped.losses[1] / off.losses[1])
+
+
+def plot_gpt_traces(ax_loss, ax_norm, runs):
+    """Loss and gradient norm (before clipping, log y) per step of each :class:`GPTRun`."""
+    for run in runs:
+        style = clip_style(None if run.clip is None else "norm", run.clip)
+        if run.lr < GPT_LR:
+            style = {"color": ROLE_COLORS["good"], "linestyle": "-"}  # a sensible rate, for reference
+        label = f"lr {run.lr:g}, {run.name}"
+        steps = np.arange(1, len(run.losses) + 1)
+        ax_loss.plot(steps, run.losses, linewidth=1.6, label=label, **style)
+        ax_norm.plot(steps, run.grad_norms, linewidth=1.4, label=label, **style)
+        if run.clip is not None:
+            ax_norm.axhline(run.clip, color=style["color"], linestyle=":", linewidth=1.2)
+    ax_norm.set_yscale("log")
+    plain_log_ticks(ax_norm, "y")
+    label_axes(ax_loss, "Training loss (small GPT)", "optimizer step", "loss (cross-entropy, nats per token)")
+    label_axes(ax_norm, "Gradient norm before clipping", "optimizer step", "global L2 norm of the gradient (log scale)")
+    ax_loss.legend(loc="upper right", fontsize=9)
 
 
 def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None, reference=None,

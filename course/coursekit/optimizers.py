@@ -15,6 +15,9 @@ Measurements kept out of the notebook so tests can call them:
   with one of minigrad's optimizer classes, for the Adam + L2 versus AdamW comparison.
 * :func:`decay_versus_gradient`: how much weight decay shrank each weight, against how
   large that weight's gradients were.
+* :func:`lr_sweep` and :func:`good_lr_range`: the digit classifier's validation loss over a
+  sweep of learning rates per optimizer, and how many decades of rates get within a margin
+  of each optimizer's best.
 """
 
 from __future__ import annotations
@@ -50,6 +53,10 @@ __all__ = [
     "DigitRun",
     "train_digit_classifier",
     "decay_versus_gradient",
+    "SWEEP_LRS",
+    "lr_sweep",
+    "good_lr_range",
+    "plot_lr_sweep",
 ]
 
 SGD_FAMILY = ("SGD", "Momentum", "Nesterov")
@@ -300,14 +307,16 @@ class DigitRun:
     gradient_rms: np.ndarray  # per weight: root mean square of its gradients during training
     train_loss: float
     val_accuracy: float
+    val_loss: float = math.nan  # cross-entropy on the held-out images (inf when training blew up)
 
 
 def train_digit_classifier(optimizer: str = "AdamW", *, lr: float = 0.01, weight_decay: float = 0.0,
-                           steps: int = 200, seed: int = 0) -> DigitRun:
+                           steps: int = 200, seed: int = 0, momentum: float = 0.9) -> DigitRun:
     """Train a linear 64 -> 10 classifier on scikit-learn's digits with minigrad's ``optimizer``.
 
-    ``optimizer`` is "Adam" (``weight_decay`` is an L2 penalty added to the gradient) or
-    "AdamW" (decoupled decay). Full-batch steps on the seeded training split.
+    ``optimizer`` is "Adam" (``weight_decay`` is an L2 penalty added to the gradient),
+    "AdamW" (decoupled decay) or "SGD" (with ``momentum``, 0.9 by default). Full-batch steps on
+    the seeded training split.
     """
     import minigrad as mg
     import minigrad.nn.functional as F
@@ -315,28 +324,35 @@ def train_digit_classifier(optimizer: str = "AdamW", *, lr: float = 0.01, weight
 
     from .datasets import digits
 
-    classes = {"Adam": optim.Adam, "AdamW": optim.AdamW}
+    classes = {"Adam": optim.Adam, "AdamW": optim.AdamW, "SGD": optim.SGD}
     if optimizer not in classes:
-        raise ValueError(f"optimizer must be 'Adam' or 'AdamW', got {optimizer!r}")
+        raise ValueError(f"optimizer must be 'Adam', 'AdamW' or 'SGD', got {optimizer!r}")
     data = digits(seed=seed)
     X = mg.tensor(data.X_train.astype(np.float32))
     y = mg.tensor(data.y_train)
     mg.manual_seed(seed)
     model = nn.Linear(data.num_features, data.num_classes)
     initial = model.weight.data.astype(np.float64).copy()
-    opt = classes[optimizer](model.parameters(), lr=lr, weight_decay=weight_decay)
+    extra = {"momentum": momentum} if optimizer == "SGD" else {}
+    opt = classes[optimizer](model.parameters(), lr=lr, weight_decay=weight_decay, **extra)
     squared = np.zeros_like(initial)
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = F.cross_entropy(model(X), y)
-        loss.backward()
-        squared += model.weight.grad.astype(np.float64) ** 2
-        opt.step()
-    with mg.no_grad():
-        predictions = model(mg.tensor(data.X_val.astype(np.float32))).data.argmax(axis=1)
-        train_loss = float(F.cross_entropy(model(X), y).item())
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a rate far too high blows up
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(X), y)
+            if not math.isfinite(loss.item()):
+                break
+            loss.backward()
+            squared += model.weight.grad.astype(np.float64) ** 2
+            opt.step()
+        with mg.no_grad():
+            val_logits = model(mg.tensor(data.X_val.astype(np.float32)))
+            predictions = val_logits.data.argmax(axis=1)
+            val_loss = float(F.cross_entropy(val_logits, mg.tensor(data.y_val)).item())
+            train_loss = float(F.cross_entropy(model(X), y).item())
     return DigitRun(optimizer, float(weight_decay), initial, model.weight.data.astype(np.float64).copy(),
-                    np.sqrt(squared / steps), train_loss, float((predictions == data.y_val).mean()))
+                    np.sqrt(squared / steps), train_loss, float((predictions == data.y_val).mean()),
+                    val_loss if math.isfinite(val_loss) else math.inf)
 
 
 def decay_versus_gradient(decayed: DigitRun, undecayed: DigitRun, bins: int = 6):
@@ -355,3 +371,70 @@ def decay_versus_gradient(decayed: DigitRun, undecayed: DigitRun, bins: int = 6)
         np.linalg.norm(decayed.weight.ravel()[g]) / np.linalg.norm(undecayed.weight.ravel()[g]) for g in groups
     ])
     return rms, ratio
+
+
+# -- how sensitive is each optimizer to the learning rate? -----------------------------------------------------------
+
+SWEEP_LRS = 10 ** np.arange(-4, 1.01, 0.25)  # 1e-4 to 10, four rates per decade
+SWEEP_LABELS = {"SGD": "SGD, momentum 0.9", "Adam": "Adam"}
+
+
+def lr_sweep(optimizers=("SGD", "Adam"), lrs=SWEEP_LRS, *, steps: int = 200, seed: int = 0) -> dict:
+    """Validation loss of the digit classifier after ``steps`` full-batch steps, per optimizer and rate.
+
+    ``{name: array of val losses, one per rate in lrs}`` (inf where a run blew up). SGD runs with
+    momentum 0.9. About a tenth of a second a run.
+    """
+    from .threads import single_blas_thread
+
+    with single_blas_thread():  # small matrices: one BLAS thread is several times faster
+        return {name: np.array([train_digit_classifier(name, lr=float(lr), steps=steps, seed=seed).val_loss
+                                for lr in lrs]) for name in optimizers}
+
+
+def good_lr_range(lrs, losses, margin: float = 0.1):
+    """The rates whose validation loss is within ``margin`` (0.1: 10%) of the best, around the best rate.
+
+    Returns ``(low, high, decades)``: the ends of that range, interpolated between the swept rates
+    on a log scale, and its width in decades (``log10(high / low)``). A range that reaches the end
+    of the sweep stops there.
+    """
+    x, v = np.log10(np.asarray(lrs, dtype=float)), np.asarray(losses, dtype=float)
+    if x.shape != v.shape or x.size < 2:
+        raise ValueError("good_lr_range: need matching rates and losses, at least two of each")
+    best = int(np.argmin(v))
+    limit = (1 + margin) * v[best]
+
+    def crossing(inside, outside):  # where the loss passes the limit between two swept rates
+        if not np.isfinite(v[outside]):
+            return x[inside]
+        return x[inside] + (limit - v[inside]) / (v[outside] - v[inside]) * (x[outside] - x[inside])
+
+    lo = best
+    while lo > 0 and v[lo - 1] <= limit:
+        lo -= 1
+    hi = best
+    while hi < len(v) - 1 and v[hi + 1] <= limit:
+        hi += 1
+    low = x[lo] if lo == 0 else crossing(lo, lo - 1)
+    high = x[hi] if hi == len(v) - 1 else crossing(hi, hi + 1)
+    return float(10 ** low), float(10 ** high), float(high - low)
+
+
+def plot_lr_sweep(ax, lrs, sweep: dict, margin: float = 0.1):
+    """Validation loss against learning rate (both log scales), each optimizer's good range shaded."""
+    from .log_ticks import plain_log_ticks
+
+    for name, losses in sweep.items():
+        color = OPTIMIZER_COLORS["Momentum" if name == "SGD" else name]
+        finite = np.isfinite(losses)
+        ax.plot(np.asarray(lrs)[finite], losses[finite], marker="o", markersize=4, color=color,
+                label=SWEEP_LABELS.get(name, name))
+        low, high, decades = good_lr_range(lrs, losses, margin)
+        ax.axvspan(low, high, color=color, alpha=0.15, label=f"within {margin:.0%} of its best: {decades:.2f} decades")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain_log_ticks(ax, "x")
+    plain_log_ticks(ax, "y")
+    label_axes(ax, "Digit classifier: validation loss after 200 steps", "learning rate (log scale)",
+               "validation loss (cross-entropy, log scale)", legend=True)
