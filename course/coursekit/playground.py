@@ -327,6 +327,8 @@ class PresetPanel:
         if preset is None:
             raise KeyError(f"preset {key!r} does not belong to {self.title!r}; it has {list(self.presets)}")
         self.widget.set(**preset.values)
+        # A preset jumps: send the browser a whole new frame rather than a blitted diff.
+        self.widget.redraw(full=True)
         self._show_active()
         return self
 

