@@ -336,19 +336,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     with np.errstate(divide="ignore"):
         log_x = xp.maximum(xp.log(x), -100)
         log_1mx = xp.maximum(xp.log1p(-x), -100)
-    losses = -(y * log_x + (1 - y) * log_1mx)
-    if w is not None:
-        losses = losses * w
-    losses = losses.astype(x.dtype, copy=False)
-    count = max(x.size, 1)
-    data = losses if reduction == "none" else (losses.sum() / count if reduction == "mean" else losses.sum())
+    data, upstream = _reduce_elementwise(-(y * log_x + (1 - y) * log_1mx), w, x.dtype, reduction)
     if reduction == "mean" and x.size == 0:
         data = xp.asarray(np.nan, dtype=x.dtype)
 
     def backward(g):
-        scale = g / count if reduction == "mean" else g
-        if w is not None:
-            scale = scale * w
+        scale = upstream(g)
         gx = gy = None
         if input.requires_grad:
             gx = (scale * (x - y) / xp.maximum((1 - x) * x, _BCE_EPSILON)).astype(x.dtype, copy=False)
@@ -376,17 +369,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     log_sig = xp.minimum(x, 0) - xp.log1p(e)  # log σ(x)
     log_sig_neg = log_sig - x  # log σ(−x)
     positive = y if p is None else p * y
-    losses = -(positive * log_sig + (1 - y) * log_sig_neg)
-    if w is not None:
-        losses = losses * w
-    losses = losses.astype(x.dtype, copy=False)
-    count = max(x.size, 1)
-    data = losses if reduction == "none" else (losses.sum() / count if reduction == "mean" else losses.sum())
+    data, upstream = _reduce_elementwise(-(positive * log_sig + (1 - y) * log_sig_neg), w, x.dtype, reduction)
 
     def backward(g):
-        scale = g / count if reduction == "mean" else g
-        if w is not None:
-            scale = scale * w
+        scale = upstream(g)
         sigmoid = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
         gx = gy = None
         if input.requires_grad:
@@ -395,6 +381,22 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             gy = (scale * (log_sig_neg - (log_sig if p is None else p * log_sig))).astype(y.dtype, copy=False)
         return gx, gy
     return make_result(data, (input, target), backward)
+
+
+def _reduce_elementwise(losses, w, dtype, reduction):
+    """Weight (``w`` or None), cast and reduce per-element losses. Returns ``(data, upstream)``:
+    ``upstream(g)`` is what each element's loss receives of the output gradient ``g``."""
+    if w is not None:
+        losses = losses * w
+    losses = losses.astype(dtype, copy=False)
+    count = max(losses.size, 1)
+    data = losses if reduction == "none" else (losses.sum() / count if reduction == "mean" else losses.sum())
+
+    def upstream(g):
+        scale = g / count if reduction == "mean" else g
+        return scale if w is None else scale * w
+
+    return data, upstream
 
 
 def _elementwise_weight(name, weight, input, what="weight"):
