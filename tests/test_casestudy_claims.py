@@ -171,6 +171,22 @@ def test_the_findings_table_from_the_record():
     assert verdicts == ["yes", "yes", "yes", "yes", "yes", "yes", "partly", "partly", "yes", "yes", "yes"]
 
 
+def test_the_base_model_has_about_156_000_parameters():
+    """Introduction: 'a 156,000-parameter model instead of 125 million'."""
+    base, _ = lm.load_model()
+    assert round(base.num_parameters(), -3) == 156_000
+
+
+def test_every_accuracy_on_100_lines_has_a_margin_of_six_to_ten_points():
+    """Introduction: 'On 100 test lines the 95% interval reaches six to ten points either way (widest near 50%)'."""
+    assert len(LABELS) == 100
+    halves = {name: (lambda lo_hi: (lo_hi[1] - lo_hi[0]) / 2)(wilson_interval(int(c.sum()), len(c)))
+              for name, c in CORRECT.items()}
+    assert all(0.055 <= h <= 0.10 for h in halves.values()), halves
+    assert max(halves, key=halves.get) in {name for name, a in ACC.items() if abs(a - 0.5) == min(
+        abs(x - 0.5) for x in ACC.values())}
+
+
 def test_paired_interval_of_the_headline_comparison():
     diff, low, high = paired_difference(CORRECT["fine-tuned 0"], CORRECT["n-gram"])
     assert diff == pytest.approx(ACC["fine-tuned 0"] - ACC["n-gram"])

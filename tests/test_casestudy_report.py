@@ -143,6 +143,10 @@ def test_settings_per_device():
     assert cpu["batch_size"] == gpu["batch_size"] == 16
     assert cpu["train_examples"] < gpu["train_examples"] == 4200
     assert len(cpu["seeds"]) >= 3 and cpu["misconfigured_epochs"] == 3 and cpu["epochs"] == 10
+    # lesson 9, sections 4-6: "a fixed random 640 of the archive's lines (40 steps of 16)", warmup over
+    # "the first 10% of the steps", "clipping at norm 1.0", "patience ... (here 2)"
+    assert cpu["train_examples"] == 640 and cpu["train_examples"] // cpu["batch_size"] == 40
+    assert cpu["warmup"] == gpu["warmup"] == 0.1 and cpu["clip"] == 1.0 and cpu["patience"] == 2
     with pytest.raises(ValueError, match="device"):
         report.settings("tpu")
 

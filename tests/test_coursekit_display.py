@@ -156,6 +156,9 @@ def test_a_blit_before_the_browser_has_a_first_frame_is_sent_whole():
     widget.set(lr=0.05)
     assert canvas._current_image_mode == "full"
     mpl_compat.mark_first_frame_shown(canvas)  # what ipympl does once a browser shows the figure
+    widget.set(lr=0.03)
+    assert canvas._current_image_mode == "full"  # right after the last frame: a drag, sent whole
+    canvas.rapid_frame_window = 0.0  # as if the last frame were long ago
     widget.set(lr=0.02)
     assert canvas._current_image_mode == "diff"  # the cheap path once the browser has a frame
 
@@ -174,3 +177,113 @@ def test_style():
     label_axes(ax, "T", "step", "loss", legend=True)
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("T", "step", "loss")
     assert ax.get_legend() is not None
+
+
+def test_code_line_is_shown_under_the_controls_and_follows_every_change():
+    from coursekit.display import call_line
+
+    widget, _ = line_widget(code=lambda w: call_line("demo", slope=w.controls["slope"].value))
+    assert widget.code_line == "demo(slope=1.0)"
+    view = widget.box.children[1]  # right under the rows of controls
+    assert isinstance(view, ipywidgets.HTML) and "coursekit-code-line" in view._dom_classes
+    assert "demo(slope=1.0)" in view.value and "user-select: all" in view.value
+    widget.set(slope=1.5)
+    assert widget.code_line == "demo(slope=1.5)" and "demo(slope=1.5)" in view.value
+    plain, _ = line_widget()
+    assert plain.code_line is None and len(plain.box.children) == 1  # no code: no line
+
+
+def test_call_line_writes_python_that_evaluates_back_to_the_values():
+    from coursekit.display import call_line
+
+    line = call_line("f", "valley", lr=0.0316228, steps=300, start=(-1.5, 2), on=True, name=None, k=(3,))
+    assert line == "f('valley', lr=0.0316228, steps=300, start=(-1.5, 2), on=True, name=None, k=(3,))"
+    assert eval(line, {"f": lambda *a, **k: (a, k)}) == (
+        ("valley",), {"lr": 0.0316228, "steps": 300, "start": (-1.5, 2), "on": True, "name": None, "k": (3,)})
+    assert call_line("f", x=np.float64(2.0)) == "f(x=2.0)"  # stays a float
+
+
+def click_widget(**options):
+    fig, (left, right) = new_figure(1, 2, interactive=False)
+    for ax in (left, right):
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 10)
+    clicks = []
+    widget = make_widget(fig, {}, lambda w: w.redraw(), title="Clicks",
+                         on_click=lambda w, ax, x, y: clicks.append((ax, round(x, 6), round(y, 6))), **options)
+    return widget, left, right, clicks
+
+
+def test_a_click_reports_the_axes_and_data_point_under_the_mouse():
+    widget, left, right, clicks = click_widget()
+    widget.click(right, 2.5, 7.0)
+    assert clicks == [(right, 2.5, 7.0)] and widget.clicks == 1
+    widget.click(left, 9.0, 1.0)
+    assert clicks[-1] == (left, 9.0, 1.0)
+
+
+def test_a_drag_reports_every_move_unless_the_kernel_is_busy_then_lands_on_the_release():
+    widget, left, _, clicks = click_widget()
+    widget.drag_interval = 0.0  # no throttle: every move reaches the handler
+    widget.drag(left, [(1, 1), (2, 2), (3, 3)])
+    assert [c[1:] for c in clicks] == [(1, 1), (2, 2), (3, 3), (3, 3)]  # the release repeats the last
+    clicks.clear()
+    widget.click(left, 5, 5)  # a click without a move: no repeat
+    assert [c[1:] for c in clicks] == [(5, 5)]
+    clicks.clear()
+    widget.drag_interval = 3600.0  # every move comes "too soon": skipped, the release applies the last
+    widget.drag(left, [(1, 1), (2, 2), (3, 3), (4, 4)])
+    assert [c[1:] for c in clicks] == [(1, 1), (4, 4)]
+    clicks.clear()
+    widget.drag(left, [(5, 5), (6, 6)], release=False)
+    assert [c[1:] for c in clicks] == [(5, 5)]  # the move is pending while the button is held
+    assert widget.dragging
+    widget.mouse_event("button_release_event", left, 6, 6)
+    assert not widget.dragging and clicks[-1][1:] == (6, 6)
+
+
+def test_a_drag_stays_in_its_axes_and_ends_when_a_move_reports_the_button_up():
+    from matplotlib.backend_bases import MouseButton, MouseEvent
+
+    widget, left, right, clicks = click_widget()
+    widget.drag_interval = 0.0
+    widget.drag(left, [(1, 1), (2, 2)], release=False)
+    widget.mouse_event("motion_notify_event", right, 5, 5)  # wandered into the other axes
+    assert [c[0] for c in clicks] == [left, left]
+    # released outside the figure: the next move over it says no button is held
+    px, py = left.transData.transform((3, 3))
+    up = MouseEvent("motion_notify_event", widget.canvas, px, py, buttons=set())
+    widget.canvas.callbacks.process(up.name, up)
+    assert not widget.dragging and [c[1:] for c in clicks][-1] == (2, 2)  # landed where it was
+    widget.mouse_event("motion_notify_event", left, 4, 4)  # hovering now: nothing moves
+    assert [c[1:] for c in clicks][-1] == (2, 2)
+    held = MouseEvent("motion_notify_event", widget.canvas, px, py, buttons={MouseButton.LEFT})
+    widget.canvas.callbacks.process(held.name, held)  # a held button without a press here: not a drag
+    assert [c[1:] for c in clicks][-1] == (2, 2)
+
+
+def test_moves_without_a_pressed_button_and_clicks_outside_the_axes_do_nothing():
+    from matplotlib.backend_bases import MouseEvent
+
+    widget, left, _, clicks = click_widget()
+    widget.drag_interval = 0.0
+    widget.mouse_event("motion_notify_event", left, 5, 5)  # hovering
+    event = MouseEvent("button_press_event", widget.canvas, -50, -50, button=1)  # outside every axes
+    widget.canvas.callbacks.process(event.name, event)
+    right_click = MouseEvent("button_press_event", widget.canvas, *left.transData.transform((5, 5)), button=3)
+    widget.canvas.callbacks.process(right_click.name, right_click)
+    assert clicks == []
+
+
+def test_clicks_while_the_toolbar_zooms_belong_to_the_toolbar():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig, ax = new_figure(interactive=True)
+        clicks = []
+        widget = make_widget(fig, {}, lambda w: w.redraw(), title="Zoom",
+                             on_click=lambda w, a, x, y: clicks.append((x, y)))
+    widget.click(ax, 0.5, 0.5)
+    assert len(clicks) == 1
+    widget.canvas.toolbar.zoom()  # the toolbar's zoom button
+    widget.click(ax, 0.5, 0.5)
+    assert len(clicks) == 1

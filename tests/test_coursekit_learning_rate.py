@@ -47,3 +47,17 @@ def test_lr_explorer_updates_in_place():
     assert list(fig.axes) == axes and [list(ax.lines) for ax in fig.axes] == lines  # nothing re-created
     widget.set(surface="bowl")
     assert "bowl" in fig.axes[0].get_title().lower()
+
+
+def test_lr_explorer_click_moves_the_start_and_the_code_line_recreates_it():
+    from coursekit.learning_rate import lr_explorer
+
+    widget = lr_explorer(interactive=False)
+    widget.click(widget.fig.axes[0], 1.0, 2.5)
+    run = widget.state["run"]
+    np.testing.assert_array_equal(run.path.points[0], [1.0, 2.5])
+    assert widget.code_line == "lr_explorer(surface='valley', lr=0.1, start=(1.0, 2.5))"
+    again = eval(widget.code_line, {"lr_explorer": lambda **k: lr_explorer(interactive=False, **k)})
+    np.testing.assert_array_equal(again.state["run"].path.points, run.path.points)
+    widget.set(surface="bowl")
+    assert widget.state["start"] == (-5.0, -2.0)  # the bowl's own start

@@ -182,3 +182,50 @@ def test_good_lr_range_interpolates_between_swept_rates():
 def test_lr_sweep_returns_one_validation_loss_per_rate():
     sweep = O.lr_sweep(("SGD", "Adam"), lrs=[0.01, 0.1], steps=5)
     assert set(sweep) == {"SGD", "Adam"} and all(v.shape == (2,) for v in sweep.values())
+
+
+def test_race_drag_moves_the_start_of_every_path_and_the_code_line_recreates_the_race():
+    import pytest
+
+    from coursekit.optimizers import optimizer_race
+
+    widget = optimizer_race(interactive=False)
+    ax = widget.fig.axes[0]
+    widget.drag_interval = 0.0  # every simulated move reaches the handler
+    before = {name: path.points.copy() for name, path in widget.state["paths"].items()}
+    widget.drag(ax, [(-4.0, 2.0), (-3.0, 1.5), (-1.234, 1.0)], release=False)
+    assert widget.state["start"] == (-1.23, 1.0)  # rounded: the code line shows exactly this start
+    assert set(widget.state["computed"]) == set(before)  # a new start reruns every racer
+    widget.mouse_event("button_release_event", ax, -1.234, 1.0)
+    assert widget.state["computed"] == ()  # the release only tidies up: every path comes from the cache
+    for name, path in widget.state["paths"].items():
+        np.testing.assert_array_equal(path.points[0], [-1.23, 1.0])
+        assert not np.array_equal(path.points[1:5], before[name][1:5])
+    assert widget.code_line == "optimizer_race(surface='valley', lr=0.0316228, adaptive_lr=0.1, start=(-1.23, 1.0))"
+    widget.set(momentum=0.5, Adam=False)
+    line = widget.code_line
+    assert "momentum=0.5" in line and "'Adam'" not in line and "optimizers=(" in line
+    again = eval(line, {"optimizer_race": lambda **k: optimizer_race(interactive=False, **k)})
+    assert again.state["start"] == widget.state["start"] and again.code_line == line
+    for name, path in widget.state["paths"].items():
+        np.testing.assert_array_equal(again.state["paths"][name].points, path.points)
+    widget.click(widget.fig.axes[1], 100, 1.0)  # the loss plot is not a surface: nothing moves
+    assert widget.state["start"] == (-1.23, 1.0)
+    widget.set(surface="rosenbrock")  # a new surface starts from its own start
+    assert widget.state["start"] == (-1.5, 2.0)
+    with pytest.raises(ValueError, match="outside the plot"):
+        optimizer_race(start=(50.0, 0.0), interactive=False)
+
+
+def test_race_loss_axis_only_grows_while_dragging_and_is_tidied_on_release():
+    from coursekit.optimizers import optimizer_race
+
+    widget = optimizer_race(interactive=False)
+    widget.drag_interval = 0.0
+    ax_path, ax_loss = widget.fig.axes[:2]
+    widget.drag(ax_path, [(-5.9, 2.9)], release=False)  # far from the minimum: a high start loss
+    high = ax_loss.get_ylim()
+    widget.mouse_event("motion_notify_event", ax_path, -0.3, 0.1)  # near the minimum: a low one
+    assert ax_loss.get_ylim() == high  # kept while the button is held
+    widget.mouse_event("button_release_event", ax_path, -0.3, 0.1)
+    assert ax_loss.get_ylim()[1] < high[1]  # tidied to the new start's losses

@@ -18,3 +18,20 @@ def test_descent_demo():
     assert widget.state["verdict"] == "moving away: far too large"
     widget.set(lr=1.0)
     assert widget.state["verdict"] == "reached the bottom"
+
+
+def test_descent_demo_click_moves_the_start_and_the_code_line_recreates_it():
+    import pytest
+
+    widget = welcome.descent_demo(interactive=False)
+    assert widget.code_line == "descent_demo(lr=0.316228, start=-4.0)"
+    ax = widget.fig.axes[0]
+    widget.click(ax, 2.5, 3.0)  # only the weight (x) matters: the ball sits on the parabola
+    assert widget.state["start"] == 2.5 and widget.state["ws"][0] == 2.5
+    assert widget.code_line == "descent_demo(lr=0.316228, start=2.5)"
+    again = eval(widget.code_line, {"descent_demo": lambda **k: welcome.descent_demo(interactive=False, **k)})
+    np.testing.assert_array_equal(again.state["ws"], widget.state["ws"])
+    widget.click(ax, 5.4, 1.0)  # beyond the parabola drawn: the start stops at its end
+    assert widget.state["start"] == 5.0
+    with pytest.raises(ValueError, match=r"\[-5, 5\]"):
+        welcome.descent_demo(start=7.0, interactive=False)

@@ -17,6 +17,90 @@ from coursekit.trajectories import lowest_diverging_lr, stability_limit
 RATES = np.round(np.arange(0.01, 1.5, 0.01), 2)
 
 
+# ---------------------------------------------------------------- lesson 0: the one-weight demo
+def test_lesson_0_rules_1_and_2_on_the_one_weight_parabola():
+    """Lesson 0, section 4 and rules 1-2: a rate of 1 lands on the bottom in one step; every rate below 2
+    converges and every rate above it diverges; 1.9 ends no closer to the bottom than 0.1."""
+    from coursekit.welcome import descent_1d
+
+    ws = {lr: descent_1d(lr=lr, steps=12)[0] for lr in (0.1, 0.3, 1.0, 1.5, 1.9, 2.2)}
+    start = abs(ws[0.1][0])
+    assert ws[1.0][1] == 0.0
+    assert all(abs(ws[lr][-1]) < start for lr in (0.1, 0.3, 1.0, 1.5, 1.9))
+    assert abs(ws[2.2][-1]) > 5 * start
+    assert abs(ws[1.9][-1]) >= abs(ws[0.1][-1]) * (1 - 1e-9)
+
+
+# ---------------------------------------------------------------- lesson 1: the sliders and the full model
+def test_lesson_1_slider_bullets_hold():
+    """Lesson 1, section 7: 0.01 needs more than 100 steps; at 0.5 the one-weight model lands in one step
+    while the two-weight one overshoots; at 0.8 the one-weight model converges, the two-weight one
+    blows up; above 1 both blow up."""
+    from coursekit import gradient_descent as gd
+
+    one, two = gd.lesson1_problems()
+
+    def run(lr, steps=100):
+        return gd.descent_compute(lr, steps)
+
+    slow, _ = run(0.01)
+    distance = np.abs(slow.points[:, 0] - one.minimum[0])
+    assert distance[-1] > 0.1 * distance[0]  # still more than a tenth of the way from the bottom
+    p1, p2 = run(0.5)
+    assert abs(p1.points[1, 0] - one.minimum[0]) < 1e-9
+    d0 = p2.points[0] - two.minimum
+    d1 = p2.points[1] - two.minimum
+    steep = np.linalg.eigh(two.hessian)[1][:, -1]
+    assert np.sign(d0 @ steep) != np.sign(d1 @ steep)  # crossed the valley along its steepest direction
+    p1, p2 = run(0.8)
+    assert not p1.diverged and abs(p1.final[0] - one.minimum[0]) < 1e-6 and p2.diverged
+    assert 2 / one.lipschitz <= 1.0 + 1e-9 and 2 / two.lipschitz < 1.0
+    p1, p2 = run(1.05)
+    assert (p1.diverged or p1.losses[-1] > p1.losses[0]) and p2.diverged
+
+
+def test_lesson_1_section_8_trains_at_about_40_percent_and_the_loose_inputs_correlate_below_one_half():
+    """Lesson 1, section 8: 'we train at about 40% of it' (lr 0.1 against 2/L); 'age, sex, bmi, bp, s6;
+    none correlates above 0.5 with another'."""
+    from coursekit import gradient_descent as gd
+    from coursekit.datasets import diabetes
+
+    full = diabetes()
+    best = gd.LeastSquares(np.column_stack([full.X, np.ones(full.n)]), full.y)
+    assert 0.35 < 0.1 / best.critical_lr < 0.45
+    names = list(full.feature_names)
+    corr = np.abs(np.corrcoef(full.X.T))
+    for name in ("age", "sex", "bmi", "bp", "s6"):
+        i = names.index(name)
+        assert np.delete(corr[i], i).max() < 0.5, name
+
+
+# ---------------------------------------------------------------- lesson 2: what each rate costs
+def test_lesson_2_cost_sentences_and_rules():
+    """Lesson 2, section 4 and rules 1, 3-5: ten times smaller than necessary costs about ten times the
+    steps; the cheapest rate lies between half of 2/L and 2/L on both losses; at 0.49 the loss falls at
+    every step yet costs more steps than 0.25 on the bowl; the valley's best needs several times the
+    bowl's steps."""
+    from coursekit.learning_rate import lr_compute, steps_to_converge
+
+    bowl, valley = get_surface("bowl"), get_surface("valley")
+    lrs = np.geomspace(1e-3, 0.6, 70)  # the lesson's sweep
+    best = {}
+    for surface in (bowl, valley):
+        costs = steps_to_converge(surface, lrs)[1]
+        best[surface.key] = np.nanmin(costs)
+        assert surface.critical_lr / 2 <= lrs[np.nanargmin(costs)] < surface.critical_lr
+        slow, right = steps_to_converge(surface, [0.01, 0.1])[1]
+        assert 8 < slow / right < 12
+        assert np.all(np.diff(lr_compute(surface, 0.49, steps=100).path.losses) < 0)
+        creep = lr_compute(surface, 0.001, steps=100).path.points  # section 2: 'still more than three
+        gap = np.linalg.norm(creep - np.array(surface.minimum), axis=1)  # quarters of the way from the minimum'
+        assert gap[-1] > 0.75 * gap[0]
+    zigzag, half = steps_to_converge(bowl, [0.49, 0.25])[1]
+    assert zigzag > half
+    assert best["valley"] >= 3 * best["bowl"]
+
+
 # ---------------------------------------------------------------- lesson 4: momentum and the edge
 def test_lesson_4_nesterov_then_sgd_then_momentum_diverge_as_the_rate_rises():
     """Lesson 4, section 1 and rule 3: 'Nesterov, then SGD, then Momentum diverge'."""
@@ -25,6 +109,31 @@ def test_lesson_4_nesterov_then_sgd_then_momentum_diverge_as_the_rate_rises():
     assert sorted(limits, key=limits.get) == ["Nesterov", "SGD", "Momentum"], limits
     for name, observed in limits.items():  # the grid's first diverging rate is just above the theory's limit
         assert 0 <= observed - stability_limit(name, valley.lipschitz) <= 0.0125, (name, observed)
+
+
+def test_lesson_4_phase_map_edges_match_the_runs_and_the_loops_are_ripples():
+    """Lesson 4, 'A map of every (learning rate, momentum) pair': the edges from the iteration matrix
+    match where section 1's runs blew up, in the same order; section 1's setting (lr 0.03, β 0.9) is in
+    the ripples region for both momentum paths; Nesterov's edge lies left of Momentum's for every β the
+    slider offers; the velocity holds 1/(1-β) steady gradients and 1/(1+β) flipping ones."""
+    from coursekit.phase_map import curvatures, divergence_lr, phase_map
+
+    valley = get_surface("valley")
+    steep = curvatures(valley)[1]
+    edges = {"SGD": divergence_lr("SGD", steep), "Momentum": divergence_lr("Momentum", steep, 0.9),
+             "Nesterov": divergence_lr("Nesterov", steep, 0.9)}
+    observed = {name: lowest_diverging_lr(name, valley, RATES, steps=300) for name in edges}
+    assert sorted(edges, key=edges.get) == sorted(observed, key=observed.get) == ["Nesterov", "SGD", "Momentum"]
+    for name in edges:
+        assert 0 <= observed[name] - edges[name] <= 0.0125, (name, observed[name], edges[name])
+    for rule in ("Momentum", "Nesterov"):
+        assert phase_map(valley, rule).region_at(0.03, 0.9) == "ripples"
+    for beta in np.round(np.arange(0.01, 1.0, 0.01), 2):
+        assert divergence_lr("Nesterov", steep, beta) < divergence_lr("Momentum", steep, beta)
+    steady = flipping = 0.0
+    for step in range(200):
+        steady, flipping = 0.9 * steady + 1.0, 0.9 * flipping + (-1) ** step
+    assert steady == pytest.approx(1 / 0.1, rel=1e-6) and abs(flipping) == pytest.approx(1 / 1.9, rel=1e-6)
 
 
 def test_stability_limits_are_the_textbook_ones():
@@ -44,8 +153,9 @@ def digit_data():
 @pytest.fixture(scope="module")
 def peak_sweep(digit_data):
     peaks = (0.003, 0.03, 0.1, 0.3)
-    return peaks, {kind: [sch.train_with_schedule(digit_data, kind, peak_lr=p, total_steps=300, seed=0).val_loss
-                          for p in peaks] for kind in ("constant", "cosine", "warmup_cosine")}
+    kinds = ("constant", "cosine", "warmup_cosine")
+    grid = sch.train_schedules(digit_data, [(k, None, p) for k in kinds for p in peaks], total_steps=300)  # the lesson's
+    return peaks, {kind: [grid.run(kind, p).val_loss for p in peaks] for kind in kinds}
 
 
 def test_lesson_5_at_a_good_peak_every_decaying_schedule_ends_below_the_constant_rate(digit_data):
@@ -183,6 +293,47 @@ def test_lesson_3_the_two_weight_bowl_limit_is_about_0_69_and_0_8_is_above_it():
 
     problem = lesson1_problems()[1]
     assert round(2 / problem.lipschitz, 2) == 0.69 and 0.8 > 2 / problem.lipschitz
+
+
+def test_lesson_3_jitter_falls_roughly_as_one_over_b_and_the_slider_bullets_hold():
+    """Lesson 3, section 6: 'The size of the jitter (the last column) falls roughly in proportion to 1/B';
+    section 7: batch 1 at lr 0.01 is calmer than at 0.1; at lr 0.8 every batch size blows up."""
+    from coursekit import minibatches as mb
+    from coursekit.gradient_descent import lesson1_problems
+
+    problem = lesson1_problems()[1]
+    gap = {b: mb.stationary_gap(mb.minibatch_descent(problem, b, lr=0.1, steps=100, seed=0), problem)
+           for b in (1, 8, 64)}
+    for small, large in ((1, 8), (8, 64)):
+        assert 4 < gap[small] / gap[large] < 16  # 8 times the batch: about 8 times less, within a factor 2
+    slow = mb.stationary_gap(mb.minibatch_descent(problem, 1, lr=0.01, steps=100, seed=0), problem)
+    assert slow > gap[1]  # in the widget's 100 steps lr 0.01 has not reached the bottom yet
+    calm, jittery = (mb.stationary_gap(mb.minibatch_descent(problem, 1, lr=lr, steps=3000, seed=0), problem)
+                     for lr in (0.01, 0.1))
+    assert calm < jittery / 3  # given the steps, the smaller rate hovers lower
+    runs = [mb.minibatch_descent(problem, b, lr=0.8, steps=100, seed=0) for b in 2 ** np.arange(10)]
+    assert all(np.nanmax(run.losses) > 1000 * run.losses[0] for run in runs)  # every batch size shoots up
+    assert sum(run.diverged_at is not None for run in runs) >= 8              # and most never come back
+
+
+# ---------------------------------------------------------------- lesson 3: can the noise help? (section 8)
+def test_lesson_3_noise_escapes_the_poor_valley_only_in_the_noisiest_setting():
+    """Lesson 3, section 8 and rule 6: 'Full batch: no seed leaves the poor valley, at any rate'; 'only in a
+    narrow setting: the smallest batch at the largest rate'; 'A batch of 4 at the same rate, or a batch of 1
+    at a third of the rate, took no seed over it'; the escaped runs 'still hover well above the better
+    valley's bottom'. The same grid as the lesson's cell."""
+    from coursekit import escape
+
+    grid = escape.escape_grid(batch_sizes=(1, 4, 16, 64, 256), lrs=(0.01, 0.03, 0.1), steps=3000, seeds=100)
+    shares = {key: run.share_escaped for key, run in grid.runs.items()}
+    assert all(shares[lr, 256] == 0 for lr in grid.lrs)                  # full batch never escapes
+    assert shares[0.1, 1] > 0.5                                            # the noisiest setting: most seeds do
+    assert [key for key, share in shares.items() if share > 0] == [(0.1, 1)]  # and nowhere else
+    better, poor = escape.minima()
+    noisiest = grid.runs[0.1, 1]
+    tail = float(noisiest.tail_loss.mean())
+    assert escape.full_loss(better) + 0.1 < tail < escape.full_loss(poor)  # out of the poor valley, not settled
+    assert noisiest.diverged == 0
 
 
 # ---------------------------------------------------------------- lesson 8: the control run for rule 4

@@ -237,6 +237,40 @@ def test_minibatch_descent_reports_divergence_and_rejects_bad_input(problems):
         mb.minibatch_descent(two, 0, lr=0.1, steps=10)
 
 
+def test_escape_loss_is_the_mean_of_the_examples_and_full_batch_sgd_is_gradient_descent():
+    from coursekit import escape
+
+    tilts = escape.example_tilts(256, noise=2.0, seed=0)
+    assert tilts.mean() == pytest.approx(escape.TILT) and tilts.std() == pytest.approx(2.0)
+    w = np.linspace(-1.5, 1.5, 7)
+    mean_of_examples = np.mean([(w * w - 1) ** 2 + a * w for a in tilts], axis=0)
+    np.testing.assert_allclose(escape.full_loss(w), mean_of_examples, rtol=1e-12, atol=1e-12)
+    h = 1e-6
+    np.testing.assert_allclose(escape.full_gradient(w), (escape.full_loss(w + h) - escape.full_loss(w - h)) / (2 * h),
+                               rtol=1e-6, atol=1e-6)
+    better, poor = escape.minima()
+    assert better < escape.ridge() < poor and escape.full_loss(better) < escape.full_loss(poor)
+    run = escape.sgd_escape(256, 0.05, steps=200, seeds=3, tilts=tilts)  # full batch: no noise, every seed alike
+    plain = escape.START
+    for _ in range(200):
+        plain -= 0.05 * escape.full_gradient(plain)
+    np.testing.assert_allclose(run.final_w, plain, rtol=1e-12)
+    assert not run.escaped.any()
+
+
+def test_escape_rejects_bad_input():
+    from coursekit import escape
+
+    with pytest.raises(ValueError, match="batch_size must divide"):
+        escape.sgd_escape(3, 0.1, steps=20, seeds=2)
+    with pytest.raises(ValueError, match="lr must be"):
+        escape.sgd_escape(4, 0.0, steps=20, seeds=2)
+    with pytest.raises(ValueError, match="noise must be"):
+        escape.example_tilts(noise=-1.0)
+    diverging = escape.sgd_escape(1, 5.0, steps=20, seeds=4)
+    assert diverging.diverged == 4 and not diverging.escaped.any()
+
+
 def test_time_per_step_measures_every_batch_size(digit_data):
     times = mb.time_per_step(lambda: mb.softmax_regression(seed=0), digit_data.X_train, digit_data.y_train,
                              [1, 64], repeats=3)
@@ -329,21 +363,48 @@ def test_compare_schedules_and_smoothing(digit_data):
     assert sch.smooth([0.0, 1.0])[1] == pytest.approx(0.1 / 0.19)
 
 
-def test_schedule_explorer_retrains_on_control_moves(digit_data):
-    widget = sch.schedule_explorer(digit_data, kind="cosine", warmup_fraction=0.0, peak_lr=0.01, total_steps=40,
+def test_schedule_explorer_looks_up_every_stop(digit_data):
+    widget = sch.schedule_explorer(digit_data, kind="cosine", warmup_fraction=0.0, peak_lr=0.03, total_steps=40,
                                    interactive=False)
     assert widget.state["run"].kind == "cosine"
-    widget.set(schedule="one_cycle", warmup=0.25)
+    widget.set(schedule="one_cycle", warmup=0.3)
     run = widget.state["run"]
-    assert run.kind == "one_cycle" and run.warmup_fraction == pytest.approx(0.25)
+    assert run.kind == "one_cycle" and run.warmup_fraction == pytest.approx(0.3)
+    alone = sch.train_with_schedule(digit_data, "one_cycle", peak_lr=0.03, warmup_fraction=0.3, total_steps=40)
+    np.testing.assert_allclose(run.step_losses, alone.step_losses, rtol=1e-9)  # the stack's run is the run
     assert widget.state["reference"].kind == "constant"
-    widget.set(peak_lr=1.0)
-    assert widget.state["run"].peak_lr == pytest.approx(1.0)
+    widget.set(peak_lr=0.3)
+    assert widget.state["run"].peak_lr == pytest.approx(0.3)
     assert widget.png().startswith(PNG_MAGIC)
 
 
 def test_schedule_explorer_reuses_runs_it_is_given(digit_data):
-    known = sch.train_with_schedule(digit_data, "cosine", peak_lr=0.01, warmup_fraction=0.0, total_steps=40)
-    widget = sch.schedule_explorer(digit_data, kind="cosine", warmup_fraction=0.0, peak_lr=0.01, total_steps=40,
+    known = sch.train_with_schedule(digit_data, "cosine", peak_lr=0.03, warmup_fraction=0.0, total_steps=40)
+    widget = sch.schedule_explorer(digit_data, kind="cosine", warmup_fraction=0.0, peak_lr=0.03, total_steps=40,
                                    known_runs=[known], interactive=False)
     assert widget.state["run"] is known
+
+
+# -- folded plumbing cells (lessons 0 and 9) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("lesson", ["00_welcome", "09_finetuning_case_study"])
+def test_folded_cells_stay_folded_in_the_built_notebook_and_say_so(lesson):
+    """JupyterLab folds a cell's code when its metadata has jupyter.source_hidden; the .md source and
+    the built .ipynb must agree (the build tool compares only sources and tags), and each folded
+    cell says what it holds for readers of a static viewer, which shows the code anyway."""
+    from pathlib import Path
+
+    import jupytext
+    import nbformat
+
+    course = Path(__file__).resolve().parents[1] / "course"
+
+    def folded(notebook):
+        return [cell.source for cell in notebook.cells
+                if cell.cell_type == "code" and cell.metadata.get("jupyter", {}).get("source_hidden")]
+
+    in_source = folded(jupytext.read(course / f"{lesson}.md"))
+    assert in_source, f"{lesson}.md has no folded cell"
+    assert folded(nbformat.read(course / f"{lesson}.ipynb", as_version=4)) == in_source
+    assert all("folded away in JupyterLab" in source for source in in_source)

@@ -77,6 +77,7 @@ def test_ipympl_says_when_a_browser_has_shown_a_first_frame(ipympl_figure):
 
 def test_the_full_frame_flag_makes_the_next_frame_whole(ipympl_figure):
     canvas = ipympl_figure.canvas
+    canvas.rapid_frame_window = 0.0  # coursekit's own rule off: ipympl's plain behaviour
     canvas.draw()
     canvas.draw()
     assert canvas._current_image_mode == "diff", f"a second frame is no longer sent as a diff: {RECHECK}"
@@ -94,3 +95,16 @@ def test_set_base_dpi_sends_no_resize_and_survives_a_hidpi_screen(ipympl_figure)
     assert fig.dpi == 135.0 and resizes == [], f"Figure._set_dpi(forward=False) changed: {RECHECK}"
     canvas._set_device_pixel_ratio(2)  # what a retina screen makes the canvas do
     assert fig.dpi == 270.0, f"the HiDPI dpi is no longer computed from Figure._original_dpi: {RECHECK}"
+
+
+def test_rapid_frames_go_whole_and_spaced_frames_stay_diffs(ipympl_figure):
+    canvas = ipympl_figure.canvas
+    mpl_compat.send_rapid_frames_whole(canvas, window=0.0)  # no frame counts as rapid
+    canvas.draw()
+    canvas.draw()
+    assert canvas._current_image_mode == "diff"
+    mpl_compat.send_rapid_frames_whole(canvas, window=3600.0)  # every frame counts as rapid
+    canvas.draw()
+    assert canvas._current_image_mode == "full", f"get_diff_image/_png_is_old/_force_full changed: {RECHECK}"
+    fig, _ = new_figure(interactive=False)
+    mpl_compat.send_rapid_frames_whole(fig.canvas, window=1.0)  # Agg: nothing to wrap, no error

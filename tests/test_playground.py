@@ -5,6 +5,7 @@ demos live in JupyterLab and Voilà.
 """
 
 import math
+import pathlib
 
 import pytest
 
@@ -12,7 +13,12 @@ from coursekit import playground
 from coursekit.playground import PRESETS, PresetPanel, get_preset, preset_result, presets_for
 
 REQUIRED_BUTTONS = {"learning rate too high", "learning rate too low", "learning rate just right",
-                    "exploding gradients", "clip at 1.0", "Adam vs SGD on a ravine"}
+                    "exploding gradients", "clip at 1.0", "Adam vs SGD on a ravine",
+                    # the training recipes (issue 16): each demo's classic failure and its fixes
+                    "warmup + cosine (the recipe)", "no warmup",
+                    "batch 32 (the recipe)", "batch 512, same rate", "batch 128, linear rule",
+                    "batch 512, linear rule", "batch 512, square-root rule",
+                    "the valley", "the minimum ÷ 10", "the rate at the loss minimum"}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +37,7 @@ def race_panel():
     return playground.race_demo(interactive=False)
 
 
-def test_the_issue_s_six_presets_exist_one_button_each():
+def test_every_required_preset_exists_one_button_each():
     labels = [preset.label for preset in PRESETS]
     assert set(labels) == REQUIRED_BUTTONS
     assert len(labels) == len(set(labels)) and len({p.key for p in PRESETS}) == len(PRESETS)
@@ -70,10 +76,12 @@ def test_adam_beats_sgd_on_the_ravine_at_the_same_rate(results):
     assert paths["Adam"].steps_to(target) < paths["SGD"].steps_to(target)
 
 
-def test_cheat_sheet_has_one_computed_line_per_preset(results):
+def test_cheat_sheet_has_one_computed_line_per_preset_with_its_link(results):
     lines = playground.cheat_sheet(results).splitlines()
     assert [line.split("  ")[0].strip() for line in lines] == [p.label for p in PRESETS]
-    assert all(any(ch.isdigit() for ch in line) for line in lines)
+    for line, preset in zip(lines, PRESETS):
+        assert f"?preset={preset.key} " in line
+        assert any(ch.isdigit() for ch in line.split(f"?preset={preset.key}")[1])
 
 
 def test_learning_rate_panel_applies_presets_through_the_controls(lr_panel):
@@ -151,3 +159,158 @@ def test_instructor_figures_are_larger_type_at_a_column_s_width(race_panel):
     assert fig.dpi == pytest.approx(100 * playground.INSTRUCTOR_SCALE)
     width, height = fig.get_size_inches() * fig.dpi
     assert width == pytest.approx(playground.INSTRUCTOR_WIDTH_PX) and height > 400
+
+
+# -- the training recipes: schedules (lesson 5), batch size (lesson 7), the range test (lesson 6) -----------
+
+
+def test_no_warmup_at_a_high_peak_throws_the_loss_up_and_kills_units(results):
+    """The schedule presets' lines: without warmup 'the loss jumps and most hidden units switch off'."""
+    recipe, bare = results["warmup_recipe"], results["no_warmup"]
+    v_recipe, v_bare = recipe.preset.control_values(), bare.preset.control_values()
+    assert v_recipe["peak_lr"] == v_bare["peak_lr"] == 0.3  # lesson 5's high peak, only warmup differs
+    assert v_recipe["warmup"] == 0.1 and v_bare["warmup"] == 0.0  # the brief's 10% of the steps
+    first_loss = bare.data.step_losses[0]
+    assert bare.extra["worst_early_loss"] > 5 * first_loss  # "the loss jumps"
+    assert bare.extra["worst_early_loss"] > 3 * recipe.extra["worst_early_loss"]
+    assert bare.extra["dead_units"] > 0.5  # "most hidden units switch off for good"
+    assert bare.extra["dead_units"] > recipe.extra["dead_units"]
+    assert recipe.data.val_accuracy > bare.data.val_accuracy + 0.1  # "the network trains well"
+    assert recipe.data.val_loss < bare.data.val_loss / 3
+
+
+def test_batch_presets_follow_the_scaling_rules(results):
+    base = results["batch_32"].data
+    same, linear_128 = results["batch_same_lr"].data, results["batch_linear_128"].data
+    linear_512, sqrt_512 = results["batch_linear_512"].data, results["batch_sqrt_512"].data
+    assert same.lr == base.lr and same.batch_size == 16 * base.batch_size
+    assert linear_128.lr == pytest.approx(4 * base.lr, rel=0.01)  # on the slider's stops
+    assert linear_512.lr == pytest.approx(16 * base.lr, rel=0.01)
+    assert sqrt_512.lr == pytest.approx(4 * base.lr, rel=0.01)
+    # "16 times fewer steps, and training barely gets going"
+    assert same.steps * 16 == base.steps
+    assert results["batch_same_lr"].extra["verdict"] == "too slow"
+    assert same.train_losses[-1] > 2 * base.train_losses[-1]
+    # "the training curve of the recipe in a quarter of the steps"
+    assert linear_128.steps * 4 == base.steps
+    assert linear_128.train_losses[-1] == pytest.approx(base.train_losses[-1], rel=0.1)
+    # "past the linear rule's ceiling, the loss jumps about"; "gentler, and it trains steadily"
+    assert results["batch_linear_512"].extra["verdict"] == "oscillating"
+    assert results["batch_sqrt_512"].extra["verdict"] == "healthy"
+    assert sqrt_512.train_losses[-1] < same.train_losses[-1]
+
+
+def test_picking_the_rate_at_the_loss_minimum_fails_where_backing_off_works(results):
+    from coursekit import playground_recipes as recipes
+
+    valley, tenth, bottom = (results[k] for k in ("range_valley", "range_minimum", "range_at_minimum"))
+    rates = [r.preset.control_values()["lr"] for r in (valley, tenth, bottom)]
+    assert rates == sorted(rates)  # the valley and the minimum ÷ 10 sit before the bottom
+    assert rates[2] == pytest.approx(recipes.lowest_loss_lr(), rel=0.13)  # the nearest slider stop
+    assert rates[1] == pytest.approx(recipes.lowest_loss_lr() / 10, rel=0.13)
+    assert valley.extra["verdict"] == tenth.extra["verdict"] == "healthy"
+    assert bottom.extra["verdict"] != "healthy"
+    assert bottom.data.diverged or bottom.data.final_val_loss > 5 * max(valley.data.final_val_loss,
+                                                                        tenth.data.final_val_loss)
+
+
+@pytest.fixture(scope="module")
+def recipe_panels():
+    return {"schedule": playground.schedule_demo(interactive=False),
+            "batch_size": playground.batch_size_demo(interactive=False),
+            "range_test": playground.range_test_demo(interactive=False)}
+
+
+def test_recipe_demos_start_on_their_recipe_and_apply_every_preset(recipe_panels, results):
+    starts = {"schedule": "warmup_recipe", "batch_size": "batch_32", "range_test": "range_valley"}
+    for demo, panel in recipe_panels.items():
+        assert panel.active() == starts[demo]
+        for preset in presets_for(demo):
+            first = panel.png()
+            panel.apply(preset.key)
+            assert panel.active() == preset.key and panel.matches(preset.key)
+            assert panel.png() != first or preset.key == starts[demo]
+        panel.apply(starts[demo])
+
+
+def test_recipe_demos_show_the_run_the_crib_sheet_describes(recipe_panels, results):
+    schedule = recipe_panels["schedule"].apply("no_warmup")
+    assert schedule.state["run"] is results["no_warmup"].data  # the explorer's own grid run
+    batch = recipe_panels["batch_size"].apply("batch_sqrt_512")
+    run = batch.state["run"]
+    assert (run.batch_size, run.lr) == (results["batch_sqrt_512"].data.batch_size, results["batch_sqrt_512"].data.lr)
+    assert run.train_losses[-1] == results["batch_sqrt_512"].data.train_losses[-1]
+    range_panel = recipe_panels["range_test"].apply("range_at_minimum")
+    # The same rate, up to the slider's float rounding, and the very run the crib sheet describes.
+    assert range_panel.state["lr"] == pytest.approx(results["range_at_minimum"].data.lr, rel=1e-9)
+    assert range_panel.state["run"] is results["range_at_minimum"].data
+
+
+def test_every_demo_shows_the_code_line_of_its_state(recipe_panels):
+    ipywidgets = pytest.importorskip("ipywidgets")
+    panel = recipe_panels["schedule"]
+    box = panel.box
+    panel.apply("no_warmup")
+    assert panel.code_line == ("schedule_explorer(digits(val_fraction=0.2, seed=0), kind='cosine', "
+                               "warmup_fraction=0.0, peak_lr=0.3)")
+    code_views = [w for w in box.children if isinstance(w, ipywidgets.HTML) and "schedule_explorer(" in w.value]
+    assert len(code_views) == 1 and "kind=&#x27;cosine&#x27;" in code_views[0].value
+    panel.widget.set(peak_lr=0.1)  # a slider move updates the line
+    assert "peak_lr=0.1)" in panel.code_line and "peak_lr=0.1)" in code_views[0].value
+    recipe_panels["batch_size"].apply("batch_linear_128")
+    assert recipe_panels["batch_size"].code_line == "batch_size_widget(batch_size=128, lr=0.199526)"
+    recipe_panels["range_test"].apply("range_valley")
+    assert recipe_panels["range_test"].code_line.startswith("range_test_widget(lr=0.00")
+
+
+def test_a_demo_opens_on_its_own_preset_and_ignores_another_demo_s(race_panel):
+    panel = playground.batch_size_demo("batch_same_lr", interactive=False)
+    assert panel.active() == "batch_same_lr"
+    assert playground.range_test_demo("no_warmup", interactive=False).active() == "range_valley"
+    assert playground.schedule_demo("no_warmup", interactive=False).active() == "no_warmup"
+    assert playground.race_demo("adam_vs_sgd", interactive=False).active() == "adam_vs_sgd"
+    assert playground.learning_rate_demo("lr_too_high", interactive=False).active() == "lr_too_high"
+
+
+# -- links: the app opens on the preset named in its address ---------------------------------------------
+
+
+def test_opening_reads_the_preset_from_voila_s_query_string(monkeypatch):
+    assert playground.opening("token=0a1b&preset=no_warmup").key == "no_warmup"
+    assert playground.opening("?preset=batch_sqrt_512").key == "batch_sqrt_512"
+    assert playground.opening("preset=%20range_valley%20").key == "range_valley"
+    monkeypatch.setenv("QUERY_STRING", "preset=clip_1")  # what Voilà gives the kernel
+    opened = playground.opening()
+    assert opened.key == "clip_1"
+    assert "Opened on the preset 'clip at 1.0' (?preset=clip_1): see section 2" in opened.text()
+    monkeypatch.delenv("QUERY_STRING")
+    plain = playground.opening()  # JupyterLab, or the app without a preset
+    assert plain.key is None and "?preset=<name>" in plain.text()
+
+
+def test_an_unknown_preset_name_says_so_and_lists_the_valid_names():
+    opened = playground.opening("preset=warp_speed")
+    assert opened.key is None and opened.asked == "warp_speed"
+    message = opened.text()
+    assert "No preset named 'warp_speed'" in message
+    assert all(preset.key in message for preset in PRESETS)
+    bundle = opened._repr_mimebundle_()
+    assert "coursekit-opening-unknown" in bundle["text/html"] and bundle["text/plain"] == message
+
+
+def test_every_preset_key_is_a_plain_url_word_and_its_demo_has_a_section():
+    for preset in PRESETS:
+        assert preset.key.replace("_", "").isalnum() and preset.key.isascii(), preset.key
+        assert playground.preset_link(preset.key) == f"?preset={preset.key}"
+    assert set(playground.DEMO_TITLES) == set(playground.DEMOS)
+    notebook = (pathlib.Path(__file__).resolve().parent.parent / "course" / "playground.md").read_text()
+    for title in playground.DEMO_TITLES.values():
+        assert f"\n## {title}\n" in notebook, title  # the opening message names real headings
+
+
+def test_the_status_line_links_the_preset_in_voila_and_names_it_in_lab(recipe_panels, monkeypatch):
+    panel = recipe_panels["range_test"].apply("range_at_minimum")
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)  # JupyterLab: following a link would reload Lab
+    assert "<code>?preset=range_at_minimum</code>" in panel.status_html() and "href" not in panel.status_html()
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")  # what Voilà sets in its kernels
+    assert "href='?preset=range_at_minimum'" in panel.status_html()

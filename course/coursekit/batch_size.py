@@ -51,6 +51,7 @@ __all__ = [
     "scale_lr",
     "BatchRun",
     "train_batch",
+    "train_batch_rates",
     "compare_batch_sizes",
     "batch_colors",
     "plot_throughput",
@@ -269,6 +270,40 @@ def train_batch(split, batch_size, lr, *, epochs=EPOCHS, rule="none", seed=0):
                     len(split.y_train))
 
 
+def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step=0.0, seed=0):
+    """:func:`train_batch` at one batch size for every rate in ``lrs``, all at once: ``[BatchRun]``.
+
+    The batch size cannot be stacked (it changes the number of steps), the rate can: the
+    networks train side by side on the same batches, their rates a vector
+    (:mod:`coursekit.sweep`); each run is the run :func:`train_batch` gives alone (the tests
+    compare them). A stack has no time of its own per run: ``seconds_per_step`` (measured on
+    a single run at this batch size; the step time does not depend on the rate) is recorded
+    as each step's time.
+    """
+    from .sweep import loader_batches, train_stacked
+
+    if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
+        raise ValueError(f"train_batch_rates: batch_size must be a positive integer, got {batch_size!r}")
+    lrs = [float(lr) for lr in lrs]
+    for lr in lrs:
+        if not 0 < lr < math.inf:
+            raise ValueError(f"train_batch_rates: every lr must be a finite number > 0, got {lr!r}")
+    model = make_model(split.num_features, seed=seed)
+    loader = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=int(batch_size), shuffle=True,
+                        seed=seed + 1)
+    batches, epoch_ends = loader_batches(loader, epochs * len(loader))
+    stacked = train_stacked([model] * len(lrs), batches, lrs, optimizer="sgd", momentum=0.9, epoch_ends=epoch_ends,
+                            val=(split.X_val, split.y_val), scored=(split.X_train, split.y_train))
+    runs = []
+    for i, lr in enumerate(lrs):
+        history = stacked.history(i)
+        history.step_time = [float(seconds_per_step)] * history.num_steps
+        val_losses = np.asarray(history.epoch_val_loss, dtype=float)
+        runs.append(BatchRun(int(batch_size), lr, history, stacked.epoch_scored_loss[i, :len(val_losses)].copy(),
+                             val_losses, diagnose_if_possible(history), "none", len(split.y_train)))
+    return runs
+
+
 def compare_batch_sizes(split, batch_sizes, *, base_lr=BASE_LR, base_batch_size=BASE_BATCH_SIZE, rule="none",
                         epochs=EPOCHS, seed=0):
     """One run per batch size, each with the rate ``scale_lr`` gives it: ``{batch_size: BatchRun}``."""
@@ -392,7 +427,17 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
         cache[(reference.batch_size, round(math.log10(reference.lr), 6))] = reference
     reference = compute(BASE_BATCH_SIZE, BASE_LR)
     size_control = batch_size_slider(batch_size, 8, 512, description="batch size")
-    lr_control = log_slider("learning rate", lr, 1e-3, 1.0, steps_per_decade=10, continuous_update=False)
+    lr_control = log_slider("learning rate", lr, 1e-3, 1.0, steps_per_decade=10, continuous_update=True)
+    # Every rate of the slider at the starting batch size trains at once (the batch size cannot be
+    # stacked: it changes the number of steps). The stack is timed at the measured step time of
+    # the starting run, a single run at the same batch size.
+    start = compute(size_control.value, lr_control.value)
+    stops = [10 ** (lr_control.min + k * lr_control.step)
+             for k in range(int(round((lr_control.max - lr_control.min) / lr_control.step)) + 1)]
+    fresh = [rate for rate in stops if (int(size_control.value), round(math.log10(rate), 6)) not in cache]
+    for run in train_batch_rates(split, int(size_control.value), fresh, epochs=epochs,
+                                 seconds_per_step=start.seconds / max(start.steps, 1)):
+        cache.setdefault((run.batch_size, round(math.log10(run.lr), 6)), run)
 
     fig, (ax_curves, ax_time) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     ref_epochs = np.arange(1, reference.epochs + 1)
@@ -419,7 +464,11 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
         epochs_axis = np.arange(1, run.epochs + 1)
         train_line.set_data(epochs_axis[:len(run.train_losses)], run.train_losses)
         val_line.set_data(epochs_axis, run.val_losses)
-        values = np.concatenate([run.train_losses, run.val_losses, reference.val_losses])
+        # Limits from every run known at this batch size (all its rates, where they were trained at
+        # once): a rate move then keeps them and redraws the changed artists only.
+        same_size = [r for (b, _), r in cache.items() if b == run.batch_size]
+        values = np.concatenate([reference.val_losses] + [np.concatenate([r.train_losses, r.val_losses])
+                                                           for r in same_size])
         values = values[np.isfinite(values)]
         ax_curves.set_xlim(0.5, epochs + 0.5)
         ax_curves.set_ylim(0, min(float(values.max()) * 1.1, 6.0))
@@ -427,18 +476,24 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
             verdict = f"diverged at step {run.history.diverged_step}"
         else:
             verdict = f"gap {run.gap:.2f}, {run.diagnosis.label if run.diagnosis else 'too short to tell'}"
-        ax_curves.set_title(f"batch {run.batch_size}, lr {run.lr:.3g}: {run.steps} steps, {verdict}", fontsize=11)
+        ax_curves.title.set_text(f"batch {run.batch_size}, lr {run.lr:.3g}: {run.steps} steps, {verdict}")
         ends = np.asarray(run.history.epoch_end_step, dtype=int)
         times = np.cumsum(run.history.step_time)[ends - 1] if len(ends) else np.array([])
         time_line.set_data(times, run.val_losses[:len(times)])
-        all_times = np.concatenate([times, ref_times])
+        all_times = np.concatenate([ref_times] + [np.cumsum(r.history.step_time)[np.asarray(
+            r.history.epoch_end_step, dtype=int) - 1] for r in same_size if len(r.history.epoch_end_step)])
         ax_time.set_xlim(all_times.min() / 1.5, all_times.max() * 1.5)
-        ax_time.set_ylim(0, min(max(float(np.nanmax(run.val_losses)) if len(run.val_losses) else 0,
-                                    float(reference.val_losses.max())) * 1.1, 6.0))
-        ax_time.set_title(f"{run.examples_per_second:,.0f} examples/s, {run.seconds:.2f} s in all", fontsize=11)
+        highest = [float(np.nanmax(r.val_losses)) for r in same_size if len(r.val_losses)]
+        ax_time.set_ylim(0, min(max(highest + [float(reference.val_losses.max())]) * 1.1, 6.0))
+        ax_time.title.set_text(f"{run.examples_per_second:,.0f} examples/s, {run.seconds:.2f} s in all")
         widget.state.update(run=run)
         widget.redraw()
 
     # new limits bring new tick labels and titles: lay the figure out again then
-    return make_widget(fig, {"batch_size": size_control, "lr": lr_control}, update,
-                       title="Batch size and learning rate", columns=2, relayout=layout_key)
+    ax_curves.set_title(" ", fontsize=11)
+    ax_time.set_title(" ", fontsize=11)
+    widget = make_widget(fig, {"batch_size": size_control, "lr": lr_control}, update,
+                         title="Batch size and learning rate", columns=2, relayout=layout_key,
+                         animated=[train_line, val_line, time_line, ax_curves.title, ax_time.title])
+    widget.state["trained_at_once"] = len(fresh)
+    return widget

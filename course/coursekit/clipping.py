@@ -63,6 +63,7 @@ __all__ = [
     "input_influence",
     "ClipRun",
     "train_rnn",
+    "train_rnns",
     "count_spikes",
     "best_point",
     "clip_style",
@@ -295,6 +296,108 @@ def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN,
                    diverged_step, verdict)
 
 
+@single_blas_thread()
+def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GAIN, batch_size=32,
+               momentum=MOMENTUM, seed=0):
+    """:func:`train_rnn` for every ``(mode, threshold, lr)`` in ``settings``, all at once: ``[ClipRun]``.
+
+    The networks are stacked (every weight gets a leading axis, one slot per setting) and
+    trained side by side on the same batches: the forward pass and backpropagation through
+    time run once for all, each setting's gradient is clipped with its own threshold, and
+    the SGD update (``minigrad.optim.functional.sgd``) takes a vector of learning rates.
+    Each run is the run :func:`train_rnn` gives alone (the tests compare them).
+    """
+    from minigrad.optim import functional as OF
+
+    for mode, threshold, lr in settings:
+        if mode not in MODES:
+            raise ValueError(f"train_rnns: mode must be None, 'norm' or 'value', got {mode!r}")
+        if mode is not None and not (isinstance(threshold, (int, float)) and threshold > 0):
+            raise ValueError(f"train_rnns: clipping by {mode} needs a threshold > 0, got {threshold!r}")
+        if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
+            raise ValueError(f"train_rnns: lr must be a finite number > 0, got {lr!r}")
+    count = len(settings)
+    model = TinyRNN(hidden, gain, seed)
+    params = [np.repeat(np.array(p.data, dtype=np.float64)[None], count, axis=0) for p in model.parameters()]
+    w_in, w_rec, w_out, b_out = params  # (S, 2, H), (S, H, H), (S, 1, H), (S, 1)
+    states = [{} for _ in params]
+    rates = np.array([lr for _, _, lr in settings], dtype=np.float64)
+    by_norm = np.array([mode == "norm" for mode, _, _ in settings])
+    by_value = np.array([mode == "value" for mode, _, _ in settings])
+    limits = np.array([threshold if mode is not None else math.inf for mode, threshold, _ in settings])
+    losses, norms = np.full((count, steps), np.nan), np.full((count, steps), np.nan)
+    clipped, cosines = np.zeros((count, steps), dtype=bool), np.ones((count, steps))
+    loss_stop, norm_stop = np.zeros(count, dtype=int), np.zeros(count, dtype=int)  # 1-based step, 0: never
+    rng = np.random.default_rng(seed + 1)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for step in range(steps):
+            x, y = fading_sum_batch(rng, batch_size, seq_len)
+            x, y = x.data, y.data
+            inputs = np.stack([x, np.ones_like(x)], axis=-1)  # (B, T, 2): the input and a constant 1
+            # every step's input term at once: (T, S, B, H); only the recurrence needs the loop
+            steps_first = inputs.transpose(1, 0, 2).reshape(seq_len * batch_size, 2)  # rows: (step, example)
+            driven = np.matmul(steps_first, w_in).reshape(count, seq_len, batch_size, hidden).transpose(1, 0, 2, 3)
+            states_h = np.empty((seq_len + 1, count, batch_size, hidden))
+            states_h[0] = 0.0
+            for t in range(seq_len):
+                h = np.matmul(states_h[t], w_rec)
+                h += driven[t]
+                np.tanh(h, out=states_h[t + 1])
+            h = states_h[-1]
+            out = np.matmul(h, w_out.transpose(0, 2, 1))[..., 0] + b_out  # (S, B)
+            error = out - y
+            loss = np.mean(error * error, axis=1)
+            alive = (loss_stop == 0) & (norm_stop == 0)
+            losses[alive, step] = loss[alive]
+            loss_stop[alive & ~np.isfinite(loss)] = step + 1
+            # backpropagation through time, every setting at once
+            d_out = 2.0 * error / batch_size  # (S, B)
+            g_out = np.einsum("sb,sbh->sh", d_out, h)[:, None, :]
+            g_bias = d_out.sum(axis=1, keepdims=True)
+            d_h = d_out[:, :, None] * w_out  # (S, B, H)
+            slopes = 1.0 - states_h[1:] ** 2  # tanh's derivative at every step
+            d_a = np.empty_like(slopes)  # the gradient at each step's pre-activation, filled backwards
+            w_rec_t = w_rec.transpose(0, 2, 1)
+            for t in range(seq_len - 1, -1, -1):
+                np.multiply(d_h, slopes[t], out=d_a[t])
+                d_h = np.matmul(d_a[t], w_rec_t)
+            # the weight gradients sum over steps: one product each, after the loop
+            d_rows = d_a.transpose(1, 0, 2, 3).reshape(count, seq_len * batch_size, hidden)
+            g_in = np.matmul(steps_first.T, d_rows)
+            g_rec = np.matmul(states_h[:-1].transpose(1, 3, 0, 2).reshape(count, hidden, -1), d_rows)
+            grads = [g_in, g_rec, g_out, g_bias]
+            norm = np.sqrt(sum(np.einsum("sk,sk->s", g.reshape(count, -1), g.reshape(count, -1)) for g in grads))
+            measured = alive & (loss_stop == 0)
+            norms[measured, step] = norm[measured]
+            norm_stop[measured & ~np.isfinite(norm)] = step + 1
+            # clip_grad_norm_: scale the whole gradient by threshold / (norm + 1e-6) where that is below 1
+            coef = np.where(by_norm, np.minimum(limits / (norm + 1e-6), 1.0), 1.0)
+            # clip_grad_value_: clamp every entry into [-threshold, threshold]
+            before = np.concatenate([g.reshape(count, -1) for g in grads], axis=1)
+            grads = [np.where(by_value.reshape(-1, *[1] * (g.ndim - 1)),
+                              np.clip(g, -limits.reshape(-1, *[1] * (g.ndim - 1)),
+                                      limits.reshape(-1, *[1] * (g.ndim - 1))), g)
+                     * coef.reshape(-1, *[1] * (g.ndim - 1)) for g in grads]
+            after = np.concatenate([g.reshape(count, -1) for g in grads], axis=1)
+            value_hit = np.any(before != after, axis=1)
+            value_cos = np.einsum("sk,sk->s", before, after) / (
+                np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-300)
+            clipped[:, step] = np.where(by_norm, norm > limits, by_value & value_hit)
+            cosines[:, step] = np.where(by_value, value_cos, 1.0)
+            for param, grad, state in zip(params, grads, states):
+                OF.sgd(param, grad, state, lr=rates.reshape(-1, *[1] * (param.ndim - 1)), momentum=momentum)
+    runs = []
+    for i, (mode, threshold, lr) in enumerate(settings):
+        stop = loss_stop[i] or norm_stop[i] or 0
+        done = steps if not stop else stop - 1  # steps that updated the weights
+        run_losses = losses[i, :stop or steps]
+        run_norms = norms[i, :done + (1 if norm_stop[i] else 0)]
+        runs.append(ClipRun(mode, None if mode is None else float(threshold), float(lr), run_losses, run_norms,
+                            clipped[i, :done].copy(), cosines[i, :done].copy(), int(stop) or None,
+                            diagnose_if_possible(run_losses)))
+    return runs
+
+
 # -- plots ---------------------------------------------------------------------------------------------------------------
 
 
@@ -497,32 +600,45 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
 
     ``threshold=None`` starts with clipping off; ``seed=None`` takes :func:`featured_seed`
     (the first run that explodes without clipping at ``LR``); ``reference``: runs already
-    computed (with the same ``steps`` and ``seed``) to fill the cache.
+    computed (with the same ``steps`` and ``seed``), shown for their settings.
 
     Left: the training loss; right: the gradient norm before clipping, with the
     threshold drawn when clipping by norm. The run without clipping at the same
-    learning rate stays in the background, faint. Runs are cached.
+    learning rate stays in the background, faint. When the widget is built, every
+    threshold of both modes at the starting rate, and the unclipped run at every rate,
+    train at once (:func:`train_rnns`): a threshold or mode move is a look-up and a
+    redraw. A new rate trains all its thresholds at once, then its moves are look-ups too.
     """
     import ipywidgets
 
     seed = featured_seed() if seed is None else seed
-    cache = {}
-
-    def compute(m, t, rate):
-        key = (m, None if m is None else round(math.log10(t), 6), round(math.log10(rate), 6))
-        if key not in cache:
-            cache[key] = train_rnn(m, t, rate, steps=steps, seed=seed)
-        return cache[key]
-
-    for run in reference or ():
-        cache[(run.mode, None if run.mode is None else round(math.log10(run.threshold), 6),
-               round(math.log10(run.lr), 6))] = run
-
     threshold_control = clip_slider(math.inf if threshold is None else threshold, 0.01, 100.0,
-                                    description="clip threshold")
+                                    description="clip threshold", continuous_update=True)
     mode_control = ipywidgets.ToggleButtons(options=[("by norm", "norm"), ("by value", "value")], value=mode,
                                             description="clip", style={"button_width": "80px"})
     lr_control = round_log_slider("learning rate", lr, 1e-3, 1.0)  # holds LR = 0.05 exactly
+    thresholds = [value for _, value in threshold_control.options if math.isfinite(value)]
+    rates = [value for _, value in lr_control.options]
+    cache = {}
+
+    def key(m, t, rate):
+        return (m, None if m is None else round(math.log10(t), 6), round(math.log10(rate), 6))
+
+    def every_threshold(rate):
+        return [(m, t, rate) for m in ("norm", "value") for t in thresholds]
+
+    def train(settings):
+        for run in train_rnns(settings, steps=steps, seed=seed):
+            cache.setdefault(key(run.mode, run.threshold, run.lr), run)
+
+    for run in reference or ():
+        cache[key(run.mode, run.threshold, run.lr)] = run
+    train(every_threshold(lr_control.value) + [(None, None, rate) for rate in rates])
+
+    def compute(m, t, rate):
+        if key(m, t, rate) not in cache:  # a new rate: all its thresholds at once
+            train([s for s in every_threshold(rate) + [(None, None, rate)] if key(*s) not in cache])
+        return cache[key(m, t, rate)]
 
     fig, (ax_loss, ax_norm) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     off_style = {"color": COLORS["light_grey"], "linewidth": 1.6}
@@ -533,7 +649,7 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
     (clipped_dots,) = ax_norm.plot([], [], marker="o", markersize=3, linestyle="none", color=COLORS["black"],
                                    label="steps where clipping bit")
     threshold_line = ax_norm.axhline(1.0, color=ROLE_COLORS["threshold"], linestyle="--", linewidth=1.4,
-                                     label="threshold")
+                                     label="threshold (by norm)")
     (diverged_marker,) = ax_loss.plot([], [], marker="X", markersize=12, linestyle="none",
                                       color=ROLE_COLORS["diverges"], label="diverged")
     for ax in (ax_loss, ax_norm):
@@ -542,15 +658,27 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
         ax.set_xlim(0, steps + 1)
     label_axes(ax_loss, None, "optimizer step", "loss (mean squared error, log scale)")
     label_axes(ax_norm, None, "optimizer step", "gradient norm before clipping (log scale)")
-
-    def legend(ax, artists):
-        shown = [a for a in artists if a.get_visible() and len(np.atleast_1d(a.get_xdata()))]
-        ax.legend(handles=shown, loc="upper left", fontsize=9)
+    # One legend each, with every entry: a move then redraws the changed artists only.
+    ax_loss.legend(handles=[off_loss, loss_line, diverged_marker], loc="upper left", fontsize=9)
+    ax_norm.legend(handles=[off_norm, norm_line, clipped_dots, threshold_line], loc="upper left", fontsize=9)
+    ax_loss.set_title(" ", fontsize=11)
+    ax_norm.set_title(" ", fontsize=11)
 
     def set_trace(line, values):
         values = np.asarray(values, dtype=float)
         keep = np.isfinite(values) & (values > 0)
         line.set_data(np.arange(1, len(values) + 1)[keep], values[keep])
+
+    def limits(rate):
+        """y limits holding every run at ``rate`` (all thresholds, both modes, and the thresholds themselves)."""
+        runs = [compute(*s) for s in every_threshold(rate) + [(None, None, rate)]]
+        loss_values = np.concatenate([run.losses for run in runs])
+        norm_values = np.concatenate([run.grad_norms for run in runs] + [thresholds])
+        spans = []
+        for values in (loss_values, norm_values):
+            values = values[np.isfinite(values) & (values > 0)]
+            spans.append((values.min() / 2, values.max() * 2))
+        return spans
 
     def update(widget):
         rate = lr_control.value
@@ -572,20 +700,19 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
             diverged_marker.set_data([run.diverged_step], [finite[-1] if finite.size else 1.0])
         else:
             diverged_marker.set_data([], [])
-        values = np.concatenate([run.losses, off.losses])
-        values = values[np.isfinite(values) & (values > 0)]
-        ax_loss.set_ylim(values.min() / 2, values.max() * 2)
-        norms = np.concatenate([run.grad_norms, off.grad_norms, [chosen] if current_mode == "norm" else []])
-        norms = norms[np.isfinite(norms) & (norms > 0)]
-        ax_norm.set_ylim(norms.min() / 2, norms.max() * 2)
+        (loss_low, loss_high), (norm_low, norm_high) = limits(rate)  # fixed for a rate: moves blit
+        ax_loss.set_ylim(loss_low, loss_high)
+        ax_norm.set_ylim(norm_low, norm_high)
         verdict = f"diverged at step {run.diverged_step}" if run.diverged else f"final loss {run.final_loss:.3f}"
-        ax_loss.set_title(f"{run.name}, lr {rate:.2g}: {verdict}", fontsize=11)
-        ax_norm.set_title(f"clipping bit on {run.clipped_fraction:.0%} of the steps", fontsize=11)
-        legend(ax_loss, [off_loss, loss_line, diverged_marker])
-        legend(ax_norm, [off_norm, norm_line, clipped_dots, threshold_line])
+        ax_loss.title.set_text(f"{run.name}, lr {rate:.2g}: {verdict}")
+        ax_norm.title.set_text(f"clipping bit on {run.clipped_fraction:.0%} of the steps")
         widget.state.update(run=run, off=off)
         widget.redraw()
 
-    # new limits bring new tick labels and titles: lay the figure out again then
-    return make_widget(fig, {"threshold": threshold_control, "mode": mode_control, "lr": lr_control}, update,
-                       title="Gradient clipping", columns=3, relayout=layout_key)
+    # new limits (a new rate) bring new tick labels: lay the figure out again then
+    widget = make_widget(fig, {"threshold": threshold_control, "mode": mode_control, "lr": lr_control}, update,
+                         title="Gradient clipping", columns=3, relayout=layout_key,
+                         animated=[off_loss, off_norm, loss_line, norm_line, clipped_dots, threshold_line,
+                                   diverged_marker, ax_loss.title, ax_norm.title])
+    widget.state["trained_at_once"] = len(every_threshold(lr_control.value)) + len(rates)
+    return widget

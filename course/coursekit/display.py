@@ -55,6 +55,15 @@ What happens
   with the same ``widget.redraw``. ``widget.set(name=value, ...)`` moves controls from
   code (tests, benchmarks, instructor demos) through the very observers a mouse drag
   triggers; ``widget.state`` holds what the last update computed.
+* ``code=lambda widget: "..."`` gives the one line of Python that recreates the widget's
+  current state (``optimizer_race(surface="valley", lr=0.1, start=(-1.5, 1.0))``): the
+  widget shows it, selectable, under its controls, updated on every change, and
+  ``widget.code_line`` returns it. :func:`call_line` writes such a line from keywords.
+* ``on_click=function(widget, ax, x, y)`` makes a click, or a drag with the button held,
+  on the figure call ``function`` with the axes under the mouse and the point in its data
+  coordinates (ipympl mouse events, handled in the kernel; drags are throttled, see
+  :class:`InteractiveFigure`). ``widget.click(ax, x, y)`` and ``widget.drag(ax, points)``
+  send the same events from code (tests, benchmarks).
 * An :class:`InteractiveFigure` displays itself (IPython's ``_repr_mimebundle_``) as ONE
   output carrying three representations of the same thing (:func:`widget_bundle`):
 
@@ -77,11 +86,15 @@ Library internals the display needs live in :mod:`coursekit.mpl_compat`.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import itertools
 import math
+import numbers
+import time
 from contextlib import contextmanager
 
+from matplotlib.backend_bases import MouseButton
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -96,9 +109,11 @@ __all__ = [
     "make_widget",
     "widget_bundle",
     "show",
+    "call_line",
 ]
 
 _figure_numbers = itertools.count(1)
+RAPID_FRAMES_S = 0.25  # frames closer together than this are sent whole (see _attach_ipympl_canvas)
 
 
 def in_kernel() -> bool:
@@ -122,6 +137,9 @@ def _attach_ipympl_canvas(fig: Figure):
     canvas.footer_visible = False
     canvas.resizable = False
     canvas.toolbar_position = "left"
+    # Frames a drag sends in quick succession go whole: a browser that is still loading one
+    # frame drops it for the next, and a dropped diff would leave stale pixels on screen.
+    mpl_compat.send_rapid_frames_whole(canvas, RAPID_FRAMES_S)
     return canvas
 
 
@@ -174,9 +192,22 @@ class InteractiveFigure:
     ``animated`` artists are left out of full draws; each full draw (first display,
     resize, HiDPI change, ``redraw(full=True)``) is kept as the background, and a fast
     redraw restores it and paints just the animated artists. PNGs include them too.
+
+    Mouse (``on_click``): a press calls ``on_click(widget, ax, x, y)`` at once; while the
+    button is held, moves call it at most once per ``drag_interval`` seconds counted from
+    the end of the previous call, so moves that queued up while the kernel was busy are
+    skipped instead of replayed late. The release of a drag that moved calls it once more
+    at the last position, with ``widget.dragging`` False: it lands a skipped position, and
+    lets a widget tidy up what it let slide while dragging (axis limits it only grew).
+    A drag stays in the axes it started in; a move that reports the button up (it was
+    released outside the figure, where the kernel hears nothing) ends the drag. Clicks
+    while the toolbar's zoom or pan is on belong to the toolbar and are ignored.
     """
 
-    def __init__(self, fig: Figure, controls, *, title: str, columns: int = 3, animated=(), relayout=None):
+    drag_interval = 0.03  # seconds: about 30 redraws a second while dragging
+
+    def __init__(self, fig: Figure, controls, *, title: str, columns: int = 3, animated=(), relayout=None,
+                 code=None, on_click=None):
         self.fig = fig
         self.canvas = fig.canvas
         if isinstance(controls, dict):
@@ -198,16 +229,31 @@ class InteractiveFigure:
         self.full_draws = 0
         self.fast_draws = 0
         self._box = None
+        self._code = code
+        self._code_view = None  # the ipywidgets.HTML showing the code line, built with the box
+        self._on_click = on_click
+        self._dragging = False
+        self._pending = None  # the last drag position skipped by the throttle
+        self._last_position = None  # the last position handed to on_click in this drag
+        self._moved = False  # whether this drag has moved since the press
+        self._drag_axes = None  # the axes the drag started in
+        self._last_move_end = -math.inf
+        self.clicks = 0  # how many mouse positions reached ``on_click``
         for artist in self.animated:
             artist.set_animated(True)
         if self.animated:
             self.canvas.mpl_connect("draw_event", self._on_draw)
+        if on_click is not None:
+            for name in ("button_press_event", "motion_notify_event", "button_release_event"):
+                self.canvas.mpl_connect(name, self._on_mouse)
 
     # -- drawing ------------------------------------------------------------------------------
 
     def redraw(self, full: bool = False) -> None:
         """Show what the update changed: re-lay out if the layout key changed, else blit the
         animated artists if only they changed, else draw in full (see the module docstring)."""
+        if self._code_view is not None:
+            self._code_view.value = _code_html(self.code_line)
         if not self._laid_out:
             return  # still being built: nothing is shown yet, the first display draws everything
         if self._relayout is not None and self._relayout(self.fig) != self._layout_key:
@@ -286,7 +332,90 @@ class InteractiveFigure:
         # A resize or a new dpi (HiDPI screen, enlarge) leaves the cached pixels the wrong size.
         return self._background is not None and self._background_size == self._frame_size()
 
+    # -- mouse ----------------------------------------------------------------------------------------
+
+    def _on_mouse(self, event):
+        toolbar = getattr(self.canvas, "toolbar", None)
+        if toolbar is not None and getattr(toolbar, "mode", ""):
+            return  # zoom or pan is on: the toolbar owns the mouse
+        if event.name == "button_press_event":
+            if event.button != 1 or event.inaxes is None:
+                return
+            self._dragging = True
+            self._pending = None
+            self._moved = False
+            self._drag_axes = event.inaxes
+            self._apply_click(event.inaxes, event.xdata, event.ydata)
+        elif event.name == "motion_notify_event":
+            if not self._dragging:
+                return
+            if MouseButton.LEFT not in event.buttons:
+                self._end_drag()  # released outside the figure: no release event came
+                return
+            if event.inaxes is not self._drag_axes:
+                return
+            self._moved = True
+            if time.perf_counter() - self._last_move_end < self.drag_interval:
+                self._pending = (event.inaxes, event.xdata, event.ydata)
+                return
+            self._apply_click(event.inaxes, event.xdata, event.ydata)
+        elif self._dragging:  # button released
+            self._end_drag()
+
+    def _end_drag(self):
+        self._dragging = False
+        last = self._pending or self._last_position
+        self._pending = None
+        if self._moved and last is not None:
+            self._apply_click(*last)
+
+    @property
+    def dragging(self) -> bool:
+        """True while the mouse button is held on the figure (a drag in progress)."""
+        return self._dragging
+
+    def _apply_click(self, ax, x, y):
+        self._pending = None
+        self._last_position = (ax, x, y)
+        self.clicks += 1
+        self._on_click(self, ax, float(x), float(y))
+        self._last_move_end = time.perf_counter()
+
+    def mouse_event(self, name, ax, x, y):
+        """Send one mouse event (``"button_press_event"``, ``"motion_notify_event"``, ...) at data point
+        (``x``, ``y``) of ``ax`` through the canvas, as ipympl does for a browser's mouse."""
+        from matplotlib.backend_bases import MouseEvent
+
+        px, py = ax.transData.transform((x, y))
+        if name == "motion_notify_event":  # a move reports the buttons held: the left one while dragging
+            event = MouseEvent(name, self.canvas, px, py, buttons={MouseButton.LEFT} if self._dragging else None)
+        else:
+            event = MouseEvent(name, self.canvas, px, py, button=MouseButton.LEFT)
+        self.canvas.callbacks.process(name, event)
+
+    def click(self, ax, x, y):
+        """Click at data point (``x``, ``y``) of axes ``ax`` from code, through the mouse handlers."""
+        self.mouse_event("button_press_event", ax, x, y)
+        self.mouse_event("button_release_event", ax, x, y)
+        return self
+
+    def drag(self, ax, points, *, release=True):
+        """Press at the first of ``points`` (data coordinates of ``ax``), move through the others,
+        then release (unless ``release=False``), exactly as a mouse drag would."""
+        points = list(points)
+        self.mouse_event("button_press_event", ax, *points[0])
+        for x, y in points[1:]:
+            self.mouse_event("motion_notify_event", ax, x, y)
+        if release:
+            self.mouse_event("button_release_event", ax, *points[-1])
+        return self
+
     # -- controls and display ---------------------------------------------------------------------
+
+    @property
+    def code_line(self):
+        """The one line of Python that recreates this widget's current state (None without ``code``)."""
+        return None if self._code is None else self._code(self)
 
     def set(self, **values):
         """Move controls from code, by name, exactly as a user would; returns ``self``."""
@@ -303,6 +432,10 @@ class InteractiveFigure:
             import ipywidgets as widgets
 
             children = [widgets.VBox([widgets.HBox(row) for row in self._rows])]
+            if self._code is not None:
+                self._code_view = widgets.HTML(_code_html(self.code_line))
+                self._code_view.add_class("coursekit-code-line")
+                children.append(self._code_view)
             if isinstance(self.canvas, widgets.DOMWidget):
                 children.append(self.canvas)
             self._box = widgets.VBox(children)
@@ -320,17 +453,20 @@ class InteractiveFigure:
 
 
 def make_widget(fig: Figure, controls, update, *, title: str, columns: int = 3, animated=(), relayout=None,
-                observe=None) -> InteractiveFigure:
+                observe=None, code=None, on_click=None) -> InteractiveFigure:
     """Wire a figure, its controls and its ``update(widget)`` into an :class:`InteractiveFigure`.
 
     Calls ``update`` once for the default state, lays the figure out once, then calls it
     whenever a control in ``observe`` (default: all) changes value. ``update`` edits artists
     and ends with ``widget.redraw()``. ``animated``: the artists updates change (redrawn
     alone, by blitting); ``relayout``: a function of the figure whose value changes when
-    the layout must be computed again (:func:`layout_key`). See the module docstring.
+    the layout must be computed again (:func:`layout_key`). ``code``: a function of the
+    widget returning the line of Python that recreates its state (shown under the
+    controls, ``widget.code_line``); ``on_click(widget, ax, x, y)``: what a click or drag
+    on the figure does. See the module docstring.
     """
     widget = InteractiveFigure(fig, controls, title=title, columns=columns, animated=animated,
-                               relayout=relayout)
+                               relayout=relayout, code=code, on_click=on_click)
     update(widget)
     widget.lay_out()
     for name in widget.controls if observe is None else observe:
@@ -357,3 +493,35 @@ def show(widget) -> None:
     from IPython.display import display
 
     display(widget)
+
+
+def _code_html(line) -> str:
+    # user-select: all: one click selects the whole line, ready to copy into a cell.
+    return ('<code style="user-select: all; white-space: pre; font-size: 12px">'
+            f"{html.escape(line or '')}</code>")
+
+
+def _literal(value) -> str:
+    """``value`` as short Python source: floats to 6 significant digits, tuples of them."""
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, (bool, str)) or value is None:
+        return repr(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        text = f"{float(value):.6g}"
+        return text if any(c in text for c in ".en") else text + ".0"  # keep it a float
+    return repr(value)
+
+
+def call_line(function: str, *args, defaults=None, **kwargs) -> str:
+    """``function(arg, ..., name=value, ...)`` as one line of Python (a widget's ``code`` line).
+
+    Keywords whose value equals ``defaults[name]`` are left out, to keep the line short.
+    """
+    defaults = defaults or {}
+    parts = [_literal(a) for a in args] + [f"{name}={_literal(v)}" for name, v in kwargs.items()
+                                           if name not in defaults or defaults[name] != v]
+    return f"{function}({', '.join(parts)})"

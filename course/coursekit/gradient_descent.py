@@ -30,7 +30,8 @@ from minigrad.optim import functional as OF
 
 from .datasets import diabetes
 from .controls import lr_slider
-from .display import make_widget, new_figure
+from .display import call_line, make_widget, new_figure
+from .surfaces import start_marker
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 
@@ -283,10 +284,26 @@ def lesson1_problems():
     return LeastSquares(one.X, one.y), LeastSquares(two.X, two.y)
 
 
-def descent_compute(lr: float = 0.1, steps: int = 20, problems=None):
-    """The widget's computation: ``(path_1d, path_2d)`` of gradient descent at ``lr`` for ``steps`` steps."""
+W_RANGE_1D = (-1.6, 2.8)  # the one-weight plot's weights (where a click can put its start)
+
+
+def descent_compute(lr: float = 0.1, steps: int = 20, problems=None, *, start=START_2D, start_1d=START_1D[0]):
+    """The widget's computation: ``(path_1d, path_2d)`` of gradient descent at ``lr`` for ``steps`` steps,
+    from ``start_1d`` (one weight) and ``start`` (two weights)."""
     one, two = lesson1_problems() if problems is None else problems
-    return gradient_descent(one, START_1D, lr, steps), gradient_descent(two, START_2D, lr, steps)
+    return gradient_descent(one, (start_1d,), lr, steps), gradient_descent(two, start, lr, steps)
+
+
+def _check_starts(start, start_1d):
+    xmin, xmax, ymin, ymax = EXTENT_2D
+    point = np.asarray(start, dtype=np.float64)
+    if point.shape != (2,) or not (xmin <= point[0] <= xmax and ymin <= point[1] <= ymax):
+        raise ValueError(f"start must be a point (w_bmi, w_s5) with w_bmi in [{xmin:g}, {xmax:g}] and w_s5 in "
+                         f"[{ymin:g}, {ymax:g}] (the plotted weights), got {start!r}")
+    if not (W_RANGE_1D[0] <= start_1d <= W_RANGE_1D[1]):
+        raise ValueError(f"start_1d must lie in [{W_RANGE_1D[0]:g}, {W_RANGE_1D[1]:g}] (the plotted weights), "
+                         f"got {start_1d!r}")
+    return (float(point[0]), float(point[1])), float(start_1d)
 
 
 def _status(path: DescentPath, problem: LeastSquares) -> str:
@@ -298,16 +315,19 @@ def _status(path: DescentPath, problem: LeastSquares) -> str:
     return f"loss {path.losses[-1]:.4f}\n{gap:.1e} above the minimum"
 
 
-def descent_explorer(lr: float = 0.1, steps: int = 20, *, max_steps: int = 100, interactive=None):
+def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_1d=START_1D[0],
+                     max_steps: int = 100, interactive=None):
     """Gradient descent on the one-weight and the two-weight loss, with a learning-rate and a steps slider.
 
     Left: the one-weight loss curve with a dot per step. Middle: the two-weight loss
     as contours with the path. Right: how far above its minimum each loss is after
     every step (log scale). Moving a slider recomputes both paths (a few ms) and
-    moves the existing lines.
+    moves the existing lines. A click or drag on the left plot moves the one-weight
+    start (``start_1d``), on the middle one the two-weight start (``start``).
     """
     import ipywidgets
 
+    starts = dict(zip(("two", "one"), _check_starts(start, start_1d)))
     one, two = problems = lesson1_problems()
     rate = lr_slider(lr, 1e-3, 2.0, description="learning rate")
     step_count = ipywidgets.IntSlider(value=steps, min=1, max=max_steps, step=1, description="steps",
@@ -318,11 +338,13 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, max_steps: int = 100, 
     sgd = OPTIMIZER_COLORS["SGD"]
 
     # left: the parabola
-    w_grid = np.linspace(-1.6, 2.8, 201)
+    w_grid = np.linspace(*W_RANGE_1D, 201)
     ax1.plot(w_grid, one.grid_values(w_grid[:, None]), color=COLORS["grey"], linewidth=1.5, label="loss")
     ax1.plot([one.minimum[0]], [one.min_loss], marker="*", markersize=13, color=ROLE_COLORS["minimum"],
              linestyle="none", label="minimum")
     (path1,) = ax1.plot([], [], color=sgd, marker="o", markersize=4, linewidth=1, label="steps")
+    start1 = start_marker(ax1)
+    start1.set_label("start (click to move)")
     ax1.set_xlim(w_grid[0], w_grid[-1])
     ax1.set_ylim(0.5, 5.0)
     label_axes(ax1, "One weight", "weight on bmi", "loss (MSE, standardised units²)", legend=True,
@@ -338,6 +360,8 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, max_steps: int = 100, 
     ax2.plot(*two.minimum, marker="*", markersize=13, color=ROLE_COLORS["minimum"], linestyle="none",
              label="minimum")
     (path2,) = ax2.plot([], [], color=sgd, marker="o", markersize=3, linewidth=1.2, label="path")
+    start2 = start_marker(ax2)
+    start2.set_label("start (click to move)")
     ax2.set_xlim(xmin, xmax)
     ax2.set_ylim(ymin, ymax)
     label_axes(ax2, "Two weights", "weight on bmi", "weight on s5", legend=True, legend_loc="upper right")
@@ -357,7 +381,10 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, max_steps: int = 100, 
     title = fig.suptitle("")
 
     def update(widget):
-        path_1d, path_2d = descent_compute(rate.value, step_count.value, problems)
+        path_1d, path_2d = descent_compute(rate.value, step_count.value, problems, start=starts["two"],
+                                           start_1d=starts["one"])
+        start1.set_data([starts["one"]], [one.value([starts["one"]])])
+        start2.set_data([starts["two"][0]], [starts["two"][1]])
         w = np.clip(path_1d.points[:, 0], -1e3, 1e3)
         path1.set_data(w, np.minimum(path_1d.losses, 1e3))
         path2.set_data(*np.clip(path_2d.points, -1e3, 1e3).T)
@@ -369,8 +396,23 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, max_steps: int = 100, 
         status2.set_text(_status(path_2d, two))
         fig.suptitle(f"Gradient descent, learning rate {rate.value:.3g}, {step_count.value} steps "
                      f"(diverges above {one.critical_lr:.2f} with one weight, {two.critical_lr:.2f} with two)")
-        widget.state.update(path_1d=path_1d, path_2d=path_2d)
+        widget.state.update(path_1d=path_1d, path_2d=path_2d, start=starts["two"], start_1d=starts["one"])
         widget.redraw()
 
+    def on_click(widget, ax, x, y):
+        if ax is ax1:
+            starts["one"] = round(min(max(x, W_RANGE_1D[0]), W_RANGE_1D[1]), 2)
+        elif ax is ax2:
+            starts["two"] = (round(min(max(x, xmin), xmax), 2), round(min(max(y, ymin), ymax), 2))
+        else:
+            return
+        update(widget)
+
+    def code(widget):
+        return call_line("descent_explorer", lr=rate.value, steps=step_count.value, start=starts["two"],
+                         start_1d=starts["one"], max_steps=max_steps,
+                         defaults={"start_1d": START_1D[0], "max_steps": 100})
+
     return make_widget(fig, {"lr": rate, "steps": step_count}, update, title="Gradient descent explorer",
-                       columns=2, animated=[path1, path2, gap1, gap2, status1, status2, title])
+                       columns=2, animated=[path1, path2, start1, start2, gap1, gap2, status1, status2, title],
+                       code=code, on_click=on_click)

@@ -17,9 +17,10 @@ import numpy as np
 from minigrad.training import diagnose
 
 from .controls import lr_slider, surface_dropdown
-from .display import make_widget, new_figure
+from .display import call_line, make_widget, new_figure
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
-from .surfaces import LOSS_FLOOR, get_surface, loss_gap, redraw_surface
+from .surfaces import (LOSS_FLOOR, checked_start, clicked_start, get_surface, loss_gap, redraw_surface,
+                       start_marker)
 from .trajectories import Trajectory, drawable, trajectory
 
 __all__ = ["regime", "LrRun", "lr_compute", "steps_to_converge", "lr_explorer"]
@@ -70,10 +71,11 @@ class LrRun:
         return f"lr {self.lr:.3g}{where}{verdict}"
 
 
-def lr_compute(surface="valley", lr=0.1, steps=100):
-    """Plain gradient descent with learning rate ``lr``: the path and ``diagnose``'s verdict."""
+def lr_compute(surface="valley", lr=0.1, steps=100, *, start=None):
+    """Plain gradient descent with learning rate ``lr`` from ``start`` (default: the surface's):
+    the path and ``diagnose``'s verdict."""
     surface = get_surface(surface)
-    path = trajectory("SGD", surface, steps=steps, lr=lr)
+    path = trajectory("SGD", surface, start, steps=steps, lr=lr)
     verdict = diagnose(np.asarray(path.losses, dtype=float))
     return LrRun(path, verdict.label, verdict.hint, surface.critical_lr, float(lr))
 
@@ -121,14 +123,18 @@ def _steps_to_converge(surface, lrs, tolerance, max_steps):
     return lrs, steps
 
 
-def lr_explorer(surface="valley", lr=0.1, *, steps=100, surfaces=("bowl", "valley"), interactive=None):
+def lr_explorer(surface="valley", lr=0.1, *, steps=100, start=None, surfaces=("bowl", "valley"),
+                interactive=None):
     """Gradient descent with one learning-rate slider: the path, its loss curve, its cost.
 
-    Left: the path on the surface. Middle: the loss curve (log scale) titled with
-    ``diagnose``'s verdict. Right: steps needed to converge against the learning rate,
-    with the critical value 2/L drawn as a wall and the current rate as a dot.
+    Left: the path on the surface; a click or drag there moves the start (``start``,
+    default the surface's own; a new surface starts from its own). Middle: the loss curve
+    (log scale) titled with ``diagnose``'s verdict. Right: steps needed to converge against
+    the learning rate, from the surface's usual start, with the critical value 2/L drawn as
+    a wall (it does not depend on the start) and the current rate as a dot.
     """
     surface = get_surface(surface)
+    where = {"start": checked_start(surface, start), "surface": surface.key}
     if surface.key not in surfaces:
         surfaces = (surface.key, *surfaces)
     lr_range = (1e-4, 2.0)
@@ -140,10 +146,11 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, surfaces=("bowl", "valle
                                                   interactive=interactive)
     color = OPTIMIZER_COLORS["SGD"]
     (path_line,) = ax_path.plot([], [], color=color, marker="o", markersize=2.5, linewidth=1.5, zorder=3)
+    start_dot = start_marker(ax_path)
     (loss_line,) = ax_loss.plot([], [], color=color, linewidth=2)
     ax_loss.set_yscale("log")
     label_axes(ax_loss, None, "step", "loss above the minimum (log scale)")
-    (cost_line,) = ax_cost.plot([], [], color=COLORS["blue"], linewidth=2, label="steps to converge")
+    (cost_line,) = ax_cost.plot([], [], color=COLORS["blue"], linewidth=2, label="steps to converge\n(from the usual start)")
     (cost_dot,) = ax_cost.plot([], [], marker="o", markersize=10, color=ROLE_COLORS["diverges"],
                                linestyle="none", label="your learning rate", zorder=4)
     wall = ax_cost.axvline(1.0, color=ROLE_COLORS["diverges"], linestyle="--", linewidth=1.5, label="2/L")
@@ -161,7 +168,7 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, surfaces=("bowl", "valle
     state = {"surface": None, "drawn": (), "cost": None}
 
     def set_surface(current):
-        state["drawn"] = redraw_surface(ax_path, current, state["drawn"])
+        state["drawn"] = redraw_surface(ax_path, current, state["drawn"], start=False)
         ax_path.set_title(f"{current.title}: {current.formula}", fontsize=11)
         lrs, cost = steps_to_converge(current, cost_lrs)
         cost_line.set_data(lrs, cost)
@@ -180,7 +187,11 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, surfaces=("bowl", "valle
         new_surface = current is not state["surface"]
         if new_surface:
             set_surface(current)
-        run = lr_compute(current, rate.value, steps)
+        if where["surface"] != current.key:  # each surface has its own sensible start
+            where.update(surface=current.key, start=None)
+        here = where["start"] or current.start
+        start_dot.set_data([here[0]], [here[1]])
+        run = lr_compute(current, rate.value, steps, start=where["start"])
         points = drawable(run.path.points, current.extent)
         path_line.set_data(points[:, 0], points[:, 1])
         gap = loss_gap(current, run.path.losses)
@@ -193,13 +204,22 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, surfaces=("bowl", "valle
         index = int(np.argmin(np.abs(np.log(lrs) - math.log(rate.value))))
         y = cost[index] if np.isfinite(cost[index]) else ax_cost.get_ylim()[1] / 1.5
         cost_dot.set_data([rate.value], [y])
-        widget.state.update(run=run, regime=regime_name)
+        widget.state.update(run=run, regime=regime_name, start=tuple(here))
         widget.redraw(full=new_surface)
+
+    def on_click(widget, ax, x, y):
+        if ax is ax_path:
+            where["start"] = clicked_start(state["surface"], x, y)
+            update(widget)
+
+    def code(widget):
+        return call_line("lr_explorer", surface=surface_control.value, lr=rate.value, steps=steps,
+                         start=widget.state["start"], defaults={"steps": 100})
 
     # Another surface has other tick labels, maybe other margins: lay the figure out again.
     return make_widget(fig, {"lr": rate, "surface": surface_control}, update, title="Learning-rate explorer",
-                       columns=2, animated=[path_line, loss_line, cost_dot, ax_loss.title],
-                       relayout=lambda fig: surface_control.value)
+                       columns=2, animated=[path_line, start_dot, loss_line, cost_dot, ax_loss.title],
+                       relayout=lambda fig: surface_control.value, code=code, on_click=on_click)
 
 
 _REGIME_ROLE = {

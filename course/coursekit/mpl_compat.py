@@ -9,7 +9,9 @@ Nothing else in ``coursekit`` touches a library internal.
 
 from __future__ import annotations
 
+import math
 import sys
+import time
 
 import matplotlib
 
@@ -17,6 +19,7 @@ __all__ = [
     "import_ipympl_backend",
     "waiting_for_first_frame",
     "send_next_frame_whole",
+    "send_rapid_frames_whole",
     "mark_first_frame_shown",
     "set_base_dpi",
 ]
@@ -67,6 +70,41 @@ def send_next_frame_whole(canvas) -> None:
     axes). matplotlib's webagg core keeps the flag in the private ``_force_full``.
     """
     canvas._force_full = True
+
+
+def send_rapid_frames_whole(canvas, window: float) -> None:
+    """Make an ipympl canvas send a frame whole when it follows the previous one within
+    ``window`` seconds (a drag of a slider or of the mouse); frames further apart stay diffs.
+
+    ipympl's browser side loads each frame into one ``Image`` by setting its ``src``: a frame
+    that arrives before the previous one finished loading replaces it, and that one is never
+    painted. A diff only lists the pixels that changed since the frame before, so after a
+    lost diff the figure keeps stale pixels (old paths stay on screen) until a full frame. A
+    whole frame repaints everything, so losing one is harmless. matplotlib's webagg core
+    builds each frame in ``get_diff_image`` and reads the private ``_png_is_old`` (a new
+    picture is waiting) and ``_force_full`` (send it whole); we wrap that method on this
+    canvas only. ``canvas.rapid_frame_window`` holds ``window`` and may be changed later.
+    Does nothing to a canvas without a browser side (Agg).
+    """
+    build_frame = getattr(canvas, "get_diff_image", None)
+    if build_frame is None:
+        return
+    canvas.rapid_frame_window = float(window)
+    if getattr(canvas, "_sends_rapid_frames_whole", False):
+        return  # already wrapped: the new window is all that changes
+    canvas._sends_rapid_frames_whole = True
+    last_sent = [-math.inf]
+
+    def get_diff_image():
+        now = time.monotonic()
+        if canvas._png_is_old and now - last_sent[0] < canvas.rapid_frame_window:
+            canvas._force_full = True
+        frame = build_frame()
+        if frame is not None:
+            last_sent[0] = now
+        return frame
+
+    canvas.get_diff_image = get_diff_image
 
 
 def mark_first_frame_shown(canvas) -> None:

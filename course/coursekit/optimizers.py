@@ -36,9 +36,10 @@ from .controls import (
     optimizer_checkboxes,
     surface_dropdown,
 )
-from .display import make_widget, new_figure
+from .display import call_line, make_widget, new_figure
 from .style import OPTIMIZER_COLORS, OPTIMIZER_LINESTYLES, OPTIMIZER_NAMES, canonical_optimizer_name, label_axes
-from .surfaces import LOSS_FLOOR, RACE_SURFACES, get_surface, loss_gap, redraw_surface
+from .surfaces import (LOSS_FLOOR, RACE_SURFACES, checked_start, clicked_start, get_surface, loss_gap, redraw_surface,
+                       start_marker)
 from .trajectories import TrajectoryCache, drawable, race, resolve_rule
 
 __all__ = [
@@ -101,28 +102,31 @@ def race_settings(optimizers=DEFAULT_RACE, *, lr=0.1, adaptive_lr=0.1, momentum=
 
 
 def race_compute(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adaptive_lr=None, momentum=0.9,
-                 betas=(0.9, 0.999), weight_decay=0.01, steps=300, seed=0, cache=None):
-    """Race ``optimizers`` on ``surface``; ``{name: Trajectory}`` (the race widget's computation).
+                 betas=(0.9, 0.999), weight_decay=0.01, steps=300, seed=0, start=None, cache=None):
+    """Race ``optimizers`` on ``surface`` from ``start``; ``{name: Trajectory}`` (the race widget's computation).
 
-    ``lr``/``adaptive_lr`` default to the surface's suggested rates.
+    ``lr``/``adaptive_lr`` default to the surface's suggested rates, ``start`` to its start point.
     """
     surface = get_surface(surface)
     lr = surface.default_lr["sgd"] if lr is None else lr
     adaptive_lr = surface.default_lr["adaptive"] if adaptive_lr is None else adaptive_lr
     settings = race_settings(optimizers, lr=lr, adaptive_lr=adaptive_lr, momentum=momentum, betas=betas,
                              weight_decay=weight_decay)
-    return race(surface, settings, steps=steps, seed=seed, cache=cache)
+    return race(surface, settings, steps=steps, start=start, seed=seed, cache=cache)
 
 
 def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adaptive_lr=None, momentum=0.9,
-                   beta1=0.9, beta2=0.999, weight_decay=0.01, steps=300, seed=0, surfaces=RACE_SURFACES,
-                   interactive=None, cache=None):
+                   beta1=0.9, beta2=0.999, weight_decay=0.01, steps=300, seed=0, start=None,
+                   surfaces=RACE_SURFACES, interactive=None, cache=None):
     """Optimizers racing on a 2-D loss surface: paths over the contours, loss curves beside.
 
     Controls: a checkbox per optimizer, the surface, the SGD-family learning rate, the
     adaptive-family learning rate, momentum (Momentum, Nesterov), Adam's β1 and β2
-    (Adam, AdamW). Each optimizer keeps its course colour. Only optimizers whose
-    settings changed are recomputed (``widget.state["computed"]`` lists them).
+    (Adam, AdamW). A click or drag on the contours moves the start point (``start``,
+    default the surface's; a new surface starts from its own) and every path follows.
+    Each optimizer keeps its course colour. Only optimizers whose settings changed are
+    recomputed (``widget.state["computed"]`` lists them). ``widget.code_line`` is the call
+    that recreates the current race.
     """
     surface = get_surface(surface)
     if surface.key not in surfaces:
@@ -140,6 +144,7 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
 
     fig, (ax_path, ax_loss) = new_figure(1, 2, figsize=(11, 4.6), width_ratios=(1.15, 1),
                                          interactive=interactive)
+    start_dot = start_marker(ax_path)
     artists = {}
     for name in OPTIMIZER_NAMES:
         color, linestyle = OPTIMIZER_COLORS[name], OPTIMIZER_LINESTYLES[name]
@@ -159,10 +164,11 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
                           transform=ax_loss.transAxes, visible=False)
     # Text is the slowest thing matplotlib draws: the legend (names only) is rebuilt only
     # when the set of racing optimizers changes, and only diverged runs get a note.
-    state = {"drawn": (), "surface": None, "busy": False, "legend_for": None}
+    state = {"drawn": (), "surface": None, "busy": False, "legend_for": None,
+             "start": checked_start(surface, start)}
 
     def draw_background(new_surface):
-        state["drawn"] = redraw_surface(ax_path, new_surface, state["drawn"])
+        state["drawn"] = redraw_surface(ax_path, new_surface, state["drawn"], start=False)
         ax_path.set_title(new_surface.title, fontsize=12)
         state["surface"] = new_surface
 
@@ -179,7 +185,9 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
         paths = race_compute(current, racing, lr=sgd_lr.value, adaptive_lr=ada_lr.value,
                              momentum=momentum_control.value,
                              betas=(beta1_control.value, beta2_control.value),
-                             weight_decay=weight_decay, steps=steps, seed=seed, cache=cache)
+                             weight_decay=weight_decay, steps=steps, seed=seed, start=state["start"],
+                             cache=cache)
+        start_dot.set_data(*([v] for v in (state["start"] or current.start)))
         top = 0.0
         bottom = np.inf
         diverged = 0
@@ -210,6 +218,9 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
                 note.set_text("")
         if top > 0:
             limits = _decade_limits(max(bottom, LOSS_FLOOR), top)
+            if widget.dragging:  # while the start is dragged the axis only grows: a relayout
+                low, high = ax_loss.get_ylim()  # costs several frames; the release tidies it
+                limits = (min(limits[0], low), max(limits[1], high))
             if limits != tuple(ax_loss.get_ylim()):
                 ax_loss.set_ylim(*limits)
                 full = True
@@ -219,6 +230,7 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
             state["legend_for"] = tuple(paths)
             full = True
         widget.state.update(paths=paths, computed=cache.last_computed, surface=current.key,
+                            start=tuple(state["start"] or current.start),
                             status={name: path.status() for name, path in paths.items()},
                             message="" if racing else NOBODY_RACING)
         widget.redraw(full=full)
@@ -226,6 +238,7 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
     def on_surface(change):
         # New surface: move both learning rates to its suggested values, then draw once.
         new_surface = get_surface(change["new"])
+        state["start"] = None  # each surface has its own sensible start
         state["busy"] = True
         try:
             for slider, family in ((sgd_lr, "sgd"), (ada_lr, "adaptive")):
@@ -234,10 +247,22 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
             state["busy"] = False
         update(widget)
 
+    def on_click(widget, ax, x, y):
+        if ax is ax_path:
+            state["start"] = clicked_start(state["surface"], x, y)
+            update(widget)
+
+    def code(widget):
+        racing = tuple(name for name, box in boxes.items() if box.value)
+        return call_line("optimizer_race", surface=surface_control.value, optimizers=racing, lr=sgd_lr.value,
+                         adaptive_lr=ada_lr.value, momentum=momentum_control.value, beta1=beta1_control.value,
+                         beta2=beta2_control.value, weight_decay=weight_decay, steps=steps, seed=seed,
+                         start=widget.state.get("start"), defaults=_RACE_DEFAULTS)
+
     controls = [boxes, {"surface": surface_control, "lr": sgd_lr, "adaptive_lr": ada_lr},
                 {"momentum": momentum_control, "beta1": beta1_control, "beta2": beta2_control}]
-    widget = make_widget(fig, controls, update, title="Optimizer race",
-                         animated=[nobody] + [artist for group in artists.values() for artist in group],
+    widget = make_widget(fig, controls, update, title="Optimizer race", code=code, on_click=on_click,
+                         animated=[nobody, start_dot] + [artist for group in artists.values() for artist in group],
                          # a new surface has new tick labels, which may need new margins
                          relayout=lambda fig: surface_control.value,
                          observe=[*boxes, "lr", "adaptive_lr", "momentum", "beta1", "beta2"])
@@ -246,6 +271,9 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
 
 
 NOBODY_RACING = "No optimizer is ticked: tick one or more above to race them."
+# optimizer_race's defaults, left out of its code line
+_RACE_DEFAULTS = {"optimizers": DEFAULT_RACE, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999,
+                  "weight_decay": 0.01, "steps": 300, "seed": 0}
 
 
 def _decade_limits(low, high):

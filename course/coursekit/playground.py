@@ -1,6 +1,6 @@
 """Instructor mode: the course's main demos on one page, each with preset buttons.
 
-``course/playground.ipynb`` (also served without code cells as a Voilà app) shows three
+``course/playground.ipynb`` (also served without code cells as a Voilà app) shows six
 demos built from the lessons' own widgets, in large type for a projector:
 
 ==================  ==========================================  ===============================
@@ -10,41 +10,73 @@ demo                widget (lesson)                             presets
                                                                 right / too high
 ``clipping``        ``clipping.clipping_widget`` (lesson 8)     exploding gradients, clip at 1.0
 ``race``            ``optimizers.optimizer_race`` (lesson 4)    Adam vs SGD on a ravine
+``schedule``        ``schedules.schedule_explorer`` (lesson 5)  warmup + cosine, no warmup
+``batch_size``      ``batch_size.batch_size_widget`` (lesson 7) same rate, linear and
+                                                                square-root scaling
+``range_test``      ``range_test.range_test_widget`` (lesson 6) the valley, the minimum ÷ 10,
+                                                                the rate at the loss minimum
 ==================  ==========================================  ===============================
 
-A preset is plain data (:class:`Preset`: the control values to set) in :data:`PRESETS`.
-A button applies it through ``InteractiveFigure.set``, i.e. through the same observers a
-slider drag triggers. :func:`preset_result` computes what a preset shows without any
-widget (tests and the notebook's cheat sheet call it), and :func:`cheat_sheet` prints
-one line per preset, every number computed when it runs.
+The last three live in :mod:`coursekit.playground_recipes`; the buttons and the panel in
+:mod:`coursekit.playground_panel`. A preset is plain data (:class:`Preset`: the control
+values to set) in :data:`PRESETS`. A button applies it through ``InteractiveFigure.set``,
+i.e. through the same observers a slider drag triggers. :func:`preset_result` computes
+what a preset shows without any widget (tests and the notebook's cheat sheet call it),
+and :func:`cheat_sheet` prints one line per preset, every number computed when it runs.
+
+The Voilà app opens on the preset named in its address (``...?preset=no_warmup``; Voilà
+passes the page's query string to the kernel as ``QUERY_STRING``): :func:`opening`.
 
 Usage in the notebook::
 
     from coursekit import playground
-    results = playground.run_presets()       # seeded, about 10 s on a laptop
+    opening = playground.opening()           # the preset named in the app's address, if any
+    results = playground.run_presets()       # seeded
     print(playground.cheat_sheet(results))
-    playground.learning_rate_demo()          # end a cell with a demo (# NBVAL_IGNORE_OUTPUT)
-    playground.clipping_demo(results)        # reuses the clipping runs computed above
-    playground.race_demo()
+    playground.learning_rate_demo(opening.key)   # end a cell with a demo (# NBVAL_IGNORE_OUTPUT)
+    playground.clipping_demo(results, opening.key)  # reuses the clipping runs computed above
+    playground.race_demo(opening.key)
+    playground.schedule_demo(opening.key)    # and batch_size_demo, range_test_demo
 """
 
 from __future__ import annotations
 
+import html
 import math
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass
+from urllib.parse import parse_qs
 
-from . import mpl_compat
 from .clipping import LR as LESSON_8_LR
 from .controls import clip_threshold, nearest_log_stop
-from .display import InteractiveFigure, widget_bundle
+from .display import call_line
 from .learning_rate import lr_compute, lr_explorer, regime, steps_to_converge
 from .optimizers import optimizer_race, race_compute
+from .playground_panel import (
+    DEMOS,
+    INSTRUCTOR_SCALE,
+    INSTRUCTOR_WIDTH_PX,
+    QUERY_KEY,
+    Preset,
+    PresetPanel,
+    PresetResult,
+    enlarge,
+    preset_link,
+)
+from .playground_recipes import (
+    RECIPE_PRESETS,
+    batch_size_demo,
+    range_test_demo,
+    recipe_result,
+    schedule_demo,
+)
 from .style import OPTIMIZER_NAMES
 
 __all__ = [
     "Preset",
     "PRESETS",
     "DEMOS",
+    "DEMO_TITLES",
     "presets_for",
     "get_preset",
     "PresetResult",
@@ -53,15 +85,31 @@ __all__ = [
     "cheat_sheet",
     "PresetPanel",
     "enlarge",
+    "preset_link",
+    "Opening",
+    "opening",
     "learning_rate_demo",
     "clipping_demo",
     "race_demo",
+    "schedule_demo",
+    "batch_size_demo",
+    "range_test_demo",
     "LR_STEPS",
     "RACE_STEPS",
     "CLIP_LR",
+    "INSTRUCTOR_SCALE",
+    "INSTRUCTOR_WIDTH_PX",
 ]
 
-DEMOS = ("learning_rate", "clipping", "race")
+# The notebook's section of each demo, as its heading reads.
+DEMO_TITLES = {
+    "learning_rate": "1. The learning rate",
+    "clipping": "2. Exploding gradients and clipping",
+    "race": "3. Adam vs SGD on a ravine",
+    "schedule": "4. Learning-rate schedules and warmup",
+    "batch_size": "5. Batch size and the scaling rules",
+    "range_test": "6. Picking a rate from the range test",
+}
 
 LR_SURFACE = "valley"  # the ill-conditioned valley of lesson 2: L = 4, so 2/L = 0.5
 LR_STEPS = 100
@@ -69,25 +117,6 @@ RACE_STEPS = 300
 CONVERGED = 1e-3  # "converged": the loss gap fell below this fraction of where it started
 
 _RACERS = OPTIMIZER_NAMES
-
-
-@dataclass(frozen=True)
-class Preset:
-    """One preset button: ``label`` on the button, ``values`` for the ``demo``'s controls.
-
-    ``values`` maps control names (as ``InteractiveFigure.set`` takes them) to values;
-    ``says`` is the sentence shown under the buttons while the preset is active.
-    """
-
-    key: str
-    label: str
-    demo: str
-    values: dict = field(hash=False)
-    says: str = ""
-
-    def __post_init__(self):
-        if self.demo not in DEMOS:
-            raise ValueError(f"preset {self.key!r}: demo must be one of {DEMOS}, got {self.demo!r}")
 
 
 def _on_slider_grid(value: float, steps_per_decade: int = 20) -> float:
@@ -132,7 +161,7 @@ PRESETS: tuple[Preset, ...] = (
            "Same learning rate 0.1 for both, which favours neither: SGD crawls along the flat floor of "
            "the ravine; Adam scales each weight's step by its own gradient history and walks straight "
            "down it. (At its own best rate SGD is much faster: lesson 2.)"),
-)
+) + RECIPE_PRESETS
 
 _BY_KEY = {preset.key: preset for preset in PRESETS}
 assert len(_BY_KEY) == len(PRESETS), "preset keys must be unique"
@@ -145,7 +174,7 @@ def get_preset(key) -> Preset:
     for preset in PRESETS:
         if key in (preset.key, preset.label):
             return preset
-    raise KeyError(f"no preset {key!r}; presets are {[p.key for p in PRESETS]}")
+    raise KeyError(f"no preset {key!r}; presets are {', '.join(p.key for p in PRESETS)}")
 
 
 def presets_for(demo: str) -> tuple[Preset, ...]:
@@ -156,20 +185,6 @@ def presets_for(demo: str) -> tuple[Preset, ...]:
 
 
 # -- what a preset shows, computed without widgets --------------------------------------------------------
-
-
-@dataclass
-class PresetResult:
-    """What a preset shows: ``summary`` (one line of computed facts) and the raw ``data``.
-
-    ``data``: an ``LrRun`` (learning rate, with ``steps_to_converge`` in ``extra``), a
-    ``ClipRun`` (clipping) or ``{name: Trajectory}`` (race).
-    """
-
-    preset: Preset
-    summary: str
-    data: object
-    extra: dict = field(default_factory=dict)
 
 
 def _learning_rate_result(preset):
@@ -230,7 +245,8 @@ _COMPUTE = {"learning_rate": _learning_rate_result, "clipping": _clipping_result
 def preset_result(key) -> PresetResult:
     """Compute what preset ``key`` shows, without any widget (seeded: same numbers every run)."""
     preset = get_preset(key)
-    return _COMPUTE[preset.demo](preset)
+    compute = _COMPUTE.get(preset.demo, recipe_result)
+    return compute(preset)
 
 
 def run_presets(keys=None) -> dict[str, PresetResult]:
@@ -240,174 +256,105 @@ def run_presets(keys=None) -> dict[str, PresetResult]:
 
 
 def cheat_sheet(results) -> str:
-    """One line per preset: its button label and what it shows, from :func:`run_presets`."""
+    """One line per preset, from :func:`run_presets`: its button label, its link (the end of
+    the app's address that opens on it) and what it shows."""
     width = max(len(r.preset.label) for r in results.values())
-    return "\n".join(f"{r.preset.label:<{width}}  {r.summary}" for r in results.values())
+    link_width = max(len(preset_link(key)) for key in results)
+    return "\n".join(f"{r.preset.label:<{width}}  {preset_link(key):<{link_width}}  {r.summary}"
+                     for key, r in results.items())
 
 
-# -- presets on top of a widget ------------------------------------------------------------------------------
+# -- opening on the preset named in the app's address ------------------------------------------------------
 
 
-# Instructor size: text and lines this many times larger than in the lessons, the figure
-# about as wide in pixels as a notebook column on a 1366-pixel projector.
-INSTRUCTOR_SCALE = 1.35
-INSTRUCTOR_WIDTH_PX = 1150
+@dataclass(frozen=True)
+class Opening:
+    """What the app's address asked for: ``key`` (a preset key or None), ``asked`` (the raw
+    name, or None), shown as a one-line message (an unknown name lists the valid ones)."""
 
-
-def enlarge(widget: InteractiveFigure, height_px: int, *, width_px: int = INSTRUCTOR_WIDTH_PX,
-            scale: float = INSTRUCTOR_SCALE) -> InteractiveFigure:
-    """Make a widget's figure readable from the back of a room: ``scale`` times larger type
-    and lines, ``width_px`` x ``height_px`` pixels. Returns the widget.
-
-    Raising the dpi enlarges everything drawn in points (text, lines, markers), including
-    what later updates draw; the size in inches shrinks to keep the pixel size.
-    """
-    if not (scale > 0 and width_px > 0 and height_px > 0):
-        raise ValueError(f"enlarge: scale, width_px and height_px must be > 0, got {scale}, {width_px}, "
-                         f"{height_px}")
-    fig = widget.fig
-    dpi = 100.0 * scale
-    # Resize the figure only, without telling a browser canvas that does not exist yet
-    # (ipympl sends the size when its view starts), and keep the dpi on HiDPI screens.
-    mpl_compat.set_base_dpi(fig, dpi)
-    fig.set_size_inches(width_px / dpi, height_px / dpi, forward=False)
-    widget.lay_out()
-    return widget
-
-
-class PresetPanel:
-    """A course widget with a row of preset buttons above it.
-
-    Displays itself exactly like the widget (see :mod:`coursekit.display`): live buttons,
-    controls and canvas in JupyterLab or Voilà, the figure as a PNG elsewhere.
-    ``apply(key)`` does what clicking the button does; ``active()`` names the preset the
-    controls currently match (a manual slider move clears it).
-    """
-
-    def __init__(self, widget: InteractiveFigure, presets, *, title: str):
-        self.widget = widget
-        self.presets = {preset.key: preset for preset in presets}
-        for preset in self.presets.values():
-            unknown = set(preset.values) - set(widget.controls)
-            if unknown:
-                raise ValueError(f"preset {preset.key!r} sets unknown controls {sorted(unknown)}; "
-                                 f"{widget.title!r} has {sorted(widget.controls)}")
-        self.title = title
-        self._box = None
-        self._buttons = {}
-        self._status = None
-
-    @property
-    def fig(self):
-        return self.widget.fig
-
-    @property
-    def state(self):
-        return self.widget.state
-
-    def matches(self, key) -> bool:
-        """True when every control named by preset ``key`` holds the preset's value."""
-        preset = self.presets[get_preset(key).key]
-        for name, value in preset.values.items():
-            current = self.widget.controls[name].value
-            if isinstance(value, float) and isinstance(current, (int, float)):
-                if not math.isclose(current, value, rel_tol=1e-6):  # a browser slider's float rounding
-                    return False
-            elif current != value:
-                return False
-        return True
-
-    def active(self):
-        """The key of the preset the controls match now, or None."""
-        return next((key for key in self.presets if self.matches(key)), None)
-
-    def apply(self, key) -> "PresetPanel":
-        """Set the widget's controls to preset ``key`` (as its button does); returns ``self``."""
-        preset = self.presets.get(get_preset(key).key)
-        if preset is None:
-            raise KeyError(f"preset {key!r} does not belong to {self.title!r}; it has {list(self.presets)}")
-        self.widget.set(**preset.values)
-        # A preset jumps: send the browser a whole new frame rather than a blitted diff.
-        self.widget.redraw(full=True)
-        self._show_active()
-        return self
-
-    def _show_active(self, *_):
-        if self._status is None:
-            return
-        active = self.active()
-        for key, button in self._buttons.items():
-            button.button_style = "info" if key == active else ""
-        preset = self.presets.get(active)
-        self._status.value = f"<b>{preset.label}:</b> {preset.says}" if preset else "<i>your own setting</i>"
-
-    @property
-    def box(self):
-        """The ipywidgets container: preset buttons, a status line, then the widget."""
-        if self._box is None:
-            import ipywidgets as widgets
-
-            for key, preset in self.presets.items():
-                button = widgets.Button(description=preset.label, tooltip=preset.says,
-                                        layout={"width": "auto", "height": "38px"})
-                button.add_class("coursekit-preset")
-                button.on_click(lambda _button, key=key: self.apply(key))
-                self._buttons[key] = button
-            self._status = widgets.HTML(layout={"min_height": "1.6em"})
-            label = widgets.HTML("<b>Presets</b>")
-            bar = widgets.HBox([label, *self._buttons.values()], layout={"align_items": "center",
-                                                                           "flex_flow": "row wrap"})
-            self._box = widgets.VBox([bar, self._status, self.widget.box])
-            self._box.add_class("coursekit-playground-demo")
-            for control in self.widget.controls.values():
-                control.observe(self._show_active, names="value")
-            self._show_active()
-        return self._box
-
-    def png(self) -> bytes:
-        return self.widget.png()
+    key: str | None
+    asked: str | None = None
 
     def text(self) -> str:
-        labels = ", ".join(p.label for p in self.presets.values())
-        return f"Playground: {self.title} (presets: {labels})"
-
-    def __repr__(self) -> str:
-        return f"<{self.text()}>"
+        names = ", ".join(p.key for p in PRESETS)
+        if self.asked is None:
+            return (f"Open this app on a preset by adding {preset_link('<name>')} to its address "
+                    f"(e.g. {preset_link('no_warmup')}); every preset's link is in the crib sheet.")
+        if self.key is None:
+            return f"No preset named {self.asked!r}: the demos show their defaults. Preset names: {names}."
+        preset = get_preset(self.key)
+        number, title = DEMO_TITLES[preset.demo].split(". ", 1)
+        return f"Opened on the preset '{preset.label}' ({preset_link(preset.key)}): see section {number}, {title}."
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return widget_bundle(self)  # the same three representations as InteractiveFigure
+        kind = "unknown" if self.asked is not None and self.key is None else "ok"
+        style = "color:#b00020;font-weight:bold" if kind == "unknown" else ""
+        return {"text/plain": self.text(),
+                "text/html": f"<p class='coursekit-opening coursekit-opening-{kind}' style='{style}'>"
+                             f"{html.escape(self.text())}</p>"}
 
 
-# -- the three demos --------------------------------------------------------------------------------------
+def opening(query: str | None = None) -> Opening:
+    """The preset named by ``?preset=<key>`` in the app's address (``query``: default the
+    ``QUERY_STRING`` that Voilà gives the kernel; JupyterLab sets none)."""
+    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    asked = parse_qs(query.lstrip("?")).get(QUERY_KEY)
+    if not asked:
+        return Opening(None)
+    name = asked[-1].strip()
+    return Opening(name if name in _BY_KEY else None, name)
 
 
-def learning_rate_demo(start="lr_just_right", *, interactive=None) -> PresetPanel:
-    """Lesson 2's learning-rate explorer with the too-low / just-right / too-high presets."""
-    values = get_preset(start).values
+def _start_key(demo, start, default):
+    """``start`` if it names a preset of ``demo``, else ``default`` (the address named another demo's preset)."""
+    if start is not None:
+        preset = get_preset(start)
+        if preset.demo == demo:
+            return preset.key
+    return default
+
+
+# -- the first three demos (the last three: coursekit.playground_recipes) ----------------------------------
+
+
+def learning_rate_demo(start=None, *, interactive=None) -> PresetPanel:
+    """Lesson 2's learning-rate explorer with the too-low / just-right / too-high presets.
+
+    ``start``: a preset key to open on; None or another demo's preset: *just right*.
+    """
+    values = get_preset(_start_key("learning_rate", start, "lr_just_right")).values
     widget = lr_explorer(values["surface"], values["lr"], steps=LR_STEPS, interactive=interactive)
     enlarge(widget, height_px=520, scale=1.25)  # three panels with long titles: a little less type
     return PresetPanel(widget, presets_for("learning_rate"), title="The learning rate")
 
 
-def clipping_demo(results=None, start="clip_1", *, interactive=None) -> PresetPanel:
+def clipping_demo(results=None, start=None, *, interactive=None) -> PresetPanel:
     """Lesson 8's clipping widget with the exploding-gradients / clip-at-1.0 presets.
 
     ``results`` (from :func:`run_presets`) seeds the widget's cache with the runs already
-    computed, so the presets answer at once.
+    computed, so the presets answer at once. ``start``: as for :func:`learning_rate_demo`
+    (default *clip at 1.0*).
     """
     from .clipping import STEPS, clipping_widget
 
-    values = get_preset(start).values
+    values = get_preset(_start_key("clipping", start, "clip_1")).values
     reference = [r.data for r in (results or {}).values()
                  if r.preset.demo == "clipping" and len(r.data.losses) and r.data.lr > 0]
     widget = clipping_widget(threshold=clip_threshold(values["threshold"]), lr=values["lr"], mode=values["mode"],
                              steps=STEPS, reference=reference, interactive=interactive)
     enlarge(widget, height_px=500)
-    return PresetPanel(widget, presets_for("clipping"), title="Exploding gradients and clipping")
+    return PresetPanel(widget, presets_for("clipping"), title="Exploding gradients and clipping", code=_clipping_code)
+
+
+def _clipping_code(widget):
+    c = widget.controls
+    return call_line("clipping_widget", threshold=clip_threshold(c["threshold"].value), lr=c["lr"].value,
+                     mode=c["mode"].value)
 
 
 def race_demo(start=None, *, interactive=None) -> PresetPanel:
-    """Lesson 4's optimizer race with the Adam-vs-SGD-on-a-ravine preset (starts with all six)."""
+    """Lesson 4's optimizer race with the Adam-vs-SGD-on-a-ravine preset (starts with all six,
+    or on the preset ``start``)."""
     from .surfaces import get_surface
 
     # The valley's fair-race rates, on the sliders' stops (an off-stop value would be
@@ -417,6 +364,7 @@ def race_demo(start=None, *, interactive=None) -> PresetPanel:
                             steps=RACE_STEPS, interactive=interactive)
     enlarge(widget, height_px=560)
     panel = PresetPanel(widget, presets_for("race"), title="Optimizers race")
+    start = _start_key("race", start, None)
     if start is not None:
         panel.apply(start)
     return panel

@@ -50,6 +50,7 @@ __all__ = [
     "run_range_test",
     "TrainRun",
     "train_at",
+    "train_at_rates",
     "diagnose_if_possible",
     "check_pick",
     "lr_sweep",
@@ -185,6 +186,36 @@ def train_at(split, lr, *, epochs=4, batch_size=DEFAULT_BATCH_SIZE, optimizer="A
     return TrainRun(float(lr), history, diagnose_if_possible(history), None if factor is None else float(factor))
 
 
+def train_at_rates(split, lrs, *, epochs=4, batch_size=DEFAULT_BATCH_SIZE, optimizer="AdamW", seed=0, factors=None,
+                   progress=False):
+    """:func:`train_at` for every rate in ``lrs``, all at once: one network per rate, trained side by side.
+
+    Each run is the run :func:`train_at` gives for that rate (same weights, same batches,
+    same numbers; the tests check it), but the networks are stacked and their learning
+    rates form a vector (:mod:`coursekit.sweep`). ``factors``: each rate's factor (the check).
+    """
+    from .sweep import loader_batches, train_stacked
+
+    lrs = [float(lr) if isinstance(lr, (int, float, np.floating)) else lr for lr in lrs]
+    for lr in lrs:
+        if not (isinstance(lr, float) and 0 < lr < math.inf):
+            raise ValueError(f"train_at_rates: every lr must be a finite number > 0, got {lr!r}")
+    if optimizer not in ("AdamW", "SGD"):
+        raise ValueError(f"train_at_rates: optimizer must be 'AdamW' or 'SGD', got {optimizer!r}")
+    model = make_mlp(split.num_features, seed=seed)
+    loader = train_loader(split, batch_size, seed)
+    batches, epoch_ends = loader_batches(loader, epochs * len(loader))
+    stacked = train_stacked([model] * len(lrs), batches, lrs, optimizer=optimizer.lower(),
+                            momentum=0.9 if optimizer == "SGD" else 0.0, epoch_ends=epoch_ends,
+                            val=(split.X_val, split.y_val), progress=progress, description="training")
+    factors = [None] * len(lrs) if factors is None else [float(f) for f in factors]
+    runs = []
+    for i, (lr, factor) in enumerate(zip(lrs, factors)):
+        history = stacked.history(i)
+        runs.append(TrainRun(lr, history, diagnose_if_possible(history), factor))
+    return runs
+
+
 def diagnose_if_possible(run):
     """``diagnose(run)``, or None for a run too short to read a trend from (under three steps)."""
     steps = run.num_steps if hasattr(run, "num_steps") else len(run)
@@ -192,13 +223,13 @@ def diagnose_if_possible(run):
 
 
 def check_pick(split, lr, factors=(0.1, 1.0, 10.0), **kwargs):
-    """Train at ``lr`` times each factor: is the pick better than ten times lower and higher?"""
-    return [train_at(split, lr * f, factor=f, **kwargs) for f in factors]
+    """Train at ``lr`` times each factor (all at once): is the pick better than ten times lower and higher?"""
+    return train_at_rates(split, [lr * f for f in factors], factors=factors, **kwargs)
 
 
 def lr_sweep(split, lrs, **kwargs):
-    """Full training runs at every rate in ``lrs``: what the range test tries to predict cheaply."""
-    return [train_at(split, float(lr), **kwargs) for lr in lrs]
+    """Full training runs at every rate in ``lrs`` (all at once): what the range test tries to predict cheaply."""
+    return train_at_rates(split, [float(lr) for lr in lrs], **kwargs)
 
 
 def steps_to_reach(history, target, beta=0.9):
@@ -321,32 +352,46 @@ def plot_sweep(ax, sweep, result=None):
 # -- widget -------------------------------------------------------------------------------------------------
 
 
-def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5, max_lr=3.0, interactive=None):
+def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5, max_lr=3.0, runs=(),
+                      interactive=None):
     """Pick a learning rate on the range-test curve and see the training run it gives.
 
     Left: the range test with your pick as a dashed line. Right: the
     validation loss per epoch and the smoothed training loss of a real run at
     that rate, titled with ``diagnose``'s verdict; the run at the valley
-    suggestion stays in grey for comparison. Runs are cached, so returning to
-    a rate is instant.
+    suggestion stays in grey for comparison. Every stop of the slider (and the
+    valley rate) is trained when the widget is built, all at once
+    (:func:`train_at_rates`, with a progress bar), so a move is a look-up and a
+    redraw. ``runs``: runs at the same ``epochs`` trained earlier (the lesson's
+    check), shown for their rates instead of the stack's (the same numbers).
     """
     split = make_split() if split is None else split
     result = run_range_test(split) if result is None else result
     reference_lr = result.suggestion if result.suggestion is not None else 1e-3
     lr = reference_lr if lr is None else lr
     lr = min(max(lr, min_lr), max_lr)
-    cache = {}
+    slider = log_slider("learning rate", lr, min_lr, max_lr, steps_per_decade=10, continuous_update=True)
+
+    def key(rate):
+        return round(math.log10(rate), 6)
+
+    stops = [10 ** (slider.min + k * slider.step)
+             for k in range(int(round((slider.max - slider.min) / slider.step)) + 1)]
+    trained = train_at_rates(split, stops + [reference_lr], epochs=epochs, progress=True)
+    cache = {key(run.lr): run for run in trained}
+    cache.update({key(run.lr): run for run in runs if run.history.epoch_end_step[-1:] == trained[0].history.epoch_end_step[-1:]})
 
     def compute(rate):
-        key = round(math.log10(rate), 6)
-        if key not in cache:
-            cache[key] = train_at(split, rate, epochs=epochs)
-        return cache[key]
+        if key(rate) not in cache:  # a rate set from code between the stops: train it alone
+            cache[key(rate)] = train_at(split, rate, epochs=epochs)
+        return cache[key(rate)]
 
-    slider = log_slider("learning rate", lr, min_lr, max_lr, steps_per_decade=10, continuous_update=False)
     fig, (ax_test, ax_run) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     artists = plot_range_test(ax_test, result, chosen_lr=slider.value, title="Range test: where is your pick?")
+    artists["chosen"].set_label("your pick (the slider)")
+    ax_test.legend(loc="lower left", fontsize=9)
     reference = compute(reference_lr)
+    steps_total = max(len(run.history.step_loss) for run in trained)
     ref_steps = np.arange(1, reference.history.num_steps + 1)
     ax_run.plot(ref_steps, reference.history.smoothed_losses(0.9), color=COLORS["light_grey"], linewidth=2,
                 label=f"training at the valley rate {reference_lr:.2g}")
@@ -355,9 +400,14 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
     (diverged_marker,) = ax_run.plot([], [], marker="X", markersize=12, linestyle="none",
                                      color=ROLE_COLORS["diverges"], label="diverged")
     ax_run.set_yscale("log")
+    # Fixed limits that hold every trained run (blow-ups beyond LOSS_CEILING leave the top), so a move
+    # redraws the run's lines only.
+    ax_run.set_xlim(0, steps_total + 1)
+    ax_run.set_ylim(*_loss_limits(cache.values()))
     plain_log_ticks(ax_run, "y")
     label_axes(ax_run, None, "optimizer step", "loss (nats, log scale)")
-    run_lines = [ax_run.lines[0], train_line, val_line, diverged_marker]
+    ax_run.legend(loc="lower left", fontsize=9)
+    ax_run.set_title(" ", fontsize=11)
 
     def update(widget):
         rate = slider.value
@@ -374,17 +424,22 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
         else:
             diverged_marker.set_data([], [])
         artists["chosen"].set_xdata([rate, rate])
-        artists["chosen"].set_label(f"your pick: {rate:.2g}")
-        ax_test.legend(loc="lower left", fontsize=9)
-        ax_run.set_xlim(0, max(len(ref_steps), len(steps)) + 1)
-        values = np.concatenate([smoothed[finite], np.asarray(history.epoch_val_loss, dtype=float),
-                                 np.asarray(reference.history.smoothed_losses(0.9))])
-        values = values[np.isfinite(values) & (values > 0)]
-        ax_run.set_ylim(values.min() / 1.5, values.max() * 1.5)
-        ax_run.set_title(f"lr {rate:.2g}: {run.label}", fontsize=11)
-        ax_run.legend(handles=[line for line in run_lines if len(line.get_xdata())], loc="lower left", fontsize=9)
+        ax_run.title.set_text(f"lr {rate:.2g}: {run.label}")
         widget.state.update(run=run, lr=rate)
         widget.redraw()
 
-    # new limits bring new tick labels and titles: lay the figure out again then
-    return make_widget(fig, {"lr": slider}, update, title="Pick a learning rate", columns=1, relayout=layout_key)
+    widget = make_widget(fig, {"lr": slider}, update, title="Pick a learning rate", columns=1, relayout=layout_key,
+                         animated=[train_line, val_line, diverged_marker, artists["chosen"], ax_run.title])
+    widget.state["trained_at_once"] = len(trained)
+    return widget
+
+
+LOSS_CEILING = 20.0  # nats: far above a guessing network's 2.3; higher losses leave the plot's top
+
+
+def _loss_limits(runs):
+    """y limits (log axis) that hold the smoothed training and validation losses of every run."""
+    values = np.concatenate([np.concatenate([np.asarray(run.history.smoothed_losses(0.9), dtype=float),
+                                             np.asarray(run.history.epoch_val_loss, dtype=float)]) for run in runs])
+    values = values[np.isfinite(values) & (values > 0)]
+    return values.min() / 1.5, min(values.max() * 1.5, LOSS_CEILING)

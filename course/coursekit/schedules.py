@@ -37,7 +37,7 @@ from minigrad.optim import lr_scheduler as S
 from minigrad.training.smoothing import smooth
 from minigrad.utils.data import DataLoader, TensorDataset
 
-from .controls import lr_slider, schedule_dropdown, warmup_slider
+from .controls import schedule_dropdown
 from .display import make_widget, new_figure
 from .log_ticks import plain_log_ticks
 from .style import COLORS, ROLE_COLORS, color_cycle, label_axes
@@ -56,6 +56,12 @@ __all__ = [
     "ScheduleRun",
     "train_with_schedule",
     "compare_schedules",
+    "schedule_curves",
+    "WIDGET_PEAKS",
+    "WIDGET_WARMUPS",
+    "ScheduleGrid",
+    "train_schedules",
+    "train_schedule_grid",
     "smooth",
     "dead_units",
     "schedule_explorer",
@@ -163,17 +169,24 @@ def _probe_optimizer(peak_lr):
 def lr_curve(kind: str, total_steps: int = DEFAULTS["total_steps"], peak_lr: float = 0.01,
              warmup_fraction: float | None = None) -> np.ndarray:
     """The learning rate each of ``total_steps`` steps uses (``warmup_fraction=None``: the usual one)."""
+    return schedule_curves(kind, total_steps, peak_lr, warmup_fraction)[0]
+
+
+def schedule_curves(kind: str, total_steps: int = DEFAULTS["total_steps"], peak_lr: float = 0.01,
+                    warmup_fraction: float | None = None):
+    """``(lrs, beta1s)``: the learning rate and Adam's β1 of each step (one-cycle moves β1 too)."""
     _check_kind(kind)
     warmup_fraction = USUAL_WARMUP[kind] if warmup_fraction is None else warmup_fraction
     optimizer = _probe_optimizer(peak_lr)
     scheduler = make_scheduler(optimizer, kind, total_steps, warmup_fraction)
-    lrs = np.empty(total_steps)
+    lrs, beta1s = np.empty(total_steps), np.empty(total_steps)
+    group = optimizer.param_groups[0]
     for step in range(total_steps):
-        lrs[step] = optimizer.param_groups[0]["lr"]
+        lrs[step], beta1s[step] = group["lr"], group["betas"][0]
         optimizer.step()  # no gradient: nothing moves, but the order of calls is the real one
         if step < total_steps - 1:
             scheduler.step()
-    return lrs
+    return lrs, beta1s
 
 
 def schedule_colors():
@@ -262,6 +275,95 @@ def train_with_schedule(data, kind: str, *, peak_lr: float, warmup_fraction: flo
                        history, model)
 
 
+# The widget's stops: every combination is trained once, all at once, when the widget is built.
+WIDGET_PEAKS = (0.003, 0.03, 0.05, 0.1, 0.3)
+WIDGET_WARMUPS = (0.0, 0.1, 0.3)
+LR_AXIS_FLOOR = 1e-5  # one-cycle ends far below every peak: the widget's lr axis stops here
+
+
+@dataclass
+class ScheduleGrid:
+    """Runs trained side by side (:func:`train_schedules`), looked up by schedule, peak and warmup."""
+
+    runs: dict  # (kind, warmup_fraction, peak_lr) -> ScheduleRun
+    seconds: float  # how long the stacked training took
+    seed: int = 0
+
+    def __len__(self):
+        return len(self.runs)
+
+    def run(self, kind: str, peak_lr: float, warmup_fraction: float | None = None) -> ScheduleRun:
+        """The run of ``kind`` at ``peak_lr`` with ``warmup_fraction`` (None: the schedule's usual warmup)."""
+        warmup_fraction = USUAL_WARMUP[kind] if warmup_fraction is None else warmup_fraction
+        key = (kind, round(float(warmup_fraction), 4), float(peak_lr))
+        if key not in self.runs:
+            raise KeyError(f"no run for schedule {kind!r}, peak {peak_lr:g}, warmup {warmup_fraction:g} in this grid")
+        return self.runs[key]
+
+
+def train_schedules(data, settings, *, total_steps: int = DEFAULTS["total_steps"],
+                    batch_size: int = DEFAULTS["batch_size"], hidden: int = DEFAULTS["hidden"], seed: int = 0,
+                    progress: bool = False) -> ScheduleGrid:
+    """Train one network per ``(kind, warmup_fraction, peak_lr)`` in ``settings``, all in one stacked run.
+
+    Each run is the run :func:`train_with_schedule` gives for that setting (same initial
+    weights, same batches, same numbers: the tests check it), but the networks train
+    side by side, their learning rates a vector (:mod:`coursekit.sweep`).
+    """
+    from .sweep import loader_batches, train_stacked
+
+    for kind, _, _ in settings:
+        _check_kind(kind)
+    settings = [(kind, round(float(USUAL_WARMUP[kind] if warmup is None else warmup), 4), float(peak))
+                for kind, warmup, peak in settings]
+    for kind, _, peak in settings:
+        if not (math.isfinite(peak) and peak > 0):
+            raise ValueError(f"peak_lr must be a positive finite number, got {peak!r}")
+    # A schedule's rates are its peak times a shape that depends on the schedule and warmup only
+    # (to the last digit or two): read each shape once from the real scheduler, at peak 1.
+    shapes = {pair: schedule_curves(pair[0], total_steps, 1.0, pair[1])
+              for pair in dict.fromkeys((kind, warmup) for kind, warmup, _ in settings)}
+    curves = [(peak * shapes[kind, warmup][0], shapes[kind, warmup][1]) for kind, warmup, peak in settings]
+    model = make_mlp(data.num_features, hidden, data.num_classes, seed=seed)
+    loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=batch_size, shuffle=True,
+                        seed=seed + 1)
+    batches, epoch_ends = loader_batches(loader, total_steps)
+    stacked = train_stacked([model] * len(settings), batches, np.stack([lrs for lrs, _ in curves]),
+                            betas1=np.stack([betas for _, betas in curves]), epoch_ends=epoch_ends,
+                            max_steps=True, progress=progress, description="training")
+    train_loss = _stacked_loss(stacked.params, data.X_train, data.y_train)[0]
+    val_loss, val_logits = _stacked_loss(stacked.params, data.X_val, data.y_val)
+    accuracy = np.mean(val_logits.argmax(axis=2) == data.y_val, axis=1)
+    runs = {}
+    for i, (kind, warmup, peak) in enumerate(settings):
+        losses = stacked.step_loss[i].copy()
+        trained = stacked.load_into(i, make_mlp(data.num_features, hidden, data.num_classes, seed=seed))
+        diverged_at = stacked.diverged_at(i)
+        if diverged_at is not None:
+            losses[diverged_at - 1:] = np.nan
+            finals = (math.nan, math.nan, math.nan)
+        else:
+            finals = (float(train_loss[i]), float(val_loss[i]), float(accuracy[i]))
+        runs[(kind, warmup, peak)] = ScheduleRun(kind, peak, warmup, curves[i][0], losses, *finals, diverged_at,
+                                                 stacked.history(i), trained)
+    return ScheduleGrid(runs, stacked.seconds, seed)
+
+
+def train_schedule_grid(data, kinds=SCHEDULE_KEYS, warmups=WIDGET_WARMUPS, peaks=WIDGET_PEAKS,
+                        **kwargs) -> ScheduleGrid:
+    """Every schedule x warmup x peak (the widget's stops), trained at once: :func:`train_schedules`."""
+    return train_schedules(data, [(k, w, p) for k in kinds for w in warmups for p in peaks], **kwargs)
+
+
+def _stacked_loss(params, X, y):
+    """Cross-entropy of every stacked network on the whole of ``X`` (and the logits)."""
+    from .sweep import _cross_entropy, _forward
+
+    with np.errstate(all="ignore"):
+        logits, _ = _forward(params, X)
+        return _cross_entropy(logits, y)[0], logits
+
+
 def dead_units(model, X) -> float:
     """The fraction of hidden ReLU units that output zero for every input in ``X`` (they no longer learn).
 
@@ -294,36 +396,69 @@ def _loss(model, X, y) -> float:
     return value
 
 
-def compare_schedules(data, kinds=SCHEDULE_KEYS, *, peak_lr: float, seeds=(0,), **kwargs):
-    """Train every schedule in ``kinds`` with every seed: ``{kind: [ScheduleRun per seed]}``."""
-    return {kind: [train_with_schedule(data, kind, peak_lr=peak_lr, seed=seed, **kwargs) for seed in seeds]
-            for kind in kinds}
+def compare_schedules(data, kinds=SCHEDULE_KEYS, *, peak_lr: float, seeds=(0,), known: ScheduleGrid | None = None,
+                      **kwargs):
+    """Train every schedule in ``kinds`` with every seed: ``{kind: [ScheduleRun per seed]}``.
+
+    The schedules of one seed train side by side in one stacked run (:func:`train_schedules`);
+    ``known``: a grid trained earlier with seed 0 (the widget's), whose runs are reused.
+    """
+    warmup = kwargs.pop("warmup_fraction", None)
+    grids = {seed: known if known is not None and seed == known.seed and all(
+                 _has(known, kind, peak_lr, warmup, kwargs.get("total_steps", DEFAULTS["total_steps"]))
+                 for kind in kinds)
+             else train_schedules(data, [(kind, warmup, peak_lr) for kind in kinds], seed=seed, **kwargs)
+             for seed in seeds}
+    return {kind: [grids[seed].run(kind, peak_lr, warmup) for seed in seeds] for kind in kinds}
+
+
+def _has(grid, kind, peak_lr, warmup, total_steps):
+    try:
+        return len(grid.run(kind, peak_lr, warmup).lrs) == total_steps
+    except KeyError:
+        return False
 
 
 # -- the widget -------------------------------------------------------------------------------
 
 
-def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: float = 0.1, peak_lr: float = 0.01,
-                      *, total_steps: int = DEFAULTS["total_steps"], known_runs=(), interactive=None):
+def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: float = 0.1, peak_lr: float = 0.05,
+                      *, total_steps: int = DEFAULTS["total_steps"], known_runs=(), grid: ScheduleGrid | None = None,
+                      interactive=None):
     """Pick a schedule, its warmup and its peak rate: the lr curve and the training curve are redrawn.
 
-    Each change retrains the small network (a few hundred steps, well under a second) with
-    seed 0, so curves differ only by the schedule. The constant schedule at the same peak
-    rate stays in grey for comparison. ``known_runs``: seed-0 runs of the same ``data``
-    and ``total_steps`` trained earlier (a lesson's comparison), reused instead of retrained.
+    Every stop of the three controls (``SCHEDULE_KEYS`` x ``WIDGET_WARMUPS`` x
+    ``WIDGET_PEAKS``) is trained once, all at once, when the widget is built (a progress
+    bar shows it; seed 0, so curves differ only by the schedule); a move then only looks
+    a run up and redraws. ``grid``: those runs, trained earlier by
+    :func:`train_schedule_grid` with the same ``data`` and ``total_steps`` (a lesson's),
+    reused instead of trained again. ``known_runs``: single runs to show instead of the
+    grid's for the same setting. The constant schedule at the same peak stays in grey.
     """
     from .datasets import digits
 
     data = digits() if data is None else data
+    if grid is None:
+        grid = train_schedule_grid(data, total_steps=total_steps, progress=True)
+    cache = dict(grid.runs)
+    cache.update({(run.kind, round(run.warmup_fraction, 4), run.peak_lr): run for run in known_runs
+                  if len(run.lrs) == total_steps})
+    peaks = sorted({key[2] for key in cache})
+    warmups = sorted({key[1] for key in cache})
     dropdown = schedule_dropdown(kind)
-    warmup = warmup_slider(warmup_fraction, 0.5)
-    peak = lr_slider(peak_lr, 1e-4, 1.0, description="peak learning rate", continuous_update=False)
+    warmup = _stops_slider("warmup", warmups, warmup_fraction, lambda w: f"{w:.0%}")
+    peak = _stops_slider("peak learning rate", peaks, peak_lr, lambda p: f"{p:g}")
     fig, (ax_lr, ax_loss) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     steps_axis = np.arange(1, total_steps + 1)
     (reference_lr,) = ax_lr.plot([], [], color=COLORS["grey"], linewidth=1.5, label="constant (for comparison)")
     (lr_line,) = ax_lr.plot([], [], color=ROLE_COLORS["lr"], linewidth=2.2, label="this schedule")
     ax_lr.set_xlim(0, total_steps)
-    label_axes(ax_lr, "Learning rate of each step", "step", "learning rate", legend=True, legend_loc="lower left")
+    # a fixed log axis holds every peak of the slider, so a move redraws the lines only
+    ax_lr.set_yscale("log")
+    ax_lr.set_ylim(LR_AXIS_FLOOR, 1.5 * max(peaks))
+    plain_log_ticks(ax_lr, "y")
+    label_axes(ax_lr, "Learning rate of each step", "step", "learning rate (log scale)", legend=True,
+               legend_loc="lower left")
     (reference_loss,) = ax_loss.plot([], [], color=COLORS["grey"], linewidth=1.5, label="constant (smoothed)")
     (raw_loss,) = ax_loss.plot([], [], color=ROLE_COLORS["train"], linewidth=0.8, alpha=0.3,
                                label="mini-batch loss")
@@ -337,21 +472,15 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
     status = ax_loss.text(0.02, 0.03, "", transform=ax_loss.transAxes, ha="left", va="bottom", fontsize=8.5,
                           bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     title = fig.suptitle("")
-    cache: dict = {(run.kind, round(run.warmup_fraction, 4), run.peak_lr): run for run in known_runs
-                   if len(run.lrs) == total_steps}
 
     def run_for(kind_, warmup_, peak_):
-        key = (kind_, round(warmup_, 4), peak_)
-        if key not in cache:
-            cache[key] = train_with_schedule(data, kind_, peak_lr=peak_, warmup_fraction=warmup_,
-                                             total_steps=total_steps)
-        return cache[key]
+        return cache[(kind_, round(warmup_, 4), peak_)]
 
     def update(widget):
         run = run_for(dropdown.value, warmup.value, peak.value)
         reference = run_for("constant", 0.0, peak.value)
-        reference_lr.set_data(steps_axis, reference.lrs)
-        lr_line.set_data(steps_axis, np.maximum(run.lrs, 1e-12))
+        reference_lr.set_data(steps_axis, np.maximum(reference.lrs, LR_AXIS_FLOOR))
+        lr_line.set_data(steps_axis, np.maximum(run.lrs, LR_AXIS_FLOOR))
         reference_loss.set_data(steps_axis, reference.smoothed_losses)
         raw_loss.set_data(steps_axis, run.step_losses)
         loss_line.set_data(steps_axis, run.smoothed_losses)
@@ -359,15 +488,22 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
         fig.suptitle(f"{run.label}: peak learning rate {peak.value:.3g}, warmup {warmup.value:.0%} of "
                      f"{total_steps} steps (Adam, batch 64)")
         widget.state.update(run=run, reference=reference)
-        # A new peak rescales the lr axis (static ticks): repaint everything then.
-        top = 1.08 * peak.value
-        rescaled = ax_lr.get_ylim() != (0.0, top)
-        ax_lr.set_ylim(0.0, top)
-        widget.redraw(full=rescaled)
+        widget.redraw()
 
     return make_widget(fig, {"schedule": dropdown, "warmup": warmup, "peak_lr": peak}, update,
                        title="Learning-rate schedule explorer", columns=3,
                        animated=[reference_lr, lr_line, reference_loss, raw_loss, loss_line, status, title])
+
+
+def _stops_slider(description, stops, value, label):
+    """A slider over the trained ``stops`` only, starting at the stop nearest ``value``."""
+    import ipywidgets
+
+    log = min(stops) > 0  # peaks are spread on a log scale, warmups (from 0) on a linear one
+    nearest = min(stops, key=lambda stop: abs(math.log(stop / value)) if log else abs(stop - value))
+    return ipywidgets.SelectionSlider(options=[(label(stop), stop) for stop in stops], value=nearest,
+                                      description=description, continuous_update=True,
+                                      style={"description_width": "initial"})
 
 
 def _summary(run: ScheduleRun, reference: ScheduleRun) -> str:

@@ -45,6 +45,9 @@ __all__ = [
     "redraw_surface",
     "loss_gap",
     "LOSS_FLOOR",
+    "clicked_start",
+    "checked_start",
+    "start_marker",
 ]
 
 
@@ -420,13 +423,14 @@ def draw_surface(ax, surface, *, levels=None, n: int = 161, minimum=True, start=
     return contours
 
 
-def redraw_surface(ax, surface, drawn=()):
+def redraw_surface(ax, surface, drawn=(), *, start=True):
     """Switch ``ax`` to ``surface`` in place (a widget's surface menu): remove the artists an
-    earlier call drew (``drawn``), draw the new contours, minimum and start; return those artists."""
+    earlier call drew (``drawn``), draw the new contours, minimum and (unless ``start=False``:
+    a widget whose start moves draws its own marker) the start; return those artists."""
     for artist in drawn:
         artist.remove()
     before = len(ax.lines)
-    contours = draw_surface(ax, surface)
+    contours = draw_surface(ax, surface, start=start)
     return [contours, *ax.lines[before:]]
 
 
@@ -440,3 +444,36 @@ def loss_gap(surface, losses):
     gap = np.asarray(losses, dtype=float) - f_min
     with np.errstate(invalid="ignore"):
         return np.where(np.isnan(gap), np.nan, np.maximum(gap, LOSS_FLOOR))
+
+
+def clicked_start(surface, x, y, *, decimals: int = 2):
+    """The start point a click at (``x``, ``y``) sets: inside ``surface``'s plot, rounded to
+    ``decimals`` places, so a widget's code line recreates exactly the start it shows."""
+    xmin, xmax, ymin, ymax = get_surface(surface).extent
+    return (round(min(max(float(x), xmin), xmax), decimals), round(min(max(float(y), ymin), ymax), decimals))
+
+
+def checked_start(surface, start):
+    """``start`` as a tuple of two floats, or ``None`` for the surface's own start; an error
+    names the plotted range when the point lies outside it (a widget could not show it)."""
+    if start is None:
+        return None
+    surface = get_surface(surface)
+    point = np.asarray(start, dtype=np.float64)
+    if point.shape != (2,) or not np.isfinite(point).all():
+        raise ValueError(f"start must be two finite numbers (x1, x2), got {start!r}")
+    xmin, xmax, ymin, ymax = surface.extent
+    if not (xmin <= point[0] <= xmax and ymin <= point[1] <= ymax):
+        raise ValueError(f"start {tuple(point.tolist())} lies outside the plot of {surface.key!r}: "
+                         f"x1 in [{xmin:g}, {xmax:g}], x2 in [{ymin:g}, {ymax:g}]")
+    return (float(point[0]), float(point[1]))
+
+
+def start_marker(ax):
+    """The start point's marker (white dot, start colour) for a widget to move: an empty Line2D."""
+    from .style import ROLE_COLORS
+
+    (marker,) = ax.plot([], [], marker="o", markersize=8, markerfacecolor="white",
+                        markeredgecolor=ROLE_COLORS["start"], markeredgewidth=1.8, linestyle="none",
+                        label="start (click or drag to move)", zorder=6)
+    return marker

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .controls import lr_slider
-from .display import make_widget, new_figure
+from .display import call_line, make_widget, new_figure
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 
 __all__ = ["descent_1d", "descent_demo"]
@@ -36,23 +36,36 @@ def descent_1d(lr=0.3, steps=12, start=-4.0, curvature=1.0):
     return ws, 0.5 * curvature * ws**2
 
 
-def descent_demo(lr=0.3, steps=12, *, interactive=None):
-    """Lesson 0's first slider: a ball rolling down a parabola, one dot per step."""
+START_RANGE = (-5.0, 5.0)  # where a click can put the start (the plotted weights)
+
+
+def descent_demo(lr=0.3, steps=12, *, start=-4.0, interactive=None):
+    """Lesson 0's first slider: a ball rolling down a parabola, one dot per step.
+
+    A click or drag on the plot moves the start weight (``start``) and the steps follow;
+    ``widget.code_line`` is the call that recreates what the widget shows.
+    """
+    if not (START_RANGE[0] <= start <= START_RANGE[1]):
+        raise ValueError(f"start must lie in [{START_RANGE[0]:g}, {START_RANGE[1]:g}] (the plotted weights), "
+                         f"got {start!r}")
     rate = lr_slider(lr, 0.01, 2.5, description="learning rate")
+    where = {"start": float(start)}
     fig, ax = new_figure(figsize=(7.5, 4), interactive=interactive)
     grid = np.linspace(-5, 5, 201)
     ax.plot(grid, 0.5 * grid**2, color=COLORS["grey"], linewidth=1.5, label="loss f(w) = ½·w²")
     (path_line,) = ax.plot([], [], color=OPTIMIZER_COLORS["SGD"], marker="o", linewidth=1,
                            label="gradient-descent steps")
-    ax.plot([-4.0], [8.0], marker="o", markersize=9, markerfacecolor="white",
-            markeredgecolor=ROLE_COLORS["start"], linestyle="none", label="start")
+    (start_dot,) = ax.plot([], [], marker="o", markersize=9, markerfacecolor="white",
+                           markeredgecolor=ROLE_COLORS["start"], linestyle="none",
+                           label="start (click or drag to move)")
     ax.set_xlim(-5.5, 5.5)
     ax.set_ylim(-0.5, 14)
     label_axes(ax, None, "weight w", "loss", legend=True)
     ax.set_title(" ", fontsize=11)
 
     def update(widget):
-        ws, losses = descent_1d(rate.value, steps)
+        ws, losses = descent_1d(rate.value, steps, start=where["start"])
+        start_dot.set_data([where["start"]], [0.5 * where["start"] ** 2])
         shown = np.clip(ws, -5.5, 5.5)
         path_line.set_data(shown, np.minimum(0.5 * shown**2, 14))
         if np.abs(ws[-1]) > np.abs(ws[0]):
@@ -63,8 +76,15 @@ def descent_demo(lr=0.3, steps=12, *, interactive=None):
             verdict = "reached the bottom"
         ax.set_title(f"learning rate {rate.value:.2g}: after {steps} steps w = {ws[-1]:.3g} ({verdict})",
                      fontsize=11)
-        widget.state.update(ws=ws, losses=losses, verdict=verdict)
+        widget.state.update(ws=ws, losses=losses, verdict=verdict, start=where["start"])
         widget.redraw()
 
+    def on_click(widget, _ax, x, _y):
+        where["start"] = round(min(max(x, START_RANGE[0]), START_RANGE[1]), 2)
+        update(widget)
+
+    def code(widget):
+        return call_line("descent_demo", lr=rate.value, steps=steps, start=where["start"], defaults={"steps": 12})
+
     return make_widget(fig, {"lr": rate}, update, title="Your first slider", columns=1,
-                       animated=[path_line, ax.title])
+                       animated=[path_line, start_dot, ax.title], code=code, on_click=on_click)

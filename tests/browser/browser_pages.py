@@ -195,6 +195,42 @@ def drag_slider(slider, fraction: float = 0.35) -> None:
     page.mouse.up()
 
 
+def figure_point(figure, fx: float, fy: float) -> tuple[float, float]:
+    """The page coordinates of the point at fractions (``fx`` from the left, ``fy`` from the top) of a figure."""
+    box = figure.bounding_box()
+    if box is None:
+        raise BrowserTestError("the figure is not visible, so it cannot be clicked")
+    return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+
+def click_figure(figure, fx: float, fy: float) -> None:
+    """A left click at fractions (``fx``, ``fy``) of a figure (ipympl sends it to the kernel)."""
+    figure.page.mouse.click(*figure_point(figure, fx, fy))
+
+
+def drag_on_figure(figure, start, end, steps: int = 10) -> None:
+    """Press at fractions ``start`` of a figure, move to ``end`` in ``steps`` mouse moves, release."""
+    page = figure.page
+    page.mouse.move(*figure_point(figure, *start))
+    page.mouse.down()
+    page.mouse.move(*figure_point(figure, *end), steps=steps)
+    page.mouse.up()
+
+
+def code_line(scope) -> str:
+    """The line of code a coursekit widget shows under its controls (``make_widget(code=...)``)."""
+    line = scope.locator(".coursekit-code-line")
+    if line.count() == 0:
+        raise BrowserTestError("this widget shows no code line")
+    return line.first.inner_text().strip()
+
+
+def wait_for_new_text(read, before: str, timeout: float = CHANGE_TIMEOUT_S, what: str = "the text") -> str:
+    """Call ``read()`` until it returns something other than ``before``; return it."""
+    return wait_for(lambda: (lambda now: now if now != before else None)(read()), timeout,
+                    f"{what} to change from {before!r}")
+
+
 def save(directory: Path, name: str, png: bytes) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / name

@@ -16,6 +16,9 @@ from browser_pages import (
     BrowserTestError,
     LabNotebook,
     assert_matches_reference,
+    click_figure,
+    code_line,
+    drag_on_figure,
     drag_slider,
     press_slider,
     save,
@@ -23,6 +26,7 @@ from browser_pages import (
     slider_in,
     slider_readout,
     wait_for_figure_change,
+    wait_for_new_text,
 )
 from browser_servers import ARTIFACTS, ROOT
 
@@ -123,6 +127,77 @@ def test_lesson_widgets_render_and_a_slider_redraws(lab_server, page, artifacts,
     _, first = _check_first_paint(notebook, output, artifacts)
     before, after, changed = _move_and_check(output, slider, artifacts, before=first, presses=5)
     assert float(after) > float(before), f"ArrowRight should raise the value: {before} -> {after}"
+    notebook.shutdown_kernel()
+
+
+DIRECT_NOTEBOOK = ARTIFACTS / "direct_manipulation.ipynb"
+
+
+def _write_direct_manipulation_notebook():
+    """The two widgets whose figures take the mouse: the optimizer race and the momentum phase map."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                       "language": "python"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%matplotlib inline\nimport ipywidgets\n"
+                                  "from coursekit.optimizers import optimizer_race\n"
+                                  "from coursekit.phase_map import momentum_phase_map"),
+        nbformat.v4.new_code_cell("race = optimizer_race()\nrace"),
+        nbformat.v4.new_code_cell("momentum_phase_map()"),
+        # the kernel's own picture of the race as it is now (rerun after a drag)
+        nbformat.v4.new_code_cell("ipywidgets.Image(value=race.png(), format='png')"),
+    ]
+    DIRECT_NOTEBOOK.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, DIRECT_NOTEBOOK)
+    return DIRECT_NOTEBOOK.relative_to(ROOT).as_posix()
+
+
+def test_a_click_and_a_drag_on_the_race_move_the_start(lab_server, page, artifacts):
+    notebook = LabNotebook(page, lab_server, _write_direct_manipulation_notebook()).open()
+    notebook.run_all()
+    output = notebook.output_with(slider=r"^lr \(SGD family\)$")
+    figure, before = _check_first_paint(notebook, output, artifacts)
+    line = code_line(output)
+    assert line.startswith("optimizer_race(") and "start=(-5.0, -2.0)" in line, line
+    # The contours fill the left half of the figure: a click there is a new start.
+    click_figure(figure, 0.30, 0.45)
+    clicked = wait_for_new_text(lambda: code_line(output), line, what="the race's code line")
+    assert "start=(-5.0, -2.0)" not in clicked and "start=(" in clicked, clicked
+    after, changed = wait_for_figure_change(figure, before)
+    save(artifacts, "figure-after-click.png", after)
+    drag_on_figure(figure, (0.30, 0.45), (0.42, 0.25), steps=30)
+    dragged = wait_for_new_text(lambda: code_line(output), clicked, what="the code line after a drag")
+    end, _ = wait_for_figure_change(figure, after)
+    save(artifacts, "figure-after-drag.png", end)
+    # The canvas must show what the kernel drew, not stale pixels of frames the browser skipped.
+    notebook.run_cells([notebook.code_cell("race.png()")])
+    kernel_picture = settled_screenshot(page.locator(".jp-Notebook .jp-Cell").nth(3).locator("img").first)
+    save(artifacts, "figure-kernel-after-drag.png", kernel_picture)
+    assert_matches_reference(end, kernel_picture, "the race after a drag")
+    x_click, y_click = (float(v) for v in clicked.split("start=(")[1].rstrip(")").split(", "))
+    x_drag, y_drag = (float(v) for v in dragged.split("start=(")[1].rstrip(")").split(", "))
+    assert x_drag > x_click and y_drag > y_click, (clicked, dragged)  # right and up, as the mouse went
+    notebook.shutdown_kernel()
+
+
+def test_a_click_on_the_phase_map_moves_both_sliders(lab_server, page, artifacts):
+    notebook = LabNotebook(page, lab_server, _write_direct_manipulation_notebook()).open()
+    notebook.run_all()
+    output = notebook.output_with(slider="^momentum β$")
+    figure, before = _check_first_paint(notebook, output, artifacts)
+    lr, momentum = slider_in(output, "^learning rate$"), slider_in(output, "^momentum β$")
+    lr_before, momentum_before = slider_readout(lr), slider_readout(momentum)
+    # The map fills the left of the figure (learning rate across, momentum up); the default
+    # setting (0.0316, 0.90) sits near its top, so a click lower and to the right moves both.
+    click_figure(figure, 0.33, 0.45)
+    momentum_after = wait_for_new_text(lambda: slider_readout(momentum), momentum_before, what="the momentum slider")
+    lr_after = wait_for_new_text(lambda: slider_readout(lr), lr_before, what="the learning-rate slider")
+    assert float(momentum_after) < float(momentum_before) and float(lr_after) > float(lr_before), (
+        lr_after, momentum_after)
+    after, changed = wait_for_figure_change(figure, before)
+    save(artifacts, "figure-after.png", after)
+    line = code_line(output)
+    assert f"momentum={float(momentum_after):g}" in line, line  # the code line follows the sliders
     notebook.shutdown_kernel()
 
 

@@ -1,10 +1,14 @@
-"""The instructor playground as a Voilà app, in a real Chromium: no code, live widgets, presets redraw.
+"""The instructor playground as a Voilà app, in a real Chromium: no code, live widgets, presets
+redraw, and a link with ``?preset=<name>`` opens the app on that preset.
 
 Started as documented (``voila course/playground.ipynb``), on a free loopback port with a
-random token. Screenshots land in test-artifacts/browser/<test>/.
+random token. Each page load runs the whole notebook in a fresh kernel (Voilà's way), so
+the two tests load it once each. Screenshots land in test-artifacts/browser/<test>/.
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from browser_pages import (
@@ -26,6 +30,23 @@ pytestmark = pytest.mark.browser
 
 PLAYGROUND = "course/playground.ipynb"
 DEMO = ".coursekit-playground-demo"  # the box around one demo (coursekit.playground.PresetPanel)
+STATUS = ".coursekit-preset-status"  # the line under a demo's buttons: the active preset and its link
+CODE_LINE = ".coursekit-code-line"  # the Python line that recreates a demo's state
+DEMO_COUNT = 6
+
+
+def open_app(page, server, **query):
+    """Load the app (with ``query`` in its address) and wait for every demo's figure."""
+    page.goto(server.url("", **query), wait_until="domcontentloaded", timeout=APP_TIMEOUT_S * 1000)
+    # Voilà runs the whole notebook, then the widgets appear: each demo with a figure.
+    wait_for(lambda: page.locator(DEMO).count() == DEMO_COUNT
+             and page.locator(f"{DEMO} {FIGURE}").count() == DEMO_COUNT,
+             RUN_TIMEOUT_S, f"the playground's {DEMO_COUNT} demos to appear")
+    assert not widget_error_texts(page), widget_error_texts(page)
+
+
+def demo_with_button(page, label):
+    return page.locator(DEMO).filter(has=page.get_by_role("button", name=label, exact=True)).first
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +63,9 @@ def voila_server(browser, tmp_path_factory):
 
 def test_playground_app_shows_no_code_and_presets_redraw(voila_server, page, artifacts):
     from coursekit import playground
+    from coursekit.playground import get_preset
 
-    page.goto(voila_server.url(""), wait_until="domcontentloaded", timeout=APP_TIMEOUT_S * 1000)
-    # Voilà runs the whole notebook, then the widgets appear: three demos, each with a figure.
-    wait_for(lambda: page.locator(DEMO).count() == 3 and page.locator(f"{DEMO} {FIGURE}").count() == 3,
-             RUN_TIMEOUT_S, "the playground's three demos to appear")
-    assert not widget_error_texts(page), widget_error_texts(page)
+    open_app(page, voila_server)
 
     # An app, not a notebook: no code cells, no source text.
     text = page.inner_text("body")
@@ -55,6 +73,10 @@ def test_playground_app_shows_no_code_and_presets_redraw(voila_server, page, art
     assert page.locator(".jp-CodeCell .jp-InputArea:visible, .jp-CodeMirrorEditor, .cm-editor").count() == 0
     assert "playground.learning_rate_demo()" not in text and "from coursekit import" not in text
     assert "Instructor playground" in text and "learning rate too high" in text  # prose and cheat sheet
+    assert "?preset=no_warmup" in text  # the crib sheet gives every preset's link
+    assert "Open this app on a preset" in page.locator(".coursekit-opening").inner_text()
+    # Every demo shows the line of code that recreates what it shows.
+    assert page.locator(f"{DEMO} {CODE_LINE}").count() == DEMO_COUNT
 
     # The learning-rate demo first shows exactly the figure the kernel draws for its defaults.
     lr_demo = page.locator(DEMO).filter(has=page.locator(".widget-label", has_text="learning rate")).first
@@ -65,17 +87,52 @@ def test_playground_app_shows_no_code_and_presets_redraw(voila_server, page, art
     save(artifacts, "learning-rate-kernel.png", reference)
     assert_matches_reference(first, reference, "Voilà learning-rate demo")
 
-    # Presets: each press redraws its own demo and names itself in the status line.
-    for label, file_name in (("exploding gradients", "clipping"), ("Adam vs SGD on a ravine", "race")):
-        demo = page.locator(DEMO).filter(has=page.get_by_role("button", name=label)).first
+    # Presets: each press redraws its own demo, names itself in the status line with its
+    # link and updates the demo's code line.
+    presses = (("exploding gradients", "clipping", "threshold=None"),
+               ("Adam vs SGD on a ravine", "race", "optimizers=('SGD', 'Adam')"),
+               ("batch 512, same rate", "batch-size", "batch_size_widget(batch_size=512, lr=0.0501187)"))
+    for label, file_name, code in presses:
+        demo = demo_with_button(page, label)
         figure = demo.locator(FIGURE)
         before = settled_screenshot(figure)
         save(artifacts, f"{file_name}-before.png", before)
-        demo.get_by_role("button", name=label).click()
+        started = time.monotonic()
+        demo.get_by_role("button", name=label, exact=True).click()
         after, changed = wait_for_figure_change(figure, before)
+        print(f"{label}: the figure changed and settled {time.monotonic() - started:.1f} s after the click")
         save(artifacts, f"{file_name}-after.png", after)
-        wait_for(lambda: f"{label}:" in demo.inner_text(), 10, f"the status line to name {label!r}")
+        wait_for(lambda: f"{label}:" in demo.locator(STATUS).inner_text(), 10, f"the status line to name {label!r}")
+        key = get_preset(label).key
+        assert f"?preset={key}" in demo.locator(STATUS).inner_text()
+        wait_for(lambda: code in demo.locator(CODE_LINE).inner_text(), 10, f"the code line to read {code!r}")
 
-    clipping = page.locator(DEMO).filter(has=page.get_by_role("button", name="exploding gradients")).first
+    clipping = demo_with_button(page, "exploding gradients")
     assert slider_readout(slider_in(clipping, "clip threshold")) == "off"
     save(artifacts, "app.png", page.screenshot())
+
+
+def test_a_preset_link_opens_the_app_on_that_preset(voila_server, page, artifacts):
+    """An instructor's slide link, ``...?preset=no_warmup``: that preset is selected and drawn."""
+    from coursekit import playground
+
+    open_app(page, voila_server, preset="no_warmup")
+    opening = page.locator(".coursekit-opening").inner_text()
+    assert "Opened on the preset 'no warmup'" in opening, opening
+    demo = demo_with_button(page, "no warmup")
+    wait_for(lambda: "no warmup:" in demo.locator(STATUS).inner_text(), 10, "the status line to name 'no warmup'")
+    # The selected preset's button is highlighted, and only it.
+    active = demo.locator(".coursekit-preset.mod-info")
+    assert active.count() == 1 and active.inner_text().strip() == "no warmup"
+    assert "kind='cosine', warmup_fraction=0.0, peak_lr=0.3" in demo.locator(CODE_LINE).inner_text()
+    # Its figure shows exactly what the kernel draws for that preset.
+    shot = settled_screenshot(demo.locator(FIGURE))
+    save(artifacts, "no-warmup.png", shot)
+    reference = playground.schedule_demo("no_warmup", interactive=False).png()
+    save(artifacts, "no-warmup-kernel.png", reference)
+    assert_matches_reference(shot, reference, "Voilà schedule demo opened on ?preset=no_warmup")
+    # The status line's link is a real link to this very preset (right-click, copy, paste on a slide).
+    assert demo.locator(f"{STATUS} a.coursekit-preset-href").get_attribute("href") == "?preset=no_warmup"
+    # The other demos open on their defaults.
+    lr_demo = demo_with_button(page, "learning rate just right")
+    assert "learning rate just right:" in lr_demo.locator(STATUS).inner_text()

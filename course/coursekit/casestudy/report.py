@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import minigrad as mg
+
 from ..style import COLORS, ROLE_COLORS, label_axes
 from .evaluation import compare, paired_difference, wilson_interval
 
@@ -18,7 +20,7 @@ RUN_COLORS = {"A": ROLE_COLORS["diverges"], "B": ROLE_COLORS["train"], "C": ROLE
               "n-gram": COLORS["orange"]}
 
 
-def settings(device: str = "cpu") -> dict:
+def settings(device: str | None = None) -> dict:
     """The size of the case study on each device.
 
     On a CPU (the default, and what the course's tests run) each epoch is a pass over a fixed
@@ -26,7 +28,9 @@ def settings(device: str = "cpu") -> dict:
     misconfigured run, three of the recipe) and one early-stopped run fit in about a minute. On
     a GPU the full archive is used, as in the brief. Batch size 16 and 10 planned epochs
     everywhere; the misconfigured run is given up after 3 epochs, as the brief's agency did.
+    Without ``device``, the default device: ``MINIGRAD_DEVICE=cuda`` switches the case study to a GPU.
     """
+    device = device or mg.get_default_device()
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
     common = dict(device=device, batch_size=16, epochs=10, misconfigured_epochs=3,

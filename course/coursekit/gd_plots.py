@@ -1,0 +1,108 @@
+"""Lesson 1's figures: the plotting that would otherwise sit between the lesson's question and its result.
+
+Each function draws one figure from numbers the lesson has already computed and returns its axes;
+the lesson calls ``plt.show()``. Nothing here computes a result.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .gradient_descent import EXTENT_2D
+from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
+
+__all__ = ["plot_candidates", "plot_difference_errors", "plot_descent_1d", "contour_grid", "plot_descent_2d",
+           "plot_full_batch_fit", "plot_scaling"]
+
+W_GRID = np.linspace(-1.2, 2.2, 200)  # the one-weight model's range of weights in every figure
+CANDIDATE_COLORS = [COLORS["sky_blue"], COLORS["orange"], COLORS["reddish_purple"], COLORS["black"]]
+
+
+def plot_candidates(data, problem, candidates):
+    """Left: the patients and the line of each candidate weight. Right: each candidate's loss on the bowl."""
+    fig, (ax_data, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
+    ax_data.scatter(data.X[:, 0], data.y, s=10, color=COLORS["grey"], alpha=0.6, label="patients")
+    line_x = np.linspace(-2.5, 4, 2)
+    ax_loss.plot(W_GRID, problem.grid_values(W_GRID[:, None]), color=COLORS["grey"], label="loss(w)")
+    for w, color in zip(candidates, CANDIDATE_COLORS):
+        ax_data.plot(line_x, w * line_x, color=color, label=f"w = {w:.2f}")
+        ax_loss.plot([w], [problem.value([w])], "o", color=color, markersize=8, label=f"w = {w:.2f}")
+    label_axes(ax_data, f"{len(candidates)} candidate models", "bmi (standard deviations from the mean)",
+               "disease progression (standardised)", legend=True)
+    label_axes(ax_loss, "Their losses: a bowl", "weight w", "loss (mean squared error)", legend=True)
+    return ax_data, ax_loss
+
+
+def plot_difference_errors(hs, forward_error, central_error, marked_h: float = 1e-6):
+    """The error of forward and central differences against the nudge size h (log-log)."""
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    ax.loglog(hs, forward_error, color=COLORS["orange"], label="forward difference (f(w+h) − f(w)) / h")
+    ax.loglog(hs, np.maximum(central_error, 1e-17), color=COLORS["blue"],  # an exact 0 cannot sit on a log axis
+              label="central difference (f(w+h) − f(w−h)) / 2h")
+    ax.axvline(marked_h, color=COLORS["grey"], linestyle="--", linewidth=1, label=f"gradcheck's h = {marked_h:g}")
+    label_axes(ax, "Error of a finite-difference slope", "nudge size h (weight units)",
+               "absolute error of the slope", legend=True)
+    return ax
+
+
+def plot_descent_1d(problem, path):
+    """Left: the steps on the one-weight bowl. Right: the loss above its minimum, per step (log scale)."""
+    fig, (ax_path, ax_curve) = plt.subplots(1, 2, figsize=(11, 4))
+    ax_path.plot(W_GRID, problem.grid_values(W_GRID[:, None]), color=COLORS["grey"], label="loss(w)")
+    ax_path.plot(path.points[:, 0], path.losses, "o-", color=OPTIMIZER_COLORS["SGD"], markersize=4,
+                 linewidth=1, label="gradient-descent steps")
+    ax_path.plot(problem.minimum, [problem.min_loss], "*", markersize=14, color=ROLE_COLORS["minimum"],
+                 label="minimum")
+    label_axes(ax_path, f"{path.steps} steps at learning rate {path.lr:g}", "weight w", "loss (mean squared error)",
+               legend=True)
+    ax_curve.semilogy(path.losses - problem.min_loss, "o-", color=OPTIMIZER_COLORS["SGD"], markersize=3)
+    label_axes(ax_curve, "A straight line on a log scale: steady progress", "step", "loss − minimum loss (log scale)")
+    return ax_path, ax_curve
+
+
+def contour_grid(problem, points: int = 121):
+    """The two-weight loss on a grid over the lessons' map (EXTENT_2D): (W1, W2, loss)."""
+    xmin, xmax, ymin, ymax = EXTENT_2D
+    W1, W2 = np.meshgrid(np.linspace(xmin, xmax, points), np.linspace(ymin, ymax, points))
+    return W1, W2, problem.grid_values(np.stack([W1, W2], axis=-1))
+
+
+def plot_descent_2d(problem, path, start):
+    """The path of gradient descent over the contour map of the two-weight loss."""
+    W1, W2, Z = contour_grid(problem)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    contours = ax.contour(W1, W2, Z, levels=problem.min_loss + np.geomspace(0.01, 8, 12),
+                          colors=COLORS["grey"], linewidths=0.7)
+    ax.clabel(contours, fmt="%.2f", fontsize=8)
+    ax.plot(*path.points.T, "o-", color=OPTIMIZER_COLORS["SGD"], markersize=3, linewidth=1.2,
+            label=f"{path.steps} steps, lr {path.lr:g}")
+    ax.plot(*problem.minimum, "*", markersize=14, color=ROLE_COLORS["minimum"], label="minimum")
+    ax.plot(*start, "o", markersize=8, markerfacecolor="white", markeredgecolor=ROLE_COLORS["start"], label="start")
+    ax.set_aspect("equal")
+    label_axes(ax, "Gradient descent on the two-weight loss", "weight on bmi", "weight on s5", legend=True)
+    return ax
+
+
+def plot_full_batch_fit(losses, best_loss: float, actual, predicted, lr: float):
+    """Left: the training loss against the best possible. Right: predicted against actual scores."""
+    fig, (ax_loss, ax_fit) = plt.subplots(1, 2, figsize=(11, 4))
+    ax_loss.plot(losses, color=ROLE_COLORS["train"], label="training loss (full batch)")
+    ax_loss.axhline(best_loss, color=ROLE_COLORS["minimum"], linestyle="--", linewidth=1, label="best possible")
+    label_axes(ax_loss, f"Full-batch gradient descent, lr {lr:g}", "step", "loss (MSE, standardised units²)",
+               legend=True)
+    ax_fit.scatter(actual, predicted, s=10, color=ROLE_COLORS["train"], alpha=0.6, label="patients")
+    span = [float(np.min(actual)), float(np.max(actual))]
+    ax_fit.plot(span, span, color=COLORS["grey"], linestyle="--", linewidth=1, label="perfect prediction")
+    label_axes(ax_fit, "Predicted against actual", "actual progression score", "predicted progression score",
+               legend=True)
+    return ax_loss, ax_fit
+
+
+def plot_scaling(standard_losses, standard_best: float, raw_losses, raw_best: float):
+    """The loss above the best possible, per step, for standardised and raw inputs (log scale)."""
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    ax.semilogy(np.asarray(standard_losses) - standard_best, color=COLORS["blue"], label="standardised inputs")
+    ax.semilogy(np.asarray(raw_losses) - raw_best, color=COLORS["vermillion"], label="raw inputs")
+    label_axes(ax, "Same model, same steps: scaling decides", "step", "loss − best possible loss (log scale)",
+               legend=True)
+    return ax

@@ -1,0 +1,249 @@
+"""Train many copies of one small network at once: one run per setting, the settings side by side.
+
+A learning-rate sweep trains the same network from the same initial weights on the
+same batches, once per rate. Instead of running those trainings one after another,
+stack them: every weight gets a leading *setting* axis (24 rates: 24 weight matrices
+in one array), every matrix product becomes a batched product (``np.matmul`` over
+that axis), and the optimizer's update rule runs once on the stack with a *vector*
+of learning rates, one per setting. The update rules are minigrad's own
+(``minigrad.optim.functional``): they are written on arrays, so a rate of shape
+``(settings, 1, 1)`` broadcasts over the stacked weights. Nothing is shared between
+settings but the data, so each run is the run you would get alone, to the last
+digits that a different order of additions changes (the tests check that, number for
+number). This is how sweeps of small models are run in practice: one small network
+leaves most of a GPU idle, a stack of them fills it. (Lesson 8's recurrent network is
+stacked the same way, in :func:`coursekit.clipping.train_rnns`.)
+
+The network is the lessons' ``Linear -> ReLU -> Linear`` classifier trained with
+cross-entropy; :func:`train_stacked` returns a :class:`StackedRuns`, which hands out
+each setting's record as a ``minigrad.training.History`` (what ``fit`` returns) and
+its trained weights as a model, so everything downstream (``diagnose``, the lesson's
+tables, the widgets) reads them as it reads a ``fit`` run.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from minigrad.optim import functional as OF
+from minigrad.training.history import History
+
+from .threads import single_blas_thread
+
+__all__ = ["loader_batches", "train_stacked", "StackedRuns"]
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+
+
+def loader_batches(loader, steps=None):
+    """The ``(inputs, targets)`` arrays a ``DataLoader`` yields, epoch after epoch, and where each epoch ends.
+
+    Returns ``(batches, epoch_ends)``: ``steps`` batches (None: one epoch) and the step
+    counts at which an epoch ended, as ``fit`` records them. The loader draws its
+    shuffles itself, so the batches are exactly those ``fit`` would train on.
+    """
+    batches, epoch_ends = [], []
+    while steps is None and not epoch_ends or steps is not None and len(batches) < steps:
+        for inputs, targets in loader:
+            batches.append((np.asarray(inputs.data), np.asarray(targets.data)))
+            if steps is not None and len(batches) == steps:
+                break
+        epoch_ends.append(len(batches))
+    return batches, epoch_ends
+
+
+def _weights(model):
+    """(W1, b1, W2, b2) of a ``Sequential(Linear, ReLU, Linear)``, as float64 copies."""
+    first, last = model[0], model[2]
+    return [np.array(p.data, dtype=np.float64) for p in (first.weight, first.bias, last.weight, last.bias)]
+
+
+def _forward(params, x):
+    """Logits (S, B, C) and hidden activations (S, B, H) of every stacked network on the inputs ``x`` (B, F)."""
+    w1, b1, w2, b2 = params
+    hidden = np.matmul(x, w1.transpose(0, 2, 1))  # (B, F) against (S, F, H): one product per network
+    hidden += b1[:, None, :]
+    np.maximum(hidden, 0.0, out=hidden)
+    logits = np.matmul(hidden, w2.transpose(0, 2, 1))
+    logits += b2[:, None, :]
+    return logits, hidden
+
+
+def _cross_entropy(logits, targets):
+    """Mean cross-entropy per network (S,), and its gradient with respect to the logits."""
+    shifted = logits - logits.max(axis=2, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=2, keepdims=True)
+    rows = np.arange(len(targets))
+    losses = np.mean(np.log(total[:, :, 0]) - shifted[:, rows, targets], axis=1)
+    grad = exp / total
+    grad[:, rows, targets] -= 1.0
+    grad /= len(targets)
+    return losses, grad
+
+
+@dataclass
+class StackedRuns:
+    """The record of ``S`` runs trained side by side (arrays with the setting first).
+
+    ``step_loss`` (S, T): the mini-batch loss of each step (NaN after a run diverged);
+    ``step_lr`` (S, T); ``grad_norm`` (S, T): the global gradient norm;
+    ``diverged_step`` (S,): the 1-based step at which the loss or the gradient stopped
+    being finite (0: never); ``epoch_ends``; ``epoch_train_loss`` and ``epoch_val_loss``
+    (S, epochs; val empty without validation data); ``params``: the final weights.
+    """
+
+    step_loss: np.ndarray
+    step_lr: np.ndarray
+    grad_norm: np.ndarray
+    diverged_step: np.ndarray
+    epoch_ends: list
+    batch_sizes: np.ndarray
+    epoch_train_loss: np.ndarray
+    epoch_val_loss: np.ndarray
+    params: list
+    seconds: float
+    stop_reason: str = "completed"  # or "max_steps", as fit says when max_steps ended the runs
+    epoch_scored_loss: np.ndarray = None  # (S, epochs): the loss on ``scored`` after each epoch
+
+    def __len__(self):
+        return self.step_loss.shape[0]
+
+    def diverged_at(self, i):
+        """The step at which run ``i`` diverged, or None."""
+        return int(self.diverged_step[i]) or None
+
+    def history(self, i) -> History:
+        """Run ``i`` as the ``History`` that ``fit`` would have recorded (same steps, same epochs, same stop)."""
+        history = History()
+        diverged = self.diverged_at(i)
+        stop = diverged or self.step_loss.shape[1]
+        ends = iter(enumerate(self.epoch_ends))
+        epoch, end = next(ends)
+        for step in range(stop):
+            history.record_step(self.step_loss[i, step], self.step_lr[i, step], self.grad_norm[i, step], 0.0)
+            if step + 1 == end and step + 1 != diverged:  # fit records no epoch for the one a run diverged in
+                history.record_epoch(self.epoch_train_loss[i, epoch],
+                                     self.epoch_val_loss[i, epoch] if self.epoch_val_loss.size else None)
+                epoch, end = next(ends, (None, None))
+        if self.diverged_at(i) is not None:
+            step = self.diverged_at(i)
+            epoch = int(np.searchsorted(self.epoch_ends, step)) + 1
+            value, norm = self.step_loss[i, step - 1], self.grad_norm[i, step - 1]
+            what = f"the loss became {value}" if not math.isfinite(value) else f"the gradient norm became {norm}"
+            history.diverged_step = step
+            history.stop_reason = "diverged"
+            history.message = (f"Training diverged at step {step} (epoch {epoch}): {what}. The learning rate "
+                               f"({self.step_lr[i, step - 1]:.3g}) is most likely too high: try one 3-10x smaller, "
+                               "a warmup, or gradient clipping.")
+        else:
+            history.stop_reason = self.stop_reason
+        return history
+
+    def load_into(self, i, model):
+        """Copy run ``i``'s final weights into ``model`` (a ``Sequential(Linear, ReLU, Linear)``); returns it."""
+        first, last = model[0], model[2]
+        for param, stacked in zip((first.weight, first.bias, last.weight, last.bias), self.params):
+            param.data[...] = stacked[i]
+        return model
+
+
+@single_blas_thread()
+def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight_decay=None, epoch_ends=None,
+                  val=None, scored=None, max_steps=False, momentum=0.0, progress=False, description="training"):
+    """Train every model in ``models`` on the same ``batches``, each with its own learning rates, all at once.
+
+    Float64 throughout, as the lessons' models: the stacked products add in another order
+    than one network's, so results agree with a run alone to about 1e-15 relative per step;
+    where training is chaotic (very high rates) that difference grows step by step.
+
+    ``models``: ``Sequential(Linear, ReLU, Linear)`` networks (their initial weights; left
+    untouched). ``batches``: ``(inputs, targets)`` arrays, one per step (see
+    :func:`loader_batches`). ``lrs``: the learning rate of every step, shape
+    ``(len(models), steps)``, or one rate per model (constant). ``optimizer``: ``"adam"``,
+    ``"adamw"`` (torch's defaults; AdamW's weight decay 0.01 unless ``weight_decay``) or
+    ``"sgd"`` (with ``momentum``).
+    ``betas1`` ``(S, steps)``: Adam's β1 per step where a schedule moves it (one-cycle).
+    ``epoch_ends``: the step counts at which epochs end; ``val``: ``(X, y)`` evaluated
+    there, and ``scored`` another ``(X, y)`` too (``epoch_scored_loss``; e.g. the whole training set). ``max_steps``: True when ``batches`` was cut at a step count (as ``fit``'s
+    ``max_steps``; the records then say so). ``progress``: show a progress bar over the steps.
+
+    Like ``fit``, a run whose loss or gradient norm stops being finite is stopped there
+    (``diverged_step``); the others go on.
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"train_stacked: optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    if not models:
+        raise ValueError("train_stacked: need at least one model")
+    count, steps = len(models), len(batches)
+    lrs = np.asarray(lrs, dtype=np.float64)
+    lrs = np.repeat(lrs[:, None], steps, axis=1) if lrs.ndim == 1 else lrs
+    if lrs.shape != (count, steps):
+        raise ValueError(f"train_stacked: lrs must have shape ({count}, {steps}) or ({count},), got {lrs.shape}")
+    epoch_ends = [steps] if epoch_ends is None else list(epoch_ends)
+    params = [np.stack(column) for column in zip(*(_weights(model) for model in models))]
+    states = [{} for _ in params]
+    decay = (0.01 if weight_decay is None else weight_decay) if optimizer == "adamw" else (weight_decay or 0.0)
+    losses, norms = np.full((count, steps), np.nan), np.full((count, steps), np.nan)
+    diverged = np.zeros(count, dtype=np.int64)
+    sizes = np.array([len(targets) for _, targets in batches])
+    val_losses, scored_losses = [], []
+    bar = _bar(progress, steps, count, description)
+    started = time.perf_counter()
+    with np.errstate(all="ignore"):  # a run that blows up is recorded as diverged, as fit does
+        for step, (inputs, targets) in enumerate(batches):
+            logits, hidden = _forward(params, inputs)
+            loss, grad_logits = _cross_entropy(logits, targets)
+            grad_w2 = np.matmul(grad_logits.transpose(0, 2, 1), hidden)
+            grad_b2 = grad_logits.sum(axis=1)
+            grad_hidden = np.matmul(grad_logits, params[2])
+            grad_hidden *= hidden > 0
+            grad_w1 = np.matmul(grad_hidden.transpose(0, 2, 1), inputs)
+            grad_b1 = grad_hidden.sum(axis=1)
+            grads = (grad_w1, grad_b1, grad_w2, grad_b2)
+            norm = np.sqrt(sum(np.einsum("sk,sk->s", g.reshape(count, -1), g.reshape(count, -1))
+                               for g in grads))
+            alive = diverged == 0
+            losses[alive, step], norms[alive, step] = loss[alive], norm[alive]
+            diverged[alive & ~(np.isfinite(loss) & np.isfinite(norm))] = step + 1
+            for param, grad, state in zip(params, grads, states):
+                extra = (1,) * (param.ndim - 1)
+                rate = lrs[:, step].reshape(count, *extra)
+                if optimizer == "sgd":
+                    OF.sgd(param, grad, state, lr=rate, momentum=momentum, weight_decay=decay)
+                    continue
+                betas = (0.9 if betas1 is None else betas1[:, step].reshape(count, *extra), 0.999)
+                OF.adam(param, grad, state, lr=rate, betas=betas, weight_decay=decay,
+                        decoupled_weight_decay=optimizer == "adamw")
+            if step + 1 in epoch_ends and val is not None:
+                val_logits, _ = _forward(params, val[0])
+                val_losses.append(_cross_entropy(val_logits, val[1])[0])
+            if step + 1 in epoch_ends and scored is not None:
+                scored_logits, _ = _forward(params, scored[0])
+                scored_losses.append(_cross_entropy(scored_logits, scored[1])[0])
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    epoch_train = np.stack([_epoch_mean(losses, sizes, start, end) for start, end
+                            in zip([0] + epoch_ends[:-1], epoch_ends)], axis=1)
+    epoch_val = np.stack(val_losses, axis=1) if val_losses else np.empty((count, 0))
+    epoch_scored = np.stack(scored_losses, axis=1) if scored_losses else np.empty((count, 0))
+    return StackedRuns(losses, lrs, norms, diverged, epoch_ends, sizes, epoch_train, epoch_val, params,
+                       time.perf_counter() - started, "max_steps" if max_steps else "completed", epoch_scored)
+
+
+def _epoch_mean(losses, sizes, start, end):
+    """The example-weighted mean loss of steps ``start..end`` per run, as fit's epoch training loss."""
+    return (losses[:, start:end] * sizes[start:end]).sum(axis=1) / sizes[start:end].sum()
+
+
+def _bar(enabled, steps, count, description):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm  # a widget in Jupyter, text in a terminal (as fit's bar)
+
+    return tqdm(total=steps, desc=f"{description} {count} runs at once", unit="step", leave=False)

@@ -1,0 +1,192 @@
+"""Training many settings at once (coursekit.sweep) gives the runs each setting gives alone.
+
+The widgets of lessons 5 and 6 train every slider stop in one stacked run; these tests
+compare a stacked run with ``fit`` on one setting, number for number (float64; the
+tolerance covers only the different order of floating-point sums in a batched product).
+Runs at rates where training is chaotic (lesson 5's peaks 0.3 and 1.0) amplify those last-digit
+differences step after step, so the tight comparison uses rates where it is not, and the
+chaotic rate is compared on its first steps only.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from coursekit import range_test as rt
+from coursekit import schedules as sch
+from coursekit import sweep
+from coursekit.datasets import digits
+
+
+@pytest.fixture(scope="module")
+def digit_data():
+    return digits(val_fraction=0.2, seed=0)
+
+
+SETTINGS = [("warmup_cosine", 0.1, 0.05), ("one_cycle", 0.3, 0.05), ("constant", 0.0, 0.003), ("step", 0.0, 0.03),
+            ("constant", 0.1, 0.03), ("exponential", 0.0, 0.1)]
+
+
+@pytest.fixture(scope="module")
+def stacked(digit_data):
+    return sch.train_schedules(digit_data, SETTINGS + [("constant", 0.0, 1.0)], total_steps=120)
+
+
+@pytest.mark.parametrize("kind, warmup, peak", SETTINGS)
+def test_a_stacked_schedule_run_is_the_run_alone(digit_data, stacked, kind, warmup, peak):
+    alone = sch.train_with_schedule(digit_data, kind, peak_lr=peak, warmup_fraction=warmup, total_steps=120)
+    run = stacked.run(kind, peak, warmup)
+    np.testing.assert_allclose(run.lrs, alone.lrs, rtol=1e-12)
+    np.testing.assert_allclose(run.step_losses, alone.step_losses, rtol=1e-9)
+    for name in ("final_train_loss", "val_loss", "val_accuracy"):
+        assert getattr(run, name) == pytest.approx(getattr(alone, name), rel=1e-9), name
+    assert run.diverged_at == alone.diverged_at
+    ours, theirs = run.history, alone.history
+    assert ours.epoch_end_step == theirs.epoch_end_step and ours.stop_reason == theirs.stop_reason
+    np.testing.assert_allclose(ours.epoch_train_loss, theirs.epoch_train_loss, rtol=1e-9)
+    np.testing.assert_allclose(ours.step_grad_norm, theirs.step_grad_norm, rtol=1e-9)
+    np.testing.assert_allclose(run.model[0].weight.data, alone.model[0].weight.data, rtol=1e-7, atol=1e-12)
+
+
+def test_a_chaotic_rate_agrees_while_it_is_not_yet_chaotic(digit_data, stacked):
+    alone = sch.train_with_schedule(digit_data, "constant", peak_lr=1.0, warmup_fraction=0.0, total_steps=120)
+    run = stacked.run("constant", 1.0, 0.0)
+    np.testing.assert_allclose(run.step_losses[:10], alone.step_losses[:10], rtol=1e-9)
+
+
+def test_a_run_that_blows_up_is_stopped_there_and_the_others_go_on(digit_data):
+    model = sch.make_mlp(digit_data.num_features, seed=0)
+    batches = [(digit_data.X_train[:64] * 1e200, digit_data.y_train[:64])] * 3  # overflows at any rate
+    runs = sweep.train_stacked([model, model], batches, [0.01, 0.02])
+    assert list(runs.diverged_step) == [1, 1]
+    history = runs.history(0)
+    assert history.diverged_step == 1 and history.stop_reason == "diverged" and "diverged at step 1" in history.message
+    good = sweep.train_stacked([model, model], [(digit_data.X_train[:64], digit_data.y_train[:64])] * 3, [0.01, 1e9])
+    assert runs.diverged_at(0) == 1 and good.diverged_at(0) is None and math.isfinite(good.step_loss[0, -1])
+
+
+def test_stacked_training_refuses_bad_arguments(digit_data):
+    model = sch.make_mlp(digit_data.num_features, seed=0)
+    batches = [(digit_data.X_train[:8], digit_data.y_train[:8])]
+    with pytest.raises(ValueError, match="optimizer must be one of adam, adamw, sgd, got 'rmsprop'"):
+        sweep.train_stacked([model], batches, [0.1], optimizer="rmsprop")
+    with pytest.raises(ValueError, match=r"lrs must have shape \(1, 1\)"):
+        sweep.train_stacked([model], batches, [[0.1, 0.2]])
+    with pytest.raises(ValueError, match="unknown schedule"):
+        sch.train_schedules(digit_data, [("triangle", 0.0, 0.1)])
+
+
+# -- lesson 6: the check, the sweep and the widget train their rates side by side ----------------------
+@pytest.fixture(scope="module")
+def split():
+    return rt.make_split()
+
+
+@pytest.mark.parametrize("optimizer", ["AdamW", "SGD"])
+def test_stacked_rates_are_the_runs_alone(split, optimizer):
+    rates = [1e-4, 3e-3, 0.03, 0.3, 3.0]  # too slow to oscillating: all five verdicts come out the same
+    stacked = rt.train_at_rates(split, rates, epochs=2, optimizer=optimizer)
+    for run in stacked:
+        alone = rt.train_at(split, run.lr, epochs=2, optimizer=optimizer)
+        ours, theirs = run.history, alone.history
+        np.testing.assert_allclose(ours.step_loss, theirs.step_loss, rtol=1e-9)
+        np.testing.assert_allclose(ours.epoch_val_loss, theirs.epoch_val_loss, rtol=1e-9)
+        np.testing.assert_allclose(ours.epoch_train_loss, theirs.epoch_train_loss, rtol=1e-9)
+        assert ours.epoch_end_step == theirs.epoch_end_step and ours.stop_reason == theirs.stop_reason
+        assert run.label == alone.label
+
+
+def test_a_far_too_large_stacked_rate_reads_as_the_run_alone(split):
+    stacked, = rt.train_at_rates(split, [50.0], epochs=1, optimizer="SGD")
+    alone = rt.train_at(split, 50.0, epochs=1, optimizer="SGD")
+    assert stacked.history.diverged_step == alone.history.diverged_step
+    np.testing.assert_allclose(stacked.history.epoch_val_loss, alone.history.epoch_val_loss, rtol=1e-9)
+    assert stacked.label == alone.label == "diverging"
+    with pytest.raises(ValueError, match="every lr must be a finite number > 0, got 0.0"):
+        rt.train_at_rates(split, [0.0])
+
+
+def test_the_range_test_widget_shows_the_stacked_run_of_each_stop(split):
+    result = rt.run_range_test(split, num_iter=30)
+    widget = rt.range_test_widget(split, result, lr=0.01, epochs=1, interactive=False)
+    widget.set(lr=widget.controls["lr"].value * 10 ** 0.1)  # the next stop: looked up, not trained
+    run = widget.state["run"]
+    alone = rt.train_at(split, run.lr, epochs=1)
+    np.testing.assert_allclose(run.history.step_loss, alone.history.step_loss, rtol=1e-9)
+    assert widget.fig.axes[1].get_title() == f"lr {run.lr:.2g}: {alone.label}"
+
+
+# -- lesson 8: every threshold of both clipping modes trains side by side ---------------------------------------
+from coursekit import clipping as cl  # noqa: E402
+
+
+@pytest.mark.parametrize("mode, threshold, lr", [(None, None, 0.001), ("norm", 0.01, 0.05), ("norm", 0.1, 0.01),
+                                                 ("value", 0.01, 0.01), ("value", 0.5, 0.002)])
+def test_a_stacked_rnn_run_is_the_run_alone_where_training_is_not_chaotic(mode, threshold, lr):
+    """At low rates, or clipped hard, the recurrent network is not chaotic: the whole runs agree."""
+    settings = [(mode, threshold, lr), (None, None, 0.05), ("value", 0.1, 0.05)]  # chaotic neighbours in the stack
+    run = cl.train_rnns(settings, seed=0)[0]
+    alone = cl.train_rnn(mode, threshold, lr, seed=0)
+    np.testing.assert_allclose(run.losses, alone.losses, rtol=1e-9)
+    np.testing.assert_allclose(run.grad_norms, alone.grad_norms, rtol=1e-9)
+    np.testing.assert_array_equal(run.clipped, alone.clipped)
+    np.testing.assert_allclose(run.cosines, alone.cosines, rtol=1e-9)
+    assert run.diverged_step == alone.diverged_step and run.diagnosis.label == alone.diagnosis.label
+
+
+def test_a_chaotic_stacked_rnn_run_agrees_until_the_last_digits_grow():
+    """At lr 0.05 without clipping the run is chaotic: a difference in the last digit (the stacked
+    products add in another order) grows about tenfold a step. The first steps still agree."""
+    seed = cl.featured_seed()
+    run = cl.train_rnns([(None, None, 0.05), ("norm", 1.0, 0.05)], seed=seed)[0]
+    alone = cl.train_rnn(None, None, 0.05, seed=seed)
+    np.testing.assert_allclose(run.losses[:4], alone.losses[:4], rtol=1e-11)
+
+
+def test_a_stacked_rnn_run_that_blows_up_stops_there():
+    for lr in (50.0, 1e3):  # the loss overflows first at 50, the gradient norm first at 1000
+        run, calm = cl.train_rnns([(None, None, lr), ("norm", 0.01, 0.05)], steps=60, seed=0)
+        alone = cl.train_rnn(None, None, lr, steps=60, seed=0)
+        assert run.diverged_step == alone.diverged_step is not None and calm.diverged_step is None
+        assert (len(run.losses), len(run.grad_norms), len(run.clipped)) == \
+            (len(alone.losses), len(alone.grad_norms), len(alone.clipped))
+    with pytest.raises(ValueError, match="clipping by norm needs a threshold > 0, got None"):
+        cl.train_rnns([("norm", None, 0.05)])
+
+
+def test_the_clipping_widget_looks_up_every_threshold_of_its_rate():
+    widget = cl.clipping_widget(threshold=1.0, lr=0.01, steps=20, seed=0, interactive=False)
+    assert widget.state["trained_at_once"] == 2 * 13 + 10  # both modes x 13 thresholds, and "off" at 10 rates
+    widget.set(threshold=0.1, mode="value")
+    alone = cl.train_rnn("value", 0.1, 0.01, steps=20, seed=0)
+    np.testing.assert_allclose(widget.state["run"].losses, alone.losses, rtol=1e-9)
+
+
+# -- lesson 7: the rates of one batch size train side by side ---------------------------------------------------
+from coursekit import batch_size as bs  # noqa: E402
+
+
+def test_stacked_rates_at_one_batch_size_are_the_runs_alone():
+    split = bs.noisy_digits(n_train=128, n_val=128, seed=0)
+    stacked = bs.train_batch_rates(split, 16, [0.001, 0.05, 1.0], epochs=4, seconds_per_step=0.002)
+    for run in stacked:
+        alone = bs.train_batch(split, 16, run.lr, epochs=4)
+        np.testing.assert_allclose(run.history.step_loss, alone.history.step_loss, rtol=1e-9)
+        np.testing.assert_allclose(run.train_losses, alone.train_losses, rtol=1e-9)
+        np.testing.assert_allclose(run.val_losses, alone.val_losses, rtol=1e-9)
+        assert run.history.diverged_step == alone.history.diverged_step and run.diagnosis.label == alone.diagnosis.label
+        assert run.seconds == pytest.approx(0.002 * run.steps)  # timed at the given step time
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+        bs.train_batch_rates(split, 0, [0.1])
+
+
+def test_the_batch_size_widget_looks_up_every_rate_of_its_starting_batch_size():
+    split = bs.noisy_digits(n_train=128, n_val=128, seed=0)
+    widget = bs.batch_size_widget(split, batch_size=32, lr=0.05, epochs=3, interactive=False)
+    assert widget.state["trained_at_once"] == 30  # the slider's 31 rates, less the starting one
+    widget.set(lr=widget.controls["lr"].value * 10 ** 0.5)
+    run = widget.state["run"]
+    alone = bs.train_batch(split, 32, run.lr, epochs=3)
+    np.testing.assert_allclose(run.val_losses, alone.val_losses, rtol=1e-9)
+    widget.set(batch_size=64)  # another batch size: trained alone, as before
+    assert widget.state["run"].batch_size == 64
