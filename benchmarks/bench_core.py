@@ -36,7 +36,7 @@ def minigrad_step(weights, with_step):
                  "sgd": lambda: mg.optim.SGD(params, lr=1e-2, momentum=0.9)}.get(with_step, lambda: None)()
 
     def step(x, y):
-        h = mg.tensor(x)
+        h = mg.from_numpy(x)  # no copy, as torch.from_numpy below and the NumPy step
         for i in range(0, len(params), 2):
             h = h @ params[i] + params[i + 1]
             if i + 2 < len(params):

@@ -11,12 +11,12 @@ Names, arguments and defaults follow PyTorch, so what you learn here transfers::
 from . import autograd, backend
 from .autograd import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
-from .backend import cuda_is_available
+from .backend import cuda_is_available, get_default_device, set_default_device
 from .factories import arange, full, ones, ones_like, rand, randint, randn, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
-from .tensor import (Tensor, bool_, cat, clamp, float32, float64, int32, int64, maximum, minimum, stack, tensor,
-                     where)
+from .tensor import (Tensor, bool_, cat, clamp, float32, float64, from_numpy, int32, int64, maximum, minimum, stack,
+                     tensor, where)
 
 bool = bool_  # torch.bool's name (NumPy's bool_); int32 is torch.int, int64 torch.long
 

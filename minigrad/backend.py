@@ -4,10 +4,13 @@ Every op is written once against ``xp``, the array module of its data: NumPy on
 the CPU, CuPy on an NVIDIA GPU (Chainer's idiom). CuPy is imported only when a
 tensor is first asked to live on ``"cuda"``.
 """
+import os
+
 import numpy as np
 
 DEVICES = ("cpu", "cuda")
-_cupy = None
+_cupy = None  # the array module of "cuda": CuPy, imported on first use
+_cuda_scatter_add = None  # cupyx.scatter_add, imported with it
 
 CUPY_HINT = (
     "device='cuda' needs CuPy and an NVIDIA GPU. Install the extra that matches your "
@@ -28,9 +31,45 @@ def normalize_device(device):
     return name
 
 
+_default_device = None  # set_default_device(...), or the MINIGRAD_DEVICE environment variable read on first use
+
+
+def get_default_device():
+    """Where new tensors go when no device is given (``tensor``, ``zeros``, layers' weights...).
+
+    ``set_default_device("cuda")`` in code, or the environment variable ``MINIGRAD_DEVICE=cuda``
+    (read here, and only here, once) switches a whole notebook or script to the GPU; unset, it is ``"cpu"``.
+    """
+    if _default_device is None:
+        set_default_device(_device_from_environment())
+    return _default_device
+
+
+def _device_from_environment():
+    value = os.environ.get("MINIGRAD_DEVICE", "").strip()
+    if not value:
+        return "cpu"
+    try:
+        return normalize_device(value)
+    except ValueError:
+        raise ValueError(f"MINIGRAD_DEVICE={value!r} is not a device: set it to 'cpu' or 'cuda' "
+                         "(or leave it unset for the CPU)") from None
+
+
+def set_default_device(device):
+    """Make ``device`` the default for new tensors, as ``torch.set_default_device``; ``None`` reads
+    ``MINIGRAD_DEVICE`` again (the CPU when it is unset). Asking for ``"cuda"`` without a GPU says what to install."""
+    global _default_device
+    if device is not None:
+        device = normalize_device(device)
+        if device == "cuda":
+            cupy_module()
+    _default_device = device
+
+
 def cupy_module():
     """Import CuPy on first use, with an error that says what to install."""
-    global _cupy
+    global _cupy, _cuda_scatter_add
     if _cupy is None:
         try:
             import cupy
@@ -42,8 +81,21 @@ def cupy_module():
             raise RuntimeError(f"CuPy found no usable CUDA driver ({exc}). {CUPY_HINT}") from exc
         if count == 0:
             raise RuntimeError(f"CuPy found no GPU. {CUPY_HINT}")
-        _cupy = cupy
+        import cupyx
+
+        _cupy, _cuda_scatter_add = cupy, cupyx.scatter_add
     return _cupy
+
+
+def use_cuda_module(module, scatter_add):
+    """For tests: run ``device="cuda"`` on ``module`` (tests/strict_cupy.py, a strict CuPy stand-in).
+
+    Returns the previous pair, to restore; ``(None, None)`` goes back to importing CuPy on first use.
+    """
+    global _cupy, _cuda_scatter_add
+    previous = (_cupy, _cuda_scatter_add)
+    _cupy, _cuda_scatter_add = module, scatter_add
+    return previous
 
 
 def cuda_is_available():
@@ -88,7 +140,5 @@ def scatter_add(target, indices, values):
     if isinstance(target, np.ndarray):
         np.add.at(target, indices, values)
     else:
-        import cupyx
-
-        cupyx.scatter_add(target, indices, values)
+        _cuda_scatter_add(target, indices, values)  # CuPy's ``+=`` on repeated indices keeps only one of them
     return target

@@ -16,7 +16,8 @@ def _size(size):
 
 def _new(array, dtype, device, requires_grad):
     array = array.astype(dtype or float32, copy=False)
-    return Tensor(backend.to_device(array, backend.normalize_device(device)), requires_grad=requires_grad)
+    device = backend.get_default_device() if device is None else backend.normalize_device(device)
+    return Tensor(backend.to_device(array, device), requires_grad=requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):

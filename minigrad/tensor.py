@@ -293,12 +293,13 @@ class Tensor:
             if grad.shape != self.shape:
                 raise RuntimeError(f"backward: grad has shape {grad.shape} but the tensor has shape {self.shape}")
 
-        grads = {id(self): grad}
+        # Tensors are keys by identity (``__hash__`` is object's: two tensors never meet in ``==``), no id() needed.
+        grads = {self: grad}
         handed_out = set()  # ids of arrays already stored as some .grad: they must not be shared
         # As torch: an infinite or NaN gradient (sqrt at 0, log at 0) is a value, not a warning.
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for node in reversed(_topological_order(self)):
-                g = grads.pop(id(node), None)
+                g = grads.pop(node, None)
                 backward, parents = node._backward, node._parents
                 if backward is not None and not retain_graph:
                     # Free the graph as torch does: a kept loss must not keep every intermediate array.
@@ -312,19 +313,19 @@ class Tensor:
                 for parent, parent_grad in zip(parents, backward(g)):
                     if parent_grad is None or not parent.requires_grad:
                         continue
-                    if parent_grad.shape != parent.shape:  # a bug in an op's backward, never the user's
+                    if parent_grad.shape != parent.data.shape:  # a bug in an op's backward, never the user's
                         raise RuntimeError(f"internal error: gradient of shape {parent_grad.shape} "
                                            f"for a tensor of shape {parent.shape}")
-                    key = id(parent)
-                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+                    grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
 
     def _accumulate(self, g, handed_out):
         if self.grad is not None:
             self.grad += g
             return
         # Keep g itself when nothing else can see it (a fresh array of the right dtype), else a copy:
-        # an op may hand one array to several inputs, and .grad is updated in place later.
-        if g.dtype != self.dtype or not g.flags.owndata or not g.flags.writeable or id(g) in handed_out:
+        # an op may hand one array to several inputs, and .grad is updated in place later. (A view, such as
+        # broadcast_to's read-only one, does not own its data; CuPy's flags have no "writeable".)
+        if g.dtype != self.dtype or not g.flags.owndata or id(g) in handed_out:
             g = g.astype(self.dtype, copy=True)
         handed_out.add(id(g))
         self.grad = g
@@ -502,21 +503,20 @@ class Tensor:
         data = a._broadcast_op(b, "matmul", lambda x, y: x @ y)
 
         def backward(g):
-            xp = a.xp
             # Vectors take part as a 1-row (left) or 1-column (right) matrix.
-            a2 = a.data if a.ndim > 1 else a.data[None, :]
-            b2 = b.data if b.ndim > 1 else b.data[:, None]
-            if b.ndim == 1:
+            a2 = a.data if len(a_shape) > 1 else a.data[None, :]
+            b2 = b.data if len(b_shape) > 1 else b.data[:, None]
+            if len(b_shape) == 1:
                 g = g[..., None]
-            if a.ndim == 1:
+            if len(a_shape) == 1:
                 g = g[..., None, :]
             ga = gb = None
-            if a.requires_grad:
-                ga = _unbroadcast(g @ xp.swapaxes(b2, -1, -2), a2.shape)
-                ga = ga.reshape(a.shape) if a.ndim == 1 else ga
+            if a.requires_grad:  # (the array method swapaxes: NumPy's function of that name costs more)
+                ga = _unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape)
+                ga = ga.reshape(a_shape) if len(a_shape) == 1 else ga
             if b.requires_grad:
-                gb = _unbroadcast(xp.swapaxes(a2, -1, -2) @ g, b2.shape)
-                gb = gb.reshape(b.shape) if b.ndim == 1 else gb
+                gb = _unbroadcast(a2.swapaxes(-1, -2) @ g, b2.shape)
+                gb = gb.reshape(b_shape) if len(b_shape) == 1 else gb
             return ga, gb
         return make_result(data, (a, b), backward)
 
@@ -725,6 +725,9 @@ class Tensor:
         _needs_float(self, "mean")
         axes = _dims(dim, self.ndim)
         count = int(np.prod([self.shape[a] for a in axes])) if self.ndim else 1
+        if count == 0:
+            with np.errstate(invalid="ignore"):  # the mean of no values is nan (0 / 0), as torch's: no warning
+                return self.sum(dim, keepdim) / count
         return self.sum(dim, keepdim) / count
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -848,6 +851,8 @@ class Tensor:
     def gather(self, dim, index):
         """``out[i][j] = self[i][index[i][j]]`` for ``dim=1`` (and likewise for any dim), as torch.gather."""
         xp, x = self.xp, self.data
+        if isinstance(index, Tensor):
+            _same_device((self, index), "gather")
         idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
         if idx.dtype.kind not in "iu":
             raise RuntimeError(f"gather(): the index must be an integer (int64) tensor, got {idx.dtype}")
@@ -1116,12 +1121,12 @@ def _topological_order(root):
         if inputs_done:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         for parent in node._parents:
-            if parent.requires_grad and id(parent) not in visited:
+            if parent.requires_grad and parent not in visited:
                 stack.append((parent, False))
     return order
 
@@ -1131,9 +1136,24 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     """Create a tensor, as ``torch.tensor``: float32 for Python floats, arrays keep their dtype.
 
     ``data`` is a number, a (nested) list or tuple of numbers, a ``range``, an array, or a
-    list of tensors of one shape (their values are stacked, without their graph).
+    list of tensors of one shape (their values are stacked, without their graph). Without ``device``,
+    a tensor or a GPU array keeps its device and anything else goes to the default device
+    (``minigrad.get_default_device()``: the CPU unless set). A NumPy array is copied, as torch.tensor
+    copies: training the tensor in place never changes the array it was made from.
     """
+    if isinstance(data, np.ndarray):
+        data = np.array(data, dtype=dtype)
+    if device is None and not isinstance(data, Tensor) and (isinstance(data, (np.ndarray, np.generic))
+                                                             or not _is_array(data)):
+        device = backend.get_default_device()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A CPU tensor that shares ``array``'s memory, as ``torch.from_numpy`` (``tensor`` copies)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
+    return Tensor(array)
 
 
 def _is_array(data):

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import settings
 
 import minigrad as mg
+import strict_cupy
 
 settings.register_profile("minigrad", deadline=None, max_examples=40, derandomize=True)
 settings.load_profile("minigrad")
@@ -12,12 +13,24 @@ DEVICES = [
     "cpu",
     pytest.param("cuda", marks=pytest.mark.skipif(not mg.cuda_is_available(),
                                                     reason="no CUDA GPU with CuPy on this machine")),
+    "strict-cuda",  # device="cuda" on tests/strict_cupy.py: CuPy's rules without a GPU, on every machine
 ]
 
 
 @pytest.fixture(params=DEVICES)
 def device(request):
-    return request.param
+    if request.param != "strict-cuda":
+        yield request.param
+        return
+    with strict_cupy.installed():
+        yield "cuda"
+
+
+@pytest.fixture
+def strict_cuda():
+    """``device="cuda"`` runs on the strict CuPy stand-in during the test."""
+    with strict_cupy.installed():
+        yield "cuda"
 
 
 @pytest.fixture

@@ -149,13 +149,25 @@ def _check_loss_args(name, reduction, size_average=None, reduce=None):
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _on_device_of(input, value, name, dtype=None):
+    """The array of a target or index ``value``, on ``input``'s device: lists and NumPy arrays are moved there;
+    a tensor on another device is refused, as torch does (CuPy would fail on it with a less helpful error)."""
+    if not isinstance(value, Tensor):
+        return input.xp.asarray(value, dtype=dtype)
+    if type(value.data) is not type(input.data):
+        raise RuntimeError(f"{name}: expected all tensors on the same device, got {input.device} and "
+                           f"{value.device}; move one with .to(device)")
+    return value.data
+
+
 def _as_target(input, target):
-    return target if isinstance(target, Tensor) else Tensor(input.xp.asarray(target, dtype=input.dtype))
+    data = _on_device_of(input, target, "target", input.dtype)
+    return target if isinstance(target, Tensor) else Tensor(data)
 
 
 def _class_targets(name, input, target):
     """Integer class targets as an array, checked against logits of shape (N, C, d1, ...) or (C,)."""
-    t = target.data if isinstance(target, Tensor) else input.xp.asarray(target)
+    t = _on_device_of(input, target, name)
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"{name}: targets must be integer class indices (int64), got dtype {t.dtype}")
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
@@ -225,7 +237,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     target with the uniform distribution, ``ignore_index`` skips targets (integer
     targets only); ``mean`` averages over the (weighted) targets. Stable for large logits.
     """
-    t = target.data if isinstance(target, Tensor) else input.xp.asarray(target)
+    t = _on_device_of(input, target, "cross_entropy")
     if (weight is None and label_smoothing == 0.0 and size_average is None and reduce is None and t.ndim == 1
             and input.data.ndim == 2 and t.dtype.kind in "iu" and t.shape[0] == input.data.shape[0]
             and reduction in _REDUCTIONS):  # the training loops' case, checked in as few steps as possible
@@ -286,7 +298,7 @@ def _cross_entropy_fused(input, t, ignore_index, reduction):
     xp = input.xp
     n, classes = input.shape
     valid = t != ignore_index
-    count = int(valid.sum())
+    count = int(xp.count_nonzero(valid))
     all_valid = count == n
     safe_t = t if all_valid else xp.where(valid, t, 0)
     if n and (int(safe_t.min()) < 0 or int(safe_t.max()) >= classes):
@@ -318,7 +330,7 @@ def _cross_entropy_fused(input, t, ignore_index, reduction):
         if not all_valid:
             grad *= valid[:, None]
         return (grad,)
-    return make_result(data.astype(input.dtype), (input,), backward)
+    return make_result(xp.asarray(data, dtype=input.dtype), (input,), backward)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -337,8 +349,6 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         log_x = xp.maximum(xp.log(x), -100)
         log_1mx = xp.maximum(xp.log1p(-x), -100)
     data, upstream = _reduce_elementwise(-(y * log_x + (1 - y) * log_1mx), w, x.dtype, reduction)
-    if reduction == "mean" and x.size == 0:
-        data = xp.asarray(np.nan, dtype=x.dtype)
 
     def backward(g):
         scale = upstream(g)
@@ -391,6 +401,8 @@ def _reduce_elementwise(losses, w, dtype, reduction):
     losses = losses.astype(dtype, copy=False)
     count = max(losses.size, 1)
     data = losses if reduction == "none" else (losses.sum() / count if reduction == "mean" else losses.sum())
+    if reduction == "mean" and losses.size == 0:  # the mean of no losses is nan, as torch's
+        data = data * np.nan
 
     def upstream(g):
         scale = g / count if reduction == "mean" else g
@@ -466,5 +478,4 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 
 def embedding(input, weight):
-    index = input.data if isinstance(input, Tensor) else weight.xp.asarray(input)
-    return weight[index]
+    return weight[_on_device_of(weight, input, "embedding")]

@@ -85,7 +85,7 @@ class RunResult:
 
 
 def finetune(base_model, train_ids: np.ndarray, val_ids: np.ndarray, config: RunConfig, *,
-             name: str = "run", pad_id: int = 0, device: str = "cpu", progress: bool = False,
+             name: str = "run", pad_id: int = 0, device: str | None = None, progress: bool = False,
              max_steps: int | None = None, keep_epoch_weights: bool = False) -> RunResult:
     """Fine-tune a copy of ``base_model``; the base model itself is left untouched.
 
@@ -174,7 +174,7 @@ def epoch_seconds(result: RunResult) -> float:
 # ----------------------------------------------------------------------------------------
 
 
-def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, device: str = "cpu",
+def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, device: str | None = None,
                          lr: float = 1e-3, warmup: float = 0.1, clip: float | None = 1.0,
                          patience: int = 2, batch_size: int = 16, epochs: int = 6,
                          price_per_gpu_hour: float = 0.85):

@@ -78,14 +78,14 @@ class LMBatches:
     """
 
     def __init__(self, ids: np.ndarray, batch_size: int, *, pad_id: int = 0, shuffle: bool = True,
-                 seed: int | None = 0, device: str = "cpu"):
+                 seed: int | None = 0, device: str | None = None):
         ids = np.asarray(ids)
         if ids.ndim != 2 or ids.dtype.kind not in "iu":
             raise ValueError(f"LMBatches needs an (N, L) integer array, got {ids.dtype} {ids.shape}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
         self.ids, self.batch_size, self.pad_id = ids, int(batch_size), pad_id
-        self.shuffle, self.device = shuffle, device
+        self.shuffle, self.device = shuffle, device or mg.get_default_device()  # the one device switch
         self.rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
@@ -171,7 +171,7 @@ def save_model(path, model: GPT, tokenizer: WordTokenizer, **meta_ints) -> Path:
     return path
 
 
-def load_model(path=BASE_MODEL_PATH, device: str = "cpu") -> tuple[GPT, WordTokenizer]:
+def load_model(path=BASE_MODEL_PATH, device: str | None = None) -> tuple[GPT, WordTokenizer]:
     """Load a model saved by :func:`save_model`; returns ``(model, tokenizer)``."""
     path = Path(path)
     if not path.exists():
@@ -190,7 +190,7 @@ def load_model(path=BASE_MODEL_PATH, device: str = "cpu") -> tuple[GPT, WordToke
     if len(tokenizer) != model.config.vocab_size:
         raise ValueError(f"{path}: vocabulary of {len(tokenizer)} tokens but the model expects "
                          f"{model.config.vocab_size}")
-    return model.to(device), tokenizer
+    return model.to(device or mg.get_default_device()), tokenizer
 
 
 def sha256_of(path) -> str:
