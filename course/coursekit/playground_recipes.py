@@ -7,7 +7,8 @@ uses, so what the button shows and what the sheet says are the same run:
 ================  ===========================================  ==========================================
 demo              widget (lesson)                              presets
 ================  ===========================================  ==========================================
-``schedule``      ``schedules.schedule_explorer`` (lesson 5)   warmup + cosine (the recipe); no warmup
+``schedule``      ``schedules.schedule_explorer`` (lesson 5)   warmup + cosine (the recipe); no warmup;
+                  on the fine-tunes of :mod:`.finetune_demo`   both on a pre-trained network
 ``batch_size``    ``batch_size.batch_size_widget`` (lesson 7)  batch 32; batch 512 at the same rate;
                                                                linear rule at 128 and 512; square root
 ``range_test``    ``range_test.range_test_widget`` (lesson 6)  the valley; the minimum ÷ 10; the rate at
@@ -21,7 +22,6 @@ demo built after :func:`recipe_results` reuses the runs it trained.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from .display import call_line
 from .playground_panel import Preset, PresetPanel, PresetResult, enlarge, on_log_grid
 
 __all__ = [
-    "SCHEDULE_PEAK",
+    "schedule_peak",
     "SCHEDULE_PRESETS",
     "BATCH_PRESETS",
     "RANGE_PRESETS",
@@ -42,26 +42,29 @@ __all__ = [
 
 # -- the lessons' settings -------------------------------------------------------------------------------
 
-# Lesson 5's sweep: a high peak, where warmup decides whether the network trains at all
-# (one of the explorer's stops, schedules.WIDGET_PEAKS).
-SCHEDULE_PEAK = 0.3
-SCHEDULE_STEPS = 300  # lesson 5's run length, the explorer's default
+SCHEDULE_STEPS = 300  # lesson 5's run length, the explorer's default (finetune_demo.STEPS)
 
 
-@functools.cache
+def schedule_peak() -> float:
+    """The schedule presets' peak: the highest of lesson 5's peaks at which warmup protected the
+    pre-trained skill in every seed (finetune_demo's decision rule, computed on first use)."""
+    from .finetune_demo import preset_peak
+
+    return preset_peak()
+
+
 def schedule_data():
-    """Lesson 5's data: the digits, a fifth held out for validation."""
-    from .datasets import digits
+    """The fine-tune's data: lesson 5's digits, a fifth held out for validation (all ten classes)."""
+    from .finetune_demo import target_data
 
-    return digits(val_fraction=0.2, seed=0)
+    return target_data()
 
 
-@functools.cache
 def schedule_grid():
-    """Every stop of the schedule explorer, trained at once (the explorer's own runs)."""
-    from .schedules import train_schedule_grid
+    """Every stop of the schedule explorer, fine-tuned from the network pre-trained on digits 0-4."""
+    from .finetune_demo import finetune_grid
 
-    return train_schedule_grid(schedule_data(), total_steps=SCHEDULE_STEPS)
+    return finetune_grid()
 
 
 def _schedule_run(kind, warmup, peak):
@@ -130,16 +133,20 @@ def _range_run(lr):
 
 # -- presets ----------------------------------------------------------------------------------------------
 
+def _schedule_values(kind, warmup):
+    return functools.cache(lambda: {"schedule": kind, "warmup": warmup, "peak_lr": schedule_peak()})
+
+
+# Each sentence is checked against the computed runs (tests/test_playground.py, the schedule presets).
 SCHEDULE_PRESETS = (
-    Preset("warmup_recipe", "warmup + cosine (the recipe)", "schedule",
-           {"schedule": "warmup_cosine", "warmup": 0.1, "peak_lr": SCHEDULE_PEAK},
-           "A linear warmup over the first 10% of the steps, then cosine decay to zero, at a high "
-           "peak rate (lesson 5): the network trains well."),
-    Preset("no_warmup", "no warmup", "schedule",
-           {"schedule": "cosine", "warmup": 0.0, "peak_lr": SCHEDULE_PEAK},
-           "The same cosine decay and peak without warmup: the first full-size steps hit a fresh network, "
-           "the loss jumps and most hidden units switch off for good. Fine-tuning recipes warm up to "
-           "protect what a pre-trained model knows from those first steps."),
+    Preset("warmup_recipe", "warmup + cosine (the recipe)", "schedule", _schedule_values("warmup_cosine", 0.1),
+           "A network pre-trained on digits 0-4, fine-tuned on all ten: a linear warmup over the first 10% "
+           "of the steps, then cosine decay, at a high peak rate. The fine-tune survives it: it gets most "
+           "of the ten digits right and keeps most of the five it knew."),
+    Preset("no_warmup", "no warmup", "schedule", _schedule_values("cosine", 0.0),
+           "The same fine-tune and peak without warmup: the first full-size steps hit the pre-trained "
+           "network and the fine-tune collapses, the digits it knew included. At lesson 5's middle "
+           "peaks (0.03 to 0.1) warmup made no difference here: see the table under the demo."),
 )
 
 BATCH_PRESETS = (
@@ -190,20 +197,21 @@ RECIPE_PRESETS = SCHEDULE_PRESETS + BATCH_PRESETS + RANGE_PRESETS
 
 
 def _schedule_result(preset):
-    from .schedules import SCHEDULE_LABELS, dead_units
+    from . import finetune_demo as ft
+    from .schedules import SCHEDULE_LABELS
 
     v = preset.control_values()
-    run = _schedule_run(v["schedule"], v["warmup"], v["peak_lr"])
-    first = np.asarray(run.step_losses[: max(1, SCHEDULE_STEPS // 5)])
-    worst_early = float(np.nanmax(first)) if np.isfinite(first).any() else math.nan
-    dead = dead_units(run.model, schedule_data().X_train) if run.model is not None else math.nan
-    head = f"{SCHEDULE_LABELS[run.kind]}, warmup {run.warmup_fraction:.0%}, peak {run.peak_lr:.2g}"
-    if run.diverged:
-        summary = f"{head}: diverged at step {run.diverged_at}"
-    else:
-        summary = (f"{head}: validation accuracy {run.val_accuracy:.1%}, loss {run.val_loss:.3f}; "
-                   f"highest loss in the first {len(first)} steps {worst_early:.3g}; {dead:.0%} of hidden units dead")
-    return PresetResult(preset, summary, run, {"dead_units": dead, "worst_early_loss": worst_early})
+    run = _schedule_run(v["schedule"], v["warmup"], v["peak_lr"])  # seed 0: the run the demo draws
+    comparison = ft.comparison_at(v["peak_lr"])
+    arm = comparison.warm if v["warmup"] > 0 else comparison.bare
+    head = (f"fine-tune (pre-trained on digits 0-4), {SCHEDULE_LABELS[run.kind]}, warmup {run.warmup_fraction:.0%}, "
+            f"peak {run.peak_lr:.2g}, {len(ft.SEEDS)} seeds")
+    (low, high), (src_low, src_high) = arm.accuracy_interval, arm.source_interval
+    summary = (f"{head}: all ten digits {arm.accuracy:.1%} right [{low:.1%}, {high:.1%}], digits 0-4 "
+               f"{arm.source_accuracy:.1%} [{src_low:.1%}, {src_high:.1%}] (before: "
+               f"{ft.pretrained_source_accuracy():.1%}); digits 0-4 loss at its worst "
+               f"{np.mean(arm.worst_source_loss):.2f} (before: {np.mean(comparison.pretrained_source_loss):.2f})")
+    return PresetResult(preset, summary, run, {"comparison": comparison, "arm": arm})
 
 
 def _batch_result(preset):
@@ -247,7 +255,8 @@ def _start_values(presets, start, default):
 
 
 def schedule_demo(start=None, *, interactive=None) -> PresetPanel:
-    """Lesson 5's schedule explorer with the warmup / no-warmup presets (starts on the recipe).
+    """Lesson 5's schedule explorer on fine-tunes of a pre-trained network (:mod:`.finetune_demo`),
+    with the warmup / no-warmup presets (starts on the recipe).
 
     ``start``: a preset key to open on; a key of another demo (or None) opens on the recipe.
     """
@@ -264,7 +273,8 @@ def _schedule_code(widget):
     c = widget.controls
     line = call_line("schedule_explorer", kind=c["schedule"].value, warmup_fraction=c["warmup"].value,
                      peak_lr=c["peak_lr"].value)
-    return line.replace("schedule_explorer(", "schedule_explorer(digits(val_fraction=0.2, seed=0), ", 1)
+    # the fine-tunes' grid (finetune_demo.target_data, finetune_grid): the line recreates these runs
+    return line.replace("schedule_explorer(", "schedule_explorer(target_data(), ", 1)[:-1] + ", grid=finetune_grid())"
 
 
 def batch_size_demo(start=None, *, interactive=None) -> PresetPanel:

@@ -290,6 +290,14 @@ async ([path, indices]) => {{
 }}
 """
 
+_PANEL_ID = f"""
+(path) => {{
+  const find = {_FIND_PANEL};
+  const panel = find(path);
+  return panel ? panel.id : null;
+}}
+"""
+
 _CELL_INDEX = f"""
 ([path, text]) => {{
   const find = {_FIND_PANEL};
@@ -428,9 +436,17 @@ class LabNotebook:
                 raise BrowserTestError(f"{self.path}: widget error text on the page: {errors}")
         return count
 
+    def panel(self):
+        """This notebook's panel. Lab restores every tab a workspace had open, so page-wide
+        locators can match cells of other (hidden) notebooks: scope them to this one."""
+        panel_id = self.page.evaluate(_PANEL_ID, self.path)
+        if panel_id is None:
+            raise BrowserTestError(f"{self.path}: not open in JupyterLab")
+        return self.page.locator(f"[id='{panel_id}']")
+
     def output_with(self, text: str | None = None, *, slider: str | None = None):
         """The widget output (an output area child) showing ``text`` and/or a slider labelled ``slider``."""
-        outputs = self.page.locator(".jp-OutputArea-output").filter(has=self.page.locator(FIGURE))
+        outputs = self.panel().locator(".jp-OutputArea-output").filter(has=self.page.locator(FIGURE))
         if text is not None:
             outputs = outputs.filter(has_text=text)
         if slider is not None:

@@ -171,7 +171,7 @@ def test_a_click_and_a_drag_on_the_race_move_the_start(lab_server, page, artifac
     save(artifacts, "figure-after-drag.png", end)
     # The canvas must show what the kernel drew, not stale pixels of frames the browser skipped.
     notebook.run_cells([notebook.code_cell("race.png()")])
-    kernel_picture = settled_screenshot(page.locator(".jp-Notebook .jp-Cell").nth(3).locator("img").first)
+    kernel_picture = settled_screenshot(notebook.panel().locator(".jp-Cell").nth(3).locator("img").first)
     save(artifacts, "figure-kernel-after-drag.png", kernel_picture)
     assert_matches_reference(end, kernel_picture, "the race after a drag")
     x_click, y_click = (float(v) for v in clicked.split("start=(")[1].rstrip(")").split(", "))
