@@ -183,10 +183,27 @@ def test_stacked_rates_at_one_batch_size_are_the_runs_alone():
 def test_the_batch_size_widget_looks_up_every_rate_of_its_starting_batch_size():
     split = bs.noisy_digits(n_train=128, n_val=128, seed=0)
     widget = bs.batch_size_widget(split, batch_size=32, lr=0.05, epochs=3, interactive=False)
-    assert widget.state["trained_at_once"] == 30  # the slider's 31 rates, less the starting one
+    assert widget.state["trained_at_once"] == 31  # every rate of the slider
     widget.set(lr=widget.controls["lr"].value * 10 ** 0.5)
     run = widget.state["run"]
     alone = bs.train_batch(split, 32, run.lr, epochs=3)
     np.testing.assert_allclose(run.val_losses, alone.val_losses, rtol=1e-9)
-    widget.set(batch_size=64)  # another batch size: trained alone, as before
-    assert widget.state["run"].batch_size == 64
+    widget.set(batch_size=64)  # another batch size: that one run trains, in the stacked code, as fit trains it
+    run = widget.state["run"]
+    alone = bs.train_batch(split, 64, run.lr, epochs=3)
+    assert run.batch_size == 64 and run.steps == alone.steps
+    np.testing.assert_allclose(run.train_losses, alone.train_losses, rtol=1e-9)
+    np.testing.assert_allclose(run.val_losses, alone.val_losses, rtol=1e-9)
+    # timed at the step time measured at its batch size when the widget was built
+    assert run.seconds > 0 and run.history.step_time == [run.history.step_time[0]] * run.steps
+
+
+def test_the_clipping_widget_trains_a_setting_off_the_starting_rate_alone():
+    widget = cl.clipping_widget(threshold=1.0, lr=0.01, steps=20, seed=0, interactive=False)
+    limits = widget.fig.axes[0].get_ylim(), widget.fig.axes[1].get_ylim()
+    widget.set(lr=0.002)  # clipping at 1 by norm: not trained at build at this rate
+    alone = cl.train_rnn("norm", 1.0, 0.002, steps=20, seed=0)
+    np.testing.assert_allclose(widget.state["run"].losses, alone.losses, rtol=1e-9)
+    np.testing.assert_allclose(widget.state["run"].grad_norms, alone.grad_norms, rtol=1e-9)
+    assert widget.state["off"].lr == 0.002 and widget.state["off"].mode is None
+    assert (widget.fig.axes[0].get_ylim(), widget.fig.axes[1].get_ylim()) == limits  # fixed: moves only blit

@@ -270,15 +270,15 @@ def train_batch(split, batch_size, lr, *, epochs=EPOCHS, rule="none", seed=0):
                     len(split.y_train))
 
 
-def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step=0.0, seed=0):
+def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step=0.0, seed=0, progress=False):
     """:func:`train_batch` at one batch size for every rate in ``lrs``, all at once: ``[BatchRun]``.
 
     The batch size cannot be stacked (it changes the number of steps), the rate can: the
     networks train side by side on the same batches, their rates a vector
     (:mod:`coursekit.sweep`); each run is the run :func:`train_batch` gives alone (the tests
-    compare them). A stack has no time of its own per run: ``seconds_per_step`` (measured on
-    a single run at this batch size; the step time does not depend on the rate) is recorded
-    as each step's time.
+    compare them). A stack has no time of its own per run: ``seconds_per_step`` (the widget
+    measures it with :func:`measure_throughput` at this batch size; the step time does not
+    depend on the rate) is recorded as each step's time. ``progress``: show a progress bar over the steps.
     """
     from .sweep import loader_batches, train_stacked
 
@@ -293,7 +293,8 @@ def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step
                         seed=seed + 1)
     batches, epoch_ends = loader_batches(loader, epochs * len(loader))
     stacked = train_stacked([model] * len(lrs), batches, lrs, optimizer="sgd", momentum=0.9, epoch_ends=epoch_ends,
-                            val=(split.X_val, split.y_val), scored=(split.X_train, split.y_train))
+                            val=(split.X_val, split.y_val), scored=(split.X_train, split.y_train),
+                            progress=progress, description=f"batch {int(batch_size)}:")
     runs = []
     for i, lr in enumerate(lrs):
         history = stacked.history(i)
@@ -411,33 +412,43 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
 
     Left: training and validation loss per epoch, titled with the gap and
     ``diagnose``'s verdict; the batch-32 run at the base rate stays in grey.
-    Right: validation loss against measured training time, the same reference
-    in grey. Runs are cached, so returning to a setting is instant.
+    Right: validation loss against training time, the same reference in grey.
+
+    When the widget is built, every rate of the slider at the starting batch size trains
+    at once (:func:`train_batch_rates`), and one training step is timed at every batch
+    size (:func:`measure_throughput`): a run's training time is its step count times the
+    step time measured at its batch size. Another batch size cannot join the stack (it
+    changes the number of steps): there a setting trains alone, in the same stacked code
+    (a tenth of a second or so), the first time it is shown. Runs are cached, so returning
+    to a setting is instant.
     """
     split = noisy_digits() if split is None else split
     cache = {}
-
-    def compute(b, rate):
-        key = (int(b), round(math.log10(rate), 6))
-        if key not in cache:
-            cache[key] = train_batch(split, int(b), rate, epochs=epochs)
-        return cache[key]
-
-    if reference is not None:
-        cache[(reference.batch_size, round(math.log10(reference.lr), 6))] = reference
-    reference = compute(BASE_BATCH_SIZE, BASE_LR)
     size_control = batch_size_slider(batch_size, 8, 512, description="batch size")
     lr_control = log_slider("learning rate", lr, 1e-3, 1.0, steps_per_decade=10, continuous_update=True)
-    # Every rate of the slider at the starting batch size trains at once (the batch size cannot be
-    # stacked: it changes the number of steps). The stack is timed at the measured step time of
-    # the starting run, a single run at the same batch size.
-    start = compute(size_control.value, lr_control.value)
+    sizes = [value for _, value in size_control.options]
+    step_seconds = {b: b / rate for b, rate in measure_throughput(sizes, timed_steps=10, warmup_steps=2).items()}
+
+    def key(b, rate):
+        return int(b), round(math.log10(rate), 6)
+
+    def train(b, rates, progress=False):
+        for run in train_batch_rates(split, int(b), rates, epochs=epochs, seconds_per_step=step_seconds[int(b)],
+                                     progress=progress):
+            cache.setdefault(key(run.batch_size, run.lr), run)
+
+    def compute(b, rate):
+        if key(b, rate) not in cache:
+            train(b, [rate])
+        return cache[key(b, rate)]
+
+    if reference is not None:
+        cache[key(reference.batch_size, reference.lr)] = reference
     stops = [10 ** (lr_control.min + k * lr_control.step)
              for k in range(int(round((lr_control.max - lr_control.min) / lr_control.step)) + 1)]
-    fresh = [rate for rate in stops if (int(size_control.value), round(math.log10(rate), 6)) not in cache]
-    for run in train_batch_rates(split, int(size_control.value), fresh, epochs=epochs,
-                                 seconds_per_step=start.seconds / max(start.steps, 1)):
-        cache.setdefault((run.batch_size, round(math.log10(run.lr), 6)), run)
+    fresh = [rate for rate in stops if key(size_control.value, rate) not in cache]
+    train(size_control.value, fresh, progress=True)
+    reference = compute(BASE_BATCH_SIZE, BASE_LR)
 
     fig, (ax_curves, ax_time) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     ref_epochs = np.arange(1, reference.epochs + 1)
@@ -459,19 +470,24 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
                "validation loss (nats)")
     ax_time.legend(loc="upper right", fontsize=9)
 
+    # Fixed limits, the same for every setting: a move redraws the changed artists only, and
+    # settings compare at a glance. The losses: every run trained at build (capped at 6 nats,
+    # so one run that blows up does not squash the others); the times: from the first epoch
+    # of the largest batch to the last of the smallest, at the step times measured above.
+    known = np.concatenate([np.concatenate([r.train_losses, r.val_losses]) for r in cache.values()])
+    top = min(float(known[np.isfinite(known)].max()) * 1.1, 6.0)
+    ax_curves.set_xlim(0.5, epochs + 0.5)
+    ax_curves.set_ylim(0, top)
+    ax_time.set_ylim(0, top)
+    epoch_seconds = [step_seconds[b] * math.ceil(len(split.y_train) / b) for b in sizes]
+    ax_time.set_xlim(min(epoch_seconds + [ref_times.min()]) / 1.5,
+                     max([s * epochs for s in epoch_seconds] + [ref_times.max()]) * 1.5)
+
     def update(widget):
         run = compute(size_control.value, lr_control.value)
         epochs_axis = np.arange(1, run.epochs + 1)
         train_line.set_data(epochs_axis[:len(run.train_losses)], run.train_losses)
         val_line.set_data(epochs_axis, run.val_losses)
-        # Limits from every run known at this batch size (all its rates, where they were trained at
-        # once): a rate move then keeps them and redraws the changed artists only.
-        same_size = [r for (b, _), r in cache.items() if b == run.batch_size]
-        values = np.concatenate([reference.val_losses] + [np.concatenate([r.train_losses, r.val_losses])
-                                                           for r in same_size])
-        values = values[np.isfinite(values)]
-        ax_curves.set_xlim(0.5, epochs + 0.5)
-        ax_curves.set_ylim(0, min(float(values.max()) * 1.1, 6.0))
         if run.diverged:
             verdict = f"diverged at step {run.history.diverged_step}"
         else:
@@ -480,16 +496,11 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
         ends = np.asarray(run.history.epoch_end_step, dtype=int)
         times = np.cumsum(run.history.step_time)[ends - 1] if len(ends) else np.array([])
         time_line.set_data(times, run.val_losses[:len(times)])
-        all_times = np.concatenate([ref_times] + [np.cumsum(r.history.step_time)[np.asarray(
-            r.history.epoch_end_step, dtype=int) - 1] for r in same_size if len(r.history.epoch_end_step)])
-        ax_time.set_xlim(all_times.min() / 1.5, all_times.max() * 1.5)
-        highest = [float(np.nanmax(r.val_losses)) for r in same_size if len(r.val_losses)]
-        ax_time.set_ylim(0, min(max(highest + [float(reference.val_losses.max())]) * 1.1, 6.0))
         ax_time.title.set_text(f"{run.examples_per_second:,.0f} examples/s, {run.seconds:.2f} s in all")
         widget.state.update(run=run)
         widget.redraw()
 
-    # new limits bring new tick labels and titles: lay the figure out again then
+    # titles change length with the setting: lay the figure out again when the layout key says so
     ax_curves.set_title(" ", fontsize=11)
     ax_time.set_title(" ", fontsize=11)
     widget = make_widget(fig, {"batch_size": size_control, "lr": lr_control}, update,

@@ -124,10 +124,15 @@ class TinyRNN(nn.Module):
 
 def fading_sum_batch(rng, batch_size=32, seq_len=SEQ_LEN, decay=DECAY):
     """Random sequences and their fading sums ``sum_t decay**(T-1-t) x_t``, scaled to variance 1."""
+    x, y = _fading_sums(rng, batch_size, seq_len, decay)
+    return mg.tensor(x), mg.tensor(y)
+
+
+def _fading_sums(rng, batch_size, seq_len, decay=DECAY):
+    """:func:`fading_sum_batch` as plain arrays (the same draws from ``rng``)."""
     x = rng.standard_normal((batch_size, seq_len))
     weights = decay ** np.arange(seq_len - 1, -1, -1)
-    y = x @ weights / math.sqrt(float(weights @ weights))
-    return mg.tensor(x), mg.tensor(y)
+    return x, x @ weights / math.sqrt(float(weights @ weights))
 
 
 def input_influence(gain, *, seq_len=100, hidden=HIDDEN, batch_size=64, seed=0):
@@ -298,7 +303,7 @@ def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN,
 
 @single_blas_thread()
 def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GAIN, batch_size=32,
-               momentum=MOMENTUM, seed=0):
+               momentum=MOMENTUM, seed=0, progress=False):
     """:func:`train_rnn` for every ``(mode, threshold, lr)`` in ``settings``, all at once: ``[ClipRun]``.
 
     The networks are stacked (every weight gets a leading axis, one slot per setting) and
@@ -306,6 +311,7 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
     time run once for all, each setting's gradient is clipped with its own threshold, and
     the SGD update (``minigrad.optim.functional.sgd``) takes a vector of learning rates.
     Each run is the run :func:`train_rnn` gives alone (the tests compare them).
+    ``progress``: show a progress bar over the steps.
     """
     from minigrad.optim import functional as OF
 
@@ -328,21 +334,27 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
     losses, norms = np.full((count, steps), np.nan), np.full((count, steps), np.nan)
     clipped, cosines = np.zeros((count, steps), dtype=bool), np.ones((count, steps))
     loss_stop, norm_stop = np.zeros(count, dtype=int), np.zeros(count, dtype=int)  # 1-based step, 0: never
+    any_by_value = bool(by_value.any())  # clamping and its cosines cost time: only where a slot asks for it
     rng = np.random.default_rng(seed + 1)
+    bar = None
+    if progress:
+        from .progress import TrainingProgress  # a bar while it trains, then one line saying what was trained
+
+        bar = TrainingProgress(steps, f"training {count} networks at once")
+    # one buffer for every step's hidden states, (T + 1, S, B, H), reused from step to step
+    states_h = np.zeros((seq_len + 1, count, batch_size, hidden))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for step in range(steps):
-            x, y = fading_sum_batch(rng, batch_size, seq_len)
-            x, y = x.data, y.data
+            x, y = _fading_sums(rng, batch_size, seq_len)
             inputs = np.stack([x, np.ones_like(x)], axis=-1)  # (B, T, 2): the input and a constant 1
             # every step's input term at once: (T, S, B, H); only the recurrence needs the loop
             steps_first = inputs.transpose(1, 0, 2).reshape(seq_len * batch_size, 2)  # rows: (step, example)
             driven = np.matmul(steps_first, w_in).reshape(count, seq_len, batch_size, hidden).transpose(1, 0, 2, 3)
-            states_h = np.empty((seq_len + 1, count, batch_size, hidden))
-            states_h[0] = 0.0
             for t in range(seq_len):
-                h = np.matmul(states_h[t], w_rec)
+                h = states_h[t + 1]
+                np.matmul(states_h[t], w_rec, out=h)
                 h += driven[t]
-                np.tanh(h, out=states_h[t + 1])
+                np.tanh(h, out=h)
             h = states_h[-1]
             out = np.matmul(h, w_out.transpose(0, 2, 1))[..., 0] + b_out  # (S, B)
             error = out - y
@@ -372,20 +384,27 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
             norm_stop[measured & ~np.isfinite(norm)] = step + 1
             # clip_grad_norm_: scale the whole gradient by threshold / (norm + 1e-6) where that is below 1
             coef = np.where(by_norm, np.minimum(limits / (norm + 1e-6), 1.0), 1.0)
-            # clip_grad_value_: clamp every entry into [-threshold, threshold]
-            before = np.concatenate([g.reshape(count, -1) for g in grads], axis=1)
-            grads = [np.where(by_value.reshape(-1, *[1] * (g.ndim - 1)),
-                              np.clip(g, -limits.reshape(-1, *[1] * (g.ndim - 1)),
-                                      limits.reshape(-1, *[1] * (g.ndim - 1))), g)
-                     * coef.reshape(-1, *[1] * (g.ndim - 1)) for g in grads]
-            after = np.concatenate([g.reshape(count, -1) for g in grads], axis=1)
-            value_hit = np.any(before != after, axis=1)
-            value_cos = np.einsum("sk,sk->s", before, after) / (
-                np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-300)
+            if any_by_value:  # clip_grad_value_: clamp every entry into [-threshold, threshold]
+                before = np.concatenate([g.reshape(count, -1) for g in grads], axis=1)
+                grads = [np.where(by_value.reshape(-1, *[1] * (g.ndim - 1)),
+                                  np.clip(g, -limits.reshape(-1, *[1] * (g.ndim - 1)),
+                                          limits.reshape(-1, *[1] * (g.ndim - 1))), g)
+                         * coef.reshape(-1, *[1] * (g.ndim - 1)) for g in grads]
+                after = np.concatenate([g.reshape(count, -1) for g in grads], axis=1)
+                value_hit = np.any(before != after, axis=1)
+                value_cos = np.einsum("sk,sk->s", before, after) / (
+                    np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-300)
+                cosines[:, step] = np.where(by_value, value_cos, 1.0)
+            else:
+                grads = [g * coef.reshape(-1, *[1] * (g.ndim - 1)) for g in grads]
+                value_hit = np.zeros(count, dtype=bool)
             clipped[:, step] = np.where(by_norm, norm > limits, by_value & value_hit)
-            cosines[:, step] = np.where(by_value, value_cos, 1.0)
             for param, grad, state in zip(params, grads, states):
                 OF.sgd(param, grad, state, lr=rates.reshape(-1, *[1] * (param.ndim - 1)), momentum=momentum)
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close(f"trained {count} networks at once, {steps} steps each")
     runs = []
     for i, (mode, threshold, lr) in enumerate(settings):
         stop = loss_stop[i] or norm_stop[i] or 0
@@ -607,7 +626,8 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
     learning rate stays in the background, faint. When the widget is built, every
     threshold of both modes at the starting rate, and the unclipped run at every rate,
     train at once (:func:`train_rnns`): a threshold or mode move is a look-up and a
-    redraw. A new rate trains all its thresholds at once, then its moves are look-ups too.
+    redraw. At another rate a setting trains alone the first time it is shown (all 270
+    settings at once would take several seconds to build); visited settings are kept.
     """
     import ipywidgets
 
@@ -627,17 +647,20 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
     def every_threshold(rate):
         return [(m, t, rate) for m in ("norm", "value") for t in thresholds]
 
-    def train(settings):
-        for run in train_rnns(settings, steps=steps, seed=seed):
+    def train(settings, progress=False):
+        for run in train_rnns(settings, steps=steps, seed=seed, progress=progress):
             cache.setdefault(key(run.mode, run.threshold, run.lr), run)
 
     for run in reference or ():
         cache[key(run.mode, run.threshold, run.lr)] = run
-    train(every_threshold(lr_control.value) + [(None, None, rate) for rate in rates])
+    built = every_threshold(lr_control.value) + [(None, None, rate) for rate in rates]
+    train(built, progress=True)
 
     def compute(m, t, rate):
-        if key(m, t, rate) not in cache:  # a new rate: all its thresholds at once
-            train([s for s in every_threshold(rate) + [(None, None, rate)] if key(*s) not in cache])
+        # Off the starting rate, a setting trains alone when first asked for: all 27 settings of a
+        # rate cost 27 times the arithmetic (over a second), one costs about a tenth of a second.
+        if key(m, t, rate) not in cache:
+            train([(m, t, rate)])
         return cache[key(m, t, rate)]
 
     fig, (ax_loss, ax_norm) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
@@ -669,16 +692,23 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
         keep = np.isfinite(values) & (values > 0)
         line.set_data(np.arange(1, len(values) + 1)[keep], values[keep])
 
-    def limits(rate):
-        """y limits holding every run at ``rate`` (all thresholds, both modes, and the thresholds themselves)."""
-        runs = [compute(*s) for s in every_threshold(rate) + [(None, None, rate)]]
+    def limits():
+        """y limits holding every run trained when the widget was built (every threshold and mode at the
+        starting rate, no clipping at every rate) and the thresholds, the same at every rate: a move then
+        redraws the traces only, and rates compare at a glance. The tops are capped (loss 10^4, norm
+        10^6) so that one run that explodes does not squash the others: its trace leaves the plot."""
+        runs = list(cache.values())
         loss_values = np.concatenate([run.losses for run in runs])
         norm_values = np.concatenate([run.grad_norms for run in runs] + [thresholds])
         spans = []
-        for values in (loss_values, norm_values):
+        for values, cap in ((loss_values, 1e4), (norm_values, 1e6)):
             values = values[np.isfinite(values) & (values > 0)]
-            spans.append((values.min() / 2, values.max() * 2))
+            spans.append((values.min() / 2, min(values.max() * 2, cap)))
         return spans
+
+    (loss_low, loss_high), (norm_low, norm_high) = limits()
+    ax_loss.set_ylim(loss_low, loss_high)
+    ax_norm.set_ylim(norm_low, norm_high)
 
     def update(widget):
         rate = lr_control.value
@@ -697,22 +727,20 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
             threshold_line.set_ydata([chosen, chosen])
         if run.diverged:
             finite = run.losses[np.isfinite(run.losses)]
-            diverged_marker.set_data([run.diverged_step], [finite[-1] if finite.size else 1.0])
+            last = finite[-1] if finite.size else 1.0
+            diverged_marker.set_data([run.diverged_step], [min(last, loss_high / 1.5)])  # on the plot
         else:
             diverged_marker.set_data([], [])
-        (loss_low, loss_high), (norm_low, norm_high) = limits(rate)  # fixed for a rate: moves blit
-        ax_loss.set_ylim(loss_low, loss_high)
-        ax_norm.set_ylim(norm_low, norm_high)
         verdict = f"diverged at step {run.diverged_step}" if run.diverged else f"final loss {run.final_loss:.3f}"
         ax_loss.title.set_text(f"{run.name}, lr {rate:.2g}: {verdict}")
         ax_norm.title.set_text(f"clipping bit on {run.clipped_fraction:.0%} of the steps")
         widget.state.update(run=run, off=off)
         widget.redraw()
 
-    # new limits (a new rate) bring new tick labels: lay the figure out again then
+    # titles change length with the setting: lay the figure out again when the layout key says so
     widget = make_widget(fig, {"threshold": threshold_control, "mode": mode_control, "lr": lr_control}, update,
                          title="Gradient clipping", columns=3, relayout=layout_key,
                          animated=[off_loss, off_norm, loss_line, norm_line, clipped_dots, threshold_line,
                                    diverged_marker, ax_loss.title, ax_norm.title])
-    widget.state["trained_at_once"] = len(every_threshold(lr_control.value)) + len(rates)
+    widget.state["trained_at_once"] = len(built)
     return widget
