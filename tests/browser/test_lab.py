@@ -13,7 +13,6 @@ import nbformat
 import pytest
 from browser_pages import (
     FIGURE,
-    BrowserTestError,
     LabNotebook,
     assert_matches_reference,
     click_figure,
@@ -214,17 +213,14 @@ def test_case_study_cost_calculator_redraws(lab_server, page, artifacts):
     notebook.shutdown_kernel()
 
 
-# Known defect, open: in about one run in three on some machines (the commit before this
-# marker included), the playground's first figure in JupyterLab either stops following its
-# preset buttons (the controls move, the canvas does not) or paints a partial first frame.
-# The same presets redraw reliably in Voila (test_voila.py) and every lesson widget passes
-# here. Only a browser-side failure of this kind is tolerated; any other error still fails.
-@pytest.mark.xfail(raises=BrowserTestError, strict=False,
-                   reason="intermittent stale or partial ipympl frame in the Lab playground (open defect)")
+# This test used to fail in about one run in three (the canvas kept a stale or partial frame):
+# ipympl's browser side drops a frame that arrives while the previous one is still loading,
+# and a dropped diff left old pixels. Course canvases now send such frames whole
+# (mpl_compat.send_rapid_frames_whole).
 def test_playground_presets_redraw_in_lab(lab_server, page, artifacts):
     notebook = LabNotebook(page, lab_server, _require("course/playground.ipynb")).open()
     notebook.run_all()
-    assert notebook.wait_for_widgets() >= 3, "the playground shows three demos"
+    assert notebook.wait_for_widgets() >= 6, "the playground shows six demos"
     output = notebook.output_with(slider="^learning rate$")
     figure, before = _check_first_paint(notebook, output, artifacts)
     assert "learning rate just right" in output.inner_text()  # the preset it starts with
