@@ -115,6 +115,74 @@ def test_preset_buttons_apply_their_preset(race_panel):
     assert set(panel.state["paths"]) == {"SGD", "Adam"}
 
 
+def test_moving_the_start_clears_the_active_preset_and_the_preset_puts_it_back(race_panel, lr_panel):
+    """The start is no control, yet a click or drag that moves it leaves the preset: the
+    status line stops naming it; the preset's button puts its surface's start back."""
+    pytest.importorskip("ipywidgets")
+    from coursekit.surfaces import get_surface
+
+    for panel, key in ((race_panel, "adam_vs_sgd"), (lr_panel, "lr_just_right")):
+        panel.apply(key)
+        status = panel.box.children[1]
+        ax = panel.fig.axes[0]  # the surface's plot
+        home = get_surface(get_preset(key).values["surface"]).start
+        assert panel.state["start"] == pytest.approx(home)
+        assert panel.active() == key and get_preset(key).label in status.value
+        panel.widget.click(ax, home[0] + 1.0, home[1] + 0.5)
+        assert panel.state["start"] == pytest.approx((home[0] + 1.0, home[1] + 0.5))
+        assert panel.active() is None, key
+        assert "your own setting" in status.value, key
+        panel.apply(key)  # the button: controls and start back, the status line names it again
+        assert panel.state["start"] == pytest.approx(home) and f"start={tuple(home)}" in panel.code_line
+        assert panel.active() == key and get_preset(key).label in status.value
+        # A drag that ends where the preset starts is the preset again.
+        panel.widget.drag(ax, [(home[0] + 1.0, home[1]), (home[0] + 0.5, home[1]), home])
+        assert panel.active() == key and get_preset(key).label in status.value
+
+
+def test_after_a_click_the_code_line_recreates_the_race_s_picture(race_panel):
+    """A click (no drag) lands tidily: the loss axis fits the new start, as the code line's
+    fresh race draws it, instead of keeping the range of the start before."""
+    from functools import partial
+
+    from coursekit.optimizers import optimizer_race
+
+    race_panel.apply("adam_vs_sgd")  # from the valley's start: a high starting loss
+    race_panel.widget.click(race_panel.fig.axes[0], -0.3, 0.1)  # near the minimum: a low one
+    fresh = eval(race_panel.code_line, {"optimizer_race": partial(optimizer_race, interactive=False)})
+    assert race_panel.fig.axes[1].get_ylim() == fresh.fig.axes[1].get_ylim()
+    assert race_panel.state["start"] == fresh.state["start"] == (-0.3, 0.1)
+
+
+def test_a_browser_slider_s_float_rounding_keeps_the_code_line_short(race_panel):
+    """A browser slider sends 0.9 back as 0.9000000000000001: the line still leaves the default out."""
+    race_panel.apply("adam_vs_sgd")
+    race_panel.widget.set(momentum=0.9 + 1e-16 * 1.5, beta1=0.9000000000000001)
+    assert "momentum" not in race_panel.code_line and "beta1" not in race_panel.code_line, race_panel.code_line
+    race_panel.widget.set(momentum=0.95)
+    assert "momentum=0.95" in race_panel.code_line
+
+
+def test_a_preset_may_name_its_own_start(race_panel):
+    from coursekit.playground import Preset
+
+    values = {**get_preset("adam_vs_sgd").values, "start": (-2.0, 1.5)}
+    panel = PresetPanel(race_panel.widget, [Preset("from_above", "from above", "race", values)], title="race")
+    panel.apply("from_above")
+    assert panel.state["start"] == pytest.approx((-2.0, 1.5)) and panel.active() == "from_above"
+    assert "start=(-2.0, 1.5)" in panel.code_line
+    panel.widget.click(panel.fig.axes[0], -3.0, 1.0)
+    assert panel.active() is None
+    # A widget without a start point (no "start" in its state) refuses a preset that sets one.
+    from coursekit.controls import lr_slider
+    from coursekit.display import make_widget, new_figure
+
+    fig, _ = new_figure(interactive=False)
+    plain = make_widget(fig, {"lr": lr_slider(0.1, 1e-3, 1.0)}, lambda widget: widget.redraw(), title="plain")
+    with pytest.raises(ValueError, match="'plain' has no start point"):
+        PresetPanel(plain, [Preset("c", "c", "clipping", {"lr": 0.1, "start": (0.0, 0.0)})], title="plain")
+
+
 def test_clipping_demo_reuses_the_runs_already_computed(results):
     panel = playground.clipping_demo(results, interactive=False)
     assert panel.active() == "clip_1"

@@ -63,7 +63,8 @@ What happens
   on the figure call ``function`` with the axes under the mouse and the point in its data
   coordinates (ipympl mouse events, handled in the kernel; drags are throttled, see
   :class:`InteractiveFigure`). ``widget.click(ax, x, y)`` and ``widget.drag(ax, points)``
-  send the same events from code (tests, benchmarks).
+  send the same events from code (tests, benchmarks); ``widget.observe_clicks(callback)``
+  hears each of them after ``on_click`` (the playground's status line does).
 * An :class:`InteractiveFigure` displays itself (IPython's ``_repr_mimebundle_``) as ONE
   output carrying three representations of the same thing (:func:`widget_bundle`):
 
@@ -199,6 +200,7 @@ class InteractiveFigure:
     skipped instead of replayed late. The release of a drag that moved calls it once more
     at the last position, with ``widget.dragging`` False: it lands a skipped position, and
     lets a widget tidy up what it let slide while dragging (axis limits it only grew).
+    ``widget.dragging`` is False on the press too, so a click is tidy at once.
     A drag stays in the axes it started in; a move that reports the button up (it was
     released outside the figure, where the kernel hears nothing) ends the drag. Clicks
     while the toolbar's zoom or pan is on belong to the toolbar and are ignored.
@@ -239,6 +241,7 @@ class InteractiveFigure:
         self._drag_axes = None  # the axes the drag started in
         self._last_move_end = -math.inf
         self.clicks = 0  # how many mouse positions reached ``on_click``
+        self._click_observers = []  # called after each mouse position reached ``on_click``
         for artist in self.animated:
             artist.set_animated(True)
         if self.animated:
@@ -371,15 +374,25 @@ class InteractiveFigure:
 
     @property
     def dragging(self) -> bool:
-        """True while the mouse button is held on the figure (a drag in progress)."""
-        return self._dragging
+        """True while the mouse moves with its button held on the figure (a drag in progress).
+
+        False on the press itself: a click may be all there is (no release call follows one
+        that did not move), so it must land as tidily as a drag's release does."""
+        return self._dragging and self._moved
 
     def _apply_click(self, ax, x, y):
         self._pending = None
         self._last_position = (ax, x, y)
         self.clicks += 1
         self._on_click(self, ax, float(x), float(y))
+        for observer in self._click_observers:
+            observer(self)
         self._last_move_end = time.perf_counter()
+
+    def observe_clicks(self, callback) -> None:
+        """Call ``callback(widget)`` after every mouse position that reached ``on_click`` (a
+        click, each drag step): what a mouse changes is no control, so control observers miss it."""
+        self._click_observers.append(callback)
 
     def mouse_event(self, name, ax, x, y):
         """Send one mouse event (``"button_press_event"``, ``"motion_notify_event"``, ...) at data point
@@ -519,9 +532,10 @@ def _literal(value) -> str:
 def call_line(function: str, *args, defaults=None, **kwargs) -> str:
     """``function(arg, ..., name=value, ...)`` as one line of Python (a widget's ``code`` line).
 
-    Keywords whose value equals ``defaults[name]`` are left out, to keep the line short.
+    Keywords whose value reads as ``defaults[name]`` are left out, to keep the line short
+    (a browser slider sends 0.9 back as 0.9000000000000001: still the default).
     """
     defaults = defaults or {}
     parts = [_literal(a) for a in args] + [f"{name}={_literal(v)}" for name, v in kwargs.items()
-                                           if name not in defaults or defaults[name] != v]
+                                           if name not in defaults or _literal(defaults[name]) != _literal(v)]
     return f"{function}({', '.join(parts)})"

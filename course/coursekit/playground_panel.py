@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from . import mpl_compat
 from .controls import nearest_log_stop
 from .display import InteractiveFigure, widget_bundle
+from .surfaces import get_surface
 
 __all__ = [
     "DEMOS",
@@ -35,13 +36,18 @@ __all__ = [
 DEMOS = ("learning_rate", "clipping", "race", "schedule", "batch_size", "range_test")
 
 QUERY_KEY = "preset"  # the app opens on the preset named in its address: ...?preset=no_warmup
+# Not a control: the start point that a click or drag on a loss surface moves. A widget that
+# has one keeps it in ``widget.state["start"]``; a preset may name one under this key.
+START = "start"
 
 
 @dataclass(frozen=True)
 class Preset:
     """One preset button: ``label`` on the button, ``values`` for the ``demo``'s controls.
 
-    ``values`` maps control names (as ``InteractiveFigure.set`` takes them) to values, or
+    ``values`` maps control names (as ``InteractiveFigure.set`` takes them) to values, and
+    optionally ``"start"`` to a start point for a widget whose start the mouse moves (by
+    default such a preset starts from its ``"surface"``'s own start), or
     is a function returning that dict, for settings that the lesson's code computes (the
     range test's suggestions); read them with :meth:`control_values`. ``says`` is the
     sentence shown under the buttons while the preset is active. ``key`` names the preset
@@ -135,7 +141,8 @@ class PresetPanel:
     Displays itself exactly like the widget (see :mod:`coursekit.display`): live buttons,
     controls and canvas in JupyterLab or Voilà, the figure as a PNG elsewhere.
     ``apply(key)`` does what clicking the button does; ``active()`` names the preset the
-    controls currently match (a manual slider move clears it). Under the buttons: what the
+    controls currently match (a manual slider move clears it, and so does a click or drag
+    that moves the start away from the preset's, for widgets with a start). Under the buttons: what the
     active preset shows and its link (``?preset=<key>``), then the one line of Python that
     recreates the widget's state (:attr:`code_line`): the widget's own line where it has
     one (``make_widget(..., code=...)``), else ``code(widget)``, shown by the panel.
@@ -145,6 +152,7 @@ class PresetPanel:
         self.widget = widget
         self.presets = {preset.key: preset for preset in presets}
         self._values = {key: preset.control_values() for key, preset in self.presets.items()}
+        self._starts = {key: self._preset_start(key, values) for key, values in self._values.items()}
         for key, values in self._values.items():
             unknown = set(values) - set(widget.controls)
             if unknown:
@@ -156,6 +164,28 @@ class PresetPanel:
         self._box = None
         self._buttons = {}
         self._status = None
+
+    def _preset_start(self, key, values):
+        """Take ``"start"`` out of a preset's values: the start it puts the widget at (its
+        surface's own start by default), or None where the widget has no start."""
+        start = values.pop(START, None)
+        if START not in self.widget.state:
+            if start is not None:
+                raise ValueError(f"preset {key!r} sets a start, but {self.widget.title!r} has no start point")
+            return None
+        if start is None:
+            if "surface" not in values:
+                return None  # the preset leaves the start where it is
+            start = get_surface(values["surface"]).start
+        return tuple(float(v) for v in start)
+
+    def _start_matches(self, key) -> bool:
+        wanted = self._starts[self._key(key)]
+        if wanted is None:
+            return True
+        current = self.widget.state.get(START)
+        return current is not None and all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+                                           for a, b in zip(current, wanted))
 
     @property
     def fig(self):
@@ -191,7 +221,7 @@ class PresetPanel:
                     return False
             elif current != value:
                 return False
-        return True
+        return self._start_matches(key)
 
     def active(self):
         """The key of the preset the controls match now, or None."""
@@ -199,7 +229,12 @@ class PresetPanel:
 
     def apply(self, key) -> "PresetPanel":
         """Set the widget's controls to preset ``key`` (as its button does); returns ``self``."""
-        self.widget.set(**self._values[self._key(key)])
+        key = self._key(key)
+        self.widget.set(**self._values[key])
+        if not self._start_matches(key):
+            # The start is no control: put it back the way a click does, on the surface's
+            # plot (the first axes of every course widget with a start).
+            self.widget.click(self.widget.fig.axes[0], *self._starts[key])
         # A preset jumps: send the browser a whole new frame rather than a blitted diff.
         self.widget.redraw(full=True)
         self._show_active()
@@ -250,6 +285,7 @@ class PresetPanel:
             self._box.add_class("coursekit-playground-demo")
             for control in self.widget.controls.values():
                 control.observe(self._show_active, names="value")
+            self.widget.observe_clicks(self._show_active)  # a click or drag may move the start
             self._show_active()
         return self._box
 

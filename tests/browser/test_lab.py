@@ -167,6 +167,7 @@ def test_a_click_and_a_drag_on_the_race_move_the_start(lab_server, page, artifac
     drag_on_figure(figure, (0.30, 0.45), (0.42, 0.25), steps=30)
     dragged = wait_for_new_text(lambda: code_line(output), clicked, what="the code line after a drag")
     end, _ = wait_for_figure_change(figure, after)
+    dragged = code_line(output)  # read again once the figure settled: the wait above returns at the drag's first step
     save(artifacts, "figure-after-drag.png", end)
     # The canvas must show what the kernel drew, not stale pixels of frames the browser skipped.
     notebook.run_cells([notebook.code_cell("race.png()")])

@@ -16,12 +16,16 @@ from browser_pages import (
     FIGURE,
     RUN_TIMEOUT_S,
     assert_matches_reference,
+    click_figure,
+    code_line,
+    drag_on_figure,
     save,
     settled_screenshot,
     slider_in,
     slider_readout,
     wait_for,
     wait_for_figure_change,
+    wait_for_new_text,
     widget_error_texts,
 )
 from browser_servers import ROOT, start_voila
@@ -136,3 +140,56 @@ def test_a_preset_link_opens_the_app_on_that_preset(voila_server, page, artifact
     # The other demos open on their defaults.
     lr_demo = demo_with_button(page, "learning rate just right")
     assert "learning rate just right:" in lr_demo.locator(STATUS).inner_text()
+
+
+def _start_in(line):
+    """The ``start=(x1, x2)`` of a race's code line, as two floats."""
+    assert "start=(" in line, line
+    x, y = line.split("start=(")[1].split(")")[0].split(", ")
+    return float(x), float(y)
+
+
+def test_a_click_and_a_drag_move_the_race_s_start_in_the_app(voila_server, page, artifacts):
+    """In the app, as in JupyterLab: a click on the race's contours moves the start, a drag
+    moves it further the way the mouse went, and the status line stops naming the preset."""
+    from coursekit import playground
+
+    open_app(page, voila_server, preset="adam_vs_sgd")
+    race = demo_with_button(page, "Adam vs SGD on a ravine")
+    wait_for(lambda: "Adam vs SGD on a ravine:" in race.locator(STATUS).inner_text(), 10,
+             "the status line to name the race's preset")
+    figure = race.locator(FIGURE)
+    figure.scroll_into_view_if_needed()
+    before = settled_screenshot(figure)
+    save(artifacts, "race-before.png", before)
+    line = code_line(race)
+    assert line.startswith("optimizer_race(") and _start_in(line) == (-5.0, -2.0), line
+    # The contours fill the left half of the figure: a click there is a new start.
+    click_figure(figure, 0.30, 0.45)
+    clicked = wait_for_new_text(lambda: code_line(race), line, what="the race's code line")
+    assert _start_in(clicked) != (-5.0, -2.0), clicked
+    after, _ = wait_for_figure_change(figure, before)
+    save(artifacts, "race-after-click.png", after)
+    # The start is not a control, yet the preset no longer holds: the status line says so.
+    wait_for(lambda: "your own setting" in race.locator(STATUS).inner_text(), 10,
+             "the status line to stop naming the preset after the start moved")
+    drag_on_figure(figure, (0.30, 0.45), (0.42, 0.25), steps=30)
+    wait_for_new_text(lambda: code_line(race), clicked, what="the code line after a drag")
+    end, _ = wait_for_figure_change(figure, after)
+    save(artifacts, "race-after-drag.png", end)
+    # Read the line once the figure has settled: the first change above is an early step of
+    # the drag. The kernel sends each step's line before its frame, so this is the last one.
+    dragged = code_line(race)
+    (x_click, y_click), (x_drag, y_drag) = _start_in(clicked), _start_in(dragged)
+    assert x_drag > x_click and y_drag > y_click, (clicked, dragged)  # right and up, as the mouse went
+    # The canvas shows what the kernel draws for that start, not stale pixels of skipped frames.
+    reference = playground.race_demo("adam_vs_sgd", interactive=False)
+    reference.widget.click(reference.fig.axes[0], x_drag, y_drag)
+    assert reference.code_line == dragged, (reference.code_line, dragged)
+    save(artifacts, "race-kernel-after-drag.png", reference.png())
+    assert_matches_reference(end, reference.png(), "the Voilà race after a drag")
+    # The preset's button puts its start back, and the status line names it again.
+    race.get_by_role("button", name="Adam vs SGD on a ravine", exact=True).click()
+    wait_for(lambda: _start_in(code_line(race)) == (-5.0, -2.0), 30, "the preset to put the start back")
+    wait_for(lambda: "Adam vs SGD on a ravine:" in race.locator(STATUS).inner_text(), 10,
+             "the status line to name the preset again")
