@@ -359,7 +359,7 @@ def _stacked_loss(params, X, y):
     """Cross-entropy of every stacked network on the whole of ``X`` (and the logits)."""
     from .sweep import _cross_entropy, _forward
 
-    with np.errstate(all="ignore"):
+    with single_blas_thread(), np.errstate(all="ignore"):  # more BLAS threads only wait on each other here
         logits, _ = _forward(params, X)
         return _cross_entropy(logits, y)[0], logits
 
