@@ -7,6 +7,7 @@ graph in reverse topological order and adds the gradients up.
 
 Arrays come from ``xp``, NumPy or CuPy, so each op is written once for both.
 """
+import operator
 from collections import namedtuple
 from collections.abc import Iterator
 
@@ -80,8 +81,10 @@ def _unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:
+    if extra:  # leading dims the input did not have, as a bias (C,) added to a batch (N, C)
         grad = grad.sum(axis=tuple(range(extra)))
+        if grad.shape == shape:
+            return grad
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
@@ -308,7 +311,7 @@ class Tensor:
                     continue
                 if backward is None or node._retains_grad:
                     node._accumulate(g, handed_out)
-                if backward is None:
+                if backward is None:  # the root itself is a leaf
                     continue
                 for parent, parent_grad in zip(parents, backward(g)):
                     if parent_grad is None or not parent.requires_grad:
@@ -317,6 +320,9 @@ class Tensor:
                         raise RuntimeError(f"internal error: gradient of shape {parent_grad.shape} "
                                            f"for a tensor of shape {parent.shape}")
                     grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
+            # What is left are the leaves' gradients, each summed over all its uses: add them to .grad.
+            for leaf, g in grads.items():
+                leaf._accumulate(g, handed_out)
 
     def _accumulate(self, g, handed_out):
         if self.grad is not None:
@@ -325,8 +331,8 @@ class Tensor:
         # Keep g itself when nothing else can see it (a fresh array of the right dtype), else a copy:
         # an op may hand one array to several inputs, and .grad is updated in place later. (A view, such as
         # broadcast_to's read-only one, does not own its data; CuPy's flags have no "writeable".)
-        if g.dtype != self.dtype or not g.flags.owndata or id(g) in handed_out:
-            g = g.astype(self.dtype, copy=True)
+        if g.dtype != self.data.dtype or not g.flags.owndata or id(g) in handed_out:
+            g = g.astype(self.data.dtype, copy=True)
         handed_out.add(id(g))
         self.grad = g
 
@@ -369,7 +375,7 @@ class Tensor:
         a, b = self, self._operand(other, "add")
         if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
             a, b = _promote_pair(a, b)
-        data = a._broadcast_op(b, "add", lambda x, y: x + y)
+        data = a._broadcast_op(b, "add", operator.add)
         return make_result(data, (a, b), lambda g: (_unbroadcast(g, a.shape), _unbroadcast(g, b.shape)))
 
     def __sub__(self, other):
@@ -380,14 +386,14 @@ class Tensor:
             if a.data.dtype.kind == "b" or b.data.dtype.kind == "b":
                 _refuse_bool_sub()  # (bool - bool fails in NumPy, below, as a RuntimeError too)
             a, b = _promote_pair(a, b)
-        data = a._broadcast_op(b, "sub", lambda x, y: x - y)
+        data = a._broadcast_op(b, "sub", operator.sub)
         return make_result(data, (a, b), lambda g: (_unbroadcast(g, a.shape), _unbroadcast(-g, b.shape)))
 
     def __mul__(self, other):
         a, b = self, self._operand(other, "mul")
         if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
             a, b = _promote_pair(a, b)
-        data = a._broadcast_op(b, "mul", lambda x, y: x * y)
+        data = a._broadcast_op(b, "mul", operator.mul)
 
         def backward(g):
             return (_unbroadcast(g * b.data, a.shape) if a.requires_grad else None,
@@ -398,7 +404,7 @@ class Tensor:
         a, b = self, self._operand(other, "div")
         if a.data.dtype is not b.data.dtype or a.data.dtype.kind not in "fc":  # int / int is float32, as torch
             a, b = _promote_pair(a, b, floating=True)
-        data = a._broadcast_op(b, "div", lambda x, y: x / y)
+        data = a._broadcast_op(b, "div", operator.truediv)
 
         def backward(g):
             return (_unbroadcast(g / b.data, a.shape) if a.requires_grad else None,
@@ -419,7 +425,7 @@ class Tensor:
                                    f"** {other}): make the tensor floating point first, e.g. x.float() ** {other}")
             data = _int_pow_negative(a, b)
         else:
-            data = a._broadcast_op(b, "pow", lambda x, y: x ** y)
+            data = a._broadcast_op(b, "pow", operator.pow)
 
         def backward(g):
             # torch's conventions at 0: d/dx x**0 = 0 (even at x = 0), d/dy 0**y = 0 for y >= 0.
@@ -500,9 +506,12 @@ class Tensor:
                 f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} dimension "
                 f"of the second ({inner_b})"
             )
-        data = a._broadcast_op(b, "matmul", lambda x, y: x @ y)
+        data = a._broadcast_op(b, "matmul", operator.matmul)
 
         def backward(g):
+            if len(a_shape) == 2 and len(b_shape) == 2:  # two matrices, the usual case: dA = g Bᵀ, dB = Aᵀ g
+                return (g @ b.data.T if a.requires_grad else None,
+                        a.data.T @ g if b.requires_grad else None)
             # Vectors take part as a 1-row (left) or 1-column (right) matrix.
             a2 = a.data if len(a_shape) > 1 else a.data[None, :]
             b2 = b.data if len(b_shape) > 1 else b.data[:, None]
@@ -1113,7 +1122,10 @@ def _is_basic_index(index):
 
 
 def _topological_order(root):
-    """Nodes that need a gradient, every node after all of its inputs (iterative: no recursion limit)."""
+    """The root and the op results below it, every node after all of its inputs (iterative: no recursion limit).
+
+    Leaves (weights, inputs) are left out: nothing comes after them, ``backward`` adds their gradients at the end.
+    """
     order, visited = [], set()
     stack = [(root, False)]
     while stack:
@@ -1126,7 +1138,7 @@ def _topological_order(root):
         visited.add(node)
         stack.append((node, True))
         for parent in node._parents:
-            if parent.requires_grad and parent not in visited:
+            if parent._backward is not None and parent not in visited:  # an op result (it requires grad)
                 stack.append((parent, False))
     return order
 
@@ -1153,7 +1165,7 @@ def from_numpy(array):
     """A CPU tensor that shares ``array``'s memory, as ``torch.from_numpy`` (``tensor`` copies)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
-    return Tensor(array)
+    return make_result(array, (), None)  # this very array, no graph (Tensor(array) would check its device first)
 
 
 def _is_array(data):

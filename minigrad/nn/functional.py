@@ -297,18 +297,21 @@ def _cross_entropy_fused(input, t, ignore_index, reduction):
     """Logits (N, C) and integer targets (N,): one node, the backward written out (the training loops' path)."""
     xp = input.xp
     n, classes = input.shape
-    valid = t != ignore_index
-    count = int(xp.count_nonzero(valid))
-    all_valid = count == n
-    safe_t = t if all_valid else xp.where(valid, t, 0)
-    if n and (int(safe_t.min()) < 0 or int(safe_t.max()) >= classes):
-        raise IndexError(f"cross_entropy: target class out of range [0, {classes}) (ignore_index={ignore_index})")
+    low, high = (int(t.min()), int(t.max())) if n else (0, 0)
+    if 0 <= low and high < classes and not low <= ignore_index <= high:
+        valid, count, safe_t = None, n, t  # the usual case, every target counts: two reductions checked it
+    else:
+        valid = t != ignore_index
+        count = int(xp.count_nonzero(valid))
+        safe_t = xp.where(valid, t, 0)
+        if n and (int(safe_t.min()) < 0 or int(safe_t.max()) >= classes):
+            raise IndexError(f"cross_entropy: target class out of range [0, {classes}) (ignore_index={ignore_index})")
     logits = input.data
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
     rows = xp.arange(n)
     losses = -log_probs[rows, safe_t]
-    if not all_valid:
+    if valid is not None:
         losses *= valid
     if reduction == "none":
         data = losses
@@ -322,12 +325,12 @@ def _cross_entropy_fused(input, t, ignore_index, reduction):
         grad = xp.exp(log_probs)
         grad[rows, safe_t] -= 1
         if reduction == "none":
-            scale = g * valid  # per row; ignored rows get 0
+            scale = g if valid is None else g * valid  # per row; ignored rows get 0
             return (grad * scale[:, None],)
         if count == 0:
             return (xp.zeros_like(grad),)
         grad *= g / count if reduction == "mean" else g
-        if not all_valid:
+        if valid is not None:
             grad *= valid[:, None]
         return (grad,)
     return make_result(xp.asarray(data, dtype=input.dtype), (input,), backward)
