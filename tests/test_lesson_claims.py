@@ -329,9 +329,12 @@ def test_lesson_3_noise_escapes_the_poor_valley_only_in_the_noisiest_setting():
     assert all(shares[lr, 256] == 0 for lr in grid.lrs)                  # full batch never escapes
     assert shares[0.1, 1] > 0.5                                            # the noisiest setting: most seeds do
     assert [key for key, share in shares.items() if share > 0] == [(0.1, 1)]  # and nowhere else
+    assert [key for key, run in grid.runs.items() if run.crossings.any()] == [(0.1, 1)]  # 'never took a seed over'
     better, poor = escape.minima()
     noisiest = grid.runs[0.1, 1]
-    tail = float(noisiest.tail_loss.mean())
+    # 'every seed crossed the ridge, most of them several times, in both directions'
+    assert noisiest.crossings.min() >= 1 and np.mean(noisiest.crossings >= 3) > 0.5
+    tail = float(noisiest.tail_loss[noisiest.escaped].mean())
     assert escape.full_loss(better) + 0.1 < tail < escape.full_loss(poor)  # out of the poor valley, not settled
     assert noisiest.diverged == 0
 

@@ -272,6 +272,18 @@ def test_no_warmup_sentence_the_fine_tune_collapses_and_middle_peaks_make_no_dif
         assert not middle.protects and not middle.changes_result, middle.line()
 
 
+def test_warmup_made_a_consistent_difference_only_at_the_highest_peak_and_lost_to_a_moderate_peak():
+    """Playground section 4: 'here warmup made a consistent difference only at the highest peak, and even
+    there the recipe ended well below the best fine-tune at a moderate peak'."""
+    from coursekit import finetune_demo
+
+    study = finetune_demo.warmup_study()
+    assert [c.peak for c in study if c.protects] == [max(c.peak for c in study)]
+    shown, (best_peak, best_arm, _) = finetune_demo.best_runs()
+    assert best_peak < shown.peak
+    assert best_arm.accuracy_interval[0] > shown.warm.accuracy_interval[1] + 0.1  # 'well below': 10+ points apart
+
+
 def test_batch_presets_follow_the_scaling_rules(results):
     base = results["batch_32"].data
     same, linear_128 = results["batch_same_lr"].data, results["batch_linear_128"].data

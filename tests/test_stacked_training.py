@@ -3,7 +3,7 @@
 The widgets of lessons 5 and 6 train every slider stop in one stacked run; these tests
 compare a stacked run with ``fit`` on one setting, number for number (float64; the
 tolerance covers only the different order of floating-point sums in a batched product).
-Runs at rates where training is chaotic (lesson 5's peaks 0.3 and 1.0) amplify those last-digit
+Runs at rates where training is chaotic (peaks such as 0.3 and 1.0) amplify those last-digit
 differences step after step, so the tight comparison uses rates where it is not, and the
 chaotic rate is compared on its first steps only.
 """

@@ -83,6 +83,7 @@ class EscapeRun:
     lr: float
     final_w: np.ndarray     # one final weight per seed (nan: diverged)
     tail_loss: np.ndarray   # per seed: mean full loss over the last tenth of the steps
+    crossings: np.ndarray   # per seed: how many times the run crossed the ridge, either way
     paths: np.ndarray       # (steps + 1, shown seeds): the weight along the way, for a few seeds
 
     @property
@@ -116,6 +117,9 @@ def sgd_escape(batch_size: int, lr: float, *, steps: int = 3000, seeds: int = 10
     alive = np.ones(seeds, dtype=bool)
     tail_start = steps - steps // 10
     tail_sum = np.zeros(seeds)
+    crossings = np.zeros(seeds, dtype=int)
+    top = ridge()
+    on_better_side = w < top
     paths = np.empty((steps + 1, min(keep_paths, seeds)))
     paths[0] = w[: paths.shape[1]]
     state: dict = {}
@@ -129,10 +133,13 @@ def sgd_escape(batch_size: int, lr: float, *, steps: int = 3000, seeds: int = 10
             OF.sgd(w, grad, state, lr=float(lr))
             alive &= np.abs(w) < DIVERGED
             w[~alive] = np.nan
+            now_better = w < top  # (a diverged run, nan, counts as on the poor side)
+            crossings += now_better != on_better_side
+            on_better_side = now_better
             if step + 1 > tail_start:
                 tail_sum += full_loss(w)
             paths[step + 1] = w[: paths.shape[1]]
-    return EscapeRun(int(batch_size), float(lr), w.copy(), tail_sum / (steps - tail_start), paths)
+    return EscapeRun(int(batch_size), float(lr), w.copy(), tail_sum / (steps - tail_start), crossings, paths)
 
 
 @dataclass
