@@ -425,7 +425,8 @@ class Tensor:
                                    f"** {other}): make the tensor floating point first, e.g. x.float() ** {other}")
             data = _int_pow_negative(a, b)
         else:
-            data = a._broadcast_op(b, "pow", operator.pow)
+            with np.errstate(divide="ignore"):  # 0 ** -1 is inf, as in torch, without a warning
+                data = a._broadcast_op(b, "pow", operator.pow)
 
         def backward(g):
             # torch's conventions at 0: d/dx x**0 = 0 (even at x = 0), d/dy 0**y = 0 for y >= 0.

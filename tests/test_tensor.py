@@ -194,3 +194,12 @@ def test_to_moves_data_and_gradients_back():
     y = (x.to("cuda") * 2).sum()
     y.backward()
     assert x.grad.tolist() == [2.0, 2.0] and isinstance(x.grad, np.ndarray)
+
+
+def test_zero_to_a_negative_power_is_inf_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch gives inf silently; so must we
+        out = mg.tensor([0.0, 2.0]) ** -1.0
+    assert np.isinf(out.numpy()[0]) and out.numpy()[1] == 0.5
