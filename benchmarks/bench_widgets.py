@@ -20,7 +20,7 @@ batch size, lesson 8 every threshold and mode at its starting rate and "off" at 
 elsewhere both train the one run shown, in their stacked code: such
 controls update on release and cache what was visited,
 so they are timed over ``min(--moves, 5)`` settings not visited yet and marked "update
-on release (retrains)": the 100 ms target is for controls that follow the mouse.
+on release (retrains)"; they are held to the same budget (median 100 ms, p90 150 ms).
 Slider values are the slider's own stops and options, as a drag produces them. Rows naming
 "drag" or "click" send mouse events to the figure (ipympl's press / move / release, through
 ``InteractiveFigure.mouse_event``): dragging the start reruns every path on each move, so
@@ -53,6 +53,7 @@ from coursekit.welcome import descent_demo
 from coursekit.trajectories import race
 
 UPDATE_TARGET_MS = 100.0
+UPDATE_P90_MS = 150.0
 SIX_TRAJECTORIES_TARGET_MS = 50.0
 DRAG_TARGET_MS = 50.0  # a drag on the figure (rows naming "drag" or "click"): every path reruns per move
 RELEASE_MOVES = 5  # per control of a widget that retrains: each move trains a network
@@ -300,8 +301,10 @@ def main(argv=None):
             verdict = "(reference: not a slider move)"
         elif control == BUILD:
             verdict = "ok" if median < BUILD_TARGET_S * 1000 else f"OVER TARGET ({BUILD_TARGET_S:.0f} s)"
-        elif control.endswith(RELEASE):
-            verdict = "(100 ms target n/a)"
+        elif control.endswith(RELEASE):  # the issue's budget holds for these too, though they update on release
+            p90 = float(np.percentile(times, 90))
+            verdict = ("ok" if median < UPDATE_TARGET_MS and p90 < UPDATE_P90_MS
+                       else f"OVER TARGET ({UPDATE_TARGET_MS:.0f} ms median, {UPDATE_P90_MS:.0f} ms p90)")
         else:
             target = DRAG_TARGET_MS if ("drag" in control or "click" in control) else UPDATE_TARGET_MS
             verdict = "ok" if median < target else f"OVER TARGET ({target:.0f} ms)"
