@@ -8,10 +8,11 @@ that axis), and the optimizer's update rule runs once on the stack with a *vecto
 of learning rates, one per setting. The update rules are minigrad's own
 (``minigrad.optim.functional``): they are written on arrays, so a rate of shape
 ``(settings, 1, 1)`` broadcasts over the stacked weights. Nothing is shared between
-settings but the data, so each run is the run you would get alone, to the last
-digits that a different order of additions changes (the tests check that, number for
-number). This is how sweeps of small models are run in practice: one small network
-leaves most of a GPU idle, a stack of them fills it. (Lesson 8's recurrent network is
+settings but the data, so each run is the run you would get alone, up to the last
+digits that a different order of additions changes (the tests check that; where
+training is chaotic those differences grow). Stacking is one way to run sweeps of small
+models (``torch.func.vmap`` in PyTorch): one small network leaves most of a GPU idle, a
+stack of them fills it. (Lesson 8's recurrent network is
 stacked the same way, in :func:`coursekit.clipping.train_rnns`.)
 
 The network is the lessons' ``Linear -> ReLU -> Linear`` classifier trained with
@@ -22,13 +23,13 @@ tables, the widgets) reads them as it reads a ``fit`` run.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from minigrad.optim import functional as OF
+from minigrad.training.fit import record_divergence
 from minigrad.training.history import History
 from minigrad.utils.data import TensorDataset
 
@@ -147,16 +148,11 @@ class StackedRuns:
                 history.record_epoch(self.epoch_train_loss[i, epoch],
                                      self.epoch_val_loss[i, epoch] if self.epoch_val_loss.size else None)
                 epoch, end = next(ends, (None, None))
-        if self.diverged_at(i) is not None:
-            step = self.diverged_at(i)
-            epoch = int(np.searchsorted(self.epoch_ends, step)) + 1
-            value, norm = self.step_loss[i, step - 1], self.grad_norm[i, step - 1]
-            what = f"the loss became {value}" if not math.isfinite(value) else f"the gradient norm became {norm}"
-            history.diverged_step = step
+        if diverged is not None:  # the history ends at that step, as fit's does
+            epoch = int(np.searchsorted(self.epoch_ends, diverged)) + 1
+            record_divergence(history, epoch, self.step_loss[i, diverged - 1], self.grad_norm[i, diverged - 1],
+                              self.step_lr[i, diverged - 1])
             history.stop_reason = "diverged"
-            history.message = (f"Training diverged at step {step} (epoch {epoch}): {what}. The learning rate "
-                               f"({self.step_lr[i, step - 1]:.3g}) is most likely too high: try one 3-10x smaller, "
-                               "a warmup, or gradient clipping.")
         else:
             history.stop_reason = self.stop_reason
         return history

@@ -298,12 +298,17 @@ def _grad_norm(params):
     return math.sqrt(total)
 
 
-def _diverged(history, epoch, value, grad_norm, lr, raise_on_divergence):
+def record_divergence(history, epoch, value, grad_norm, lr):
+    """Mark ``history`` as diverged at its last recorded step, with the message ``fit`` gives."""
     step = history.num_steps
     what = f"the loss became {value}" if not math.isfinite(value) else f"the gradient norm became {grad_norm}"
     history.diverged_step = step
     history.message = (f"Training diverged at step {step} (epoch {epoch}): {what}. The learning rate ({lr:.3g}) "
                        f"is most likely too high: try one 3-10x smaller, a warmup, or gradient clipping.")
+
+
+def _diverged(history, epoch, value, grad_norm, lr, raise_on_divergence):
+    record_divergence(history, epoch, value, grad_norm, lr)
     if raise_on_divergence:
         history.stop_reason = "diverged"
         raise TrainingDiverged(history.message)
