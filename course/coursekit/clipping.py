@@ -251,12 +251,7 @@ def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN,
     clamped into ``[-threshold, threshold]``). Every run starts from the same
     weights and sees the same batches, so only the clipping differs.
     """
-    if mode not in MODES:
-        raise ValueError(f"train_rnn: mode must be None, 'norm' or 'value', got {mode!r}")
-    if mode is not None and not (isinstance(threshold, (int, float)) and threshold > 0):
-        raise ValueError(f"train_rnn: clipping by {mode} needs a threshold > 0, got {threshold!r}")
-    if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
-        raise ValueError(f"train_rnn: lr must be a finite number > 0, got {lr!r}")
+    _check_setting("train_rnn", mode, threshold, lr)
     model = TinyRNN(hidden, gain, seed)
     params = list(model.parameters())
     optimizer = mg.optim.SGD(params, lr=lr, momentum=momentum)
@@ -301,6 +296,15 @@ def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN,
                    diverged_step, verdict)
 
 
+def _check_setting(caller, mode, threshold, lr):
+    if mode not in MODES:
+        raise ValueError(f"{caller}: mode must be None, 'norm' or 'value', got {mode!r}")
+    if mode is not None and not (isinstance(threshold, (int, float)) and threshold > 0):
+        raise ValueError(f"{caller}: clipping by {mode} needs a threshold > 0, got {threshold!r}")
+    if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
+        raise ValueError(f"{caller}: lr must be a finite number > 0, got {lr!r}")
+
+
 @single_blas_thread()
 def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GAIN, batch_size=32,
                momentum=MOMENTUM, seed=0, progress=False):
@@ -316,12 +320,7 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
     from minigrad.optim import functional as OF
 
     for mode, threshold, lr in settings:
-        if mode not in MODES:
-            raise ValueError(f"train_rnns: mode must be None, 'norm' or 'value', got {mode!r}")
-        if mode is not None and not (isinstance(threshold, (int, float)) and threshold > 0):
-            raise ValueError(f"train_rnns: clipping by {mode} needs a threshold > 0, got {threshold!r}")
-        if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
-            raise ValueError(f"train_rnns: lr must be a finite number > 0, got {lr!r}")
+        _check_setting("train_rnns", mode, threshold, lr)
     count = len(settings)
     model = TinyRNN(hidden, gain, seed)
     params = [np.repeat(np.array(p.data, dtype=np.float64)[None], count, axis=0) for p in model.parameters()]
