@@ -49,12 +49,11 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.nn import functional as F
-from minigrad.utils.data import DataLoader, TensorDataset
 
 from .casestudy.evaluation import wilson_interval
 from .datasets import ClassificationSplit, digits
 from .schedules import (DEFAULTS, SCHEDULE_KEYS, WIDGET_PEAKS, WIDGET_WARMUPS, ScheduleGrid, ScheduleRun,
-                        make_mlp, schedule_curves, train_with_schedule)
+                        make_mlp, stacked_schedule_runs, train_schedules, train_with_schedule)
 
 __all__ = [
     "SOURCE_CLASSES",
@@ -129,21 +128,11 @@ def _fine_tune(seed, settings, checkpoints=None):
     ``checkpoints``: step counts at which the original-task loss is recorded (they stand in
     for the epoch ends of the record); None keeps the real epoch ends.
     """
-    from .sweep import loader_batches, train_stacked
-
-    data, source = target_data(), source_data()
-    shapes = {pair: schedule_curves(pair[0], STEPS, 1.0, pair[1])
-              for pair in dict.fromkeys((kind, warmup) for kind, warmup, _ in settings)}
-    curves = [(peak * shapes[kind, warmup][0], shapes[kind, warmup][1]) for kind, warmup, peak in settings]
-    loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=BATCH_SIZE, shuffle=True,
-                        seed=seed + 1)
-    batches, epoch_ends = loader_batches(loader, STEPS)
-    start = pretrained(seed)
-    return curves, train_stacked([start] * len(settings), batches, np.stack([lrs for lrs, _ in curves]),
-                                 betas1=np.stack([betas for _, betas in curves]),
-                                 epoch_ends=epoch_ends if checkpoints is None else checkpoints,
-                                 scored=None if checkpoints is None else (source.X_val, source.y_val),
-                                 max_steps=True)
+    _, _, stacked = stacked_schedule_runs(target_data(), settings, total_steps=STEPS, batch_size=BATCH_SIZE,
+                                          seed=seed, start=pretrained(seed), checkpoints=checkpoints,
+                                          scored=None if checkpoints is None else (source_data().X_val,
+                                                                                   source_data().y_val))
+    return stacked
 
 
 def _evaluate(model, X, y):
@@ -167,24 +156,9 @@ def finetune_grid(seed: int = 0) -> ScheduleGrid:
     the runs are ``ScheduleRun`` records of fine-tunes instead of trainings from scratch.
     """
     _check_seed(seed)
-    data = target_data()
     settings = [(k, w, float(p)) for k in SCHEDULE_KEYS for w in WIDGET_WARMUPS for p in WIDGET_PEAKS]
-    curves, stacked = _fine_tune(seed, settings)
-    runs = {}
-    for i, (kind, warmup, peak) in enumerate(settings):
-        losses = stacked.step_loss[i].copy()
-        model = _trained(stacked, i, seed)
-        diverged_at = stacked.diverged_at(i)
-        if diverged_at is not None:
-            losses[diverged_at - 1:] = np.nan
-            finals = (math.nan, math.nan, math.nan)
-        else:
-            train_loss = _evaluate(model, data.X_train, data.y_train)[0]
-            val_loss, correct = _evaluate(model, data.X_val, data.y_val)
-            finals = (train_loss, val_loss, correct / len(data.y_val))
-        runs[(kind, round(warmup, 4), peak)] = ScheduleRun(kind, peak, warmup, curves[i][0], losses, *finals,
-                                                           diverged_at, stacked.history(i), model)
-    return ScheduleGrid(runs, stacked.seconds, seed)
+    return train_schedules(target_data(), settings, total_steps=STEPS, batch_size=BATCH_SIZE, seed=seed,
+                           start=pretrained(seed))
 
 
 @dataclass(frozen=True)
@@ -268,7 +242,7 @@ def warmup_study(seeds=SEEDS, peaks=WIDGET_PEAKS) -> tuple:
     before = []
     for seed in seeds:
         before.append(_evaluate(pretrained(seed), source.X_val, source.y_val)[0])
-        _, stacked = _fine_tune(seed, settings, checkpoints)
+        stacked = _fine_tune(seed, settings, checkpoints)
         for i, setting in enumerate(settings):
             record = per_setting[setting]
             scored = stacked.epoch_scored_loss[i]

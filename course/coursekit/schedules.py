@@ -303,34 +303,16 @@ class ScheduleGrid:
 
 def train_schedules(data, settings, *, total_steps: int = DEFAULTS["total_steps"],
                     batch_size: int = DEFAULTS["batch_size"], hidden: int = DEFAULTS["hidden"], seed: int = 0,
-                    progress: bool = False) -> ScheduleGrid:
+                    start=None, progress: bool = False) -> ScheduleGrid:
     """Train one network per ``(kind, warmup_fraction, peak_lr)`` in ``settings``, all in one stacked run.
 
     Each run is the run :func:`train_with_schedule` gives for that setting (same initial
     weights, same batches, same numbers: the tests check it), but the networks train
-    side by side, their learning rates a vector (:mod:`coursekit.sweep`).
+    side by side, their learning rates a vector (:mod:`coursekit.sweep`). ``start``: a
+    model whose weights every run starts from (a fine-tune); default a fresh ``make_mlp(seed)``.
     """
-    from .sweep import loader_batches, train_stacked
-
-    for kind, _, _ in settings:
-        _check_kind(kind)
-    settings = [(kind, round(float(USUAL_WARMUP[kind] if warmup is None else warmup), 4), float(peak))
-                for kind, warmup, peak in settings]
-    for kind, _, peak in settings:
-        if not (math.isfinite(peak) and peak > 0):
-            raise ValueError(f"peak_lr must be a positive finite number, got {peak!r}")
-    # A schedule's rates are its peak times a shape that depends on the schedule and warmup only
-    # (to the last digit or two): read each shape once from the real scheduler, at peak 1.
-    shapes = {pair: schedule_curves(pair[0], total_steps, 1.0, pair[1])
-              for pair in dict.fromkeys((kind, warmup) for kind, warmup, _ in settings)}
-    curves = [(peak * shapes[kind, warmup][0], shapes[kind, warmup][1]) for kind, warmup, peak in settings]
-    model = make_mlp(data.num_features, hidden, data.num_classes, seed=seed)
-    loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=batch_size, shuffle=True,
-                        seed=seed + 1)
-    batches, epoch_ends = loader_batches(loader, total_steps)
-    stacked = train_stacked([model] * len(settings), batches, np.stack([lrs for lrs, _ in curves]),
-                            betas1=np.stack([betas for _, betas in curves]), epoch_ends=epoch_ends,
-                            max_steps=True, progress=progress, description="training")
+    settings, curves, stacked = stacked_schedule_runs(data, settings, total_steps=total_steps, batch_size=batch_size,
+                                                      hidden=hidden, seed=seed, start=start, progress=progress)
     train_loss = _stacked_loss(stacked.params, data.X_train, data.y_train)[0]
     val_loss, val_logits = _stacked_loss(stacked.params, data.X_val, data.y_val)
     accuracy = np.mean(val_logits.argmax(axis=2) == data.y_val, axis=1)
@@ -347,6 +329,40 @@ def train_schedules(data, settings, *, total_steps: int = DEFAULTS["total_steps"
         runs[(kind, warmup, peak)] = ScheduleRun(kind, peak, warmup, curves[i][0], losses, *finals, diverged_at,
                                                  stacked.history(i), trained)
     return ScheduleGrid(runs, stacked.seconds, seed)
+
+
+def stacked_schedule_runs(data, settings, *, total_steps: int = DEFAULTS["total_steps"],
+                          batch_size: int = DEFAULTS["batch_size"], hidden: int = DEFAULTS["hidden"], seed: int = 0,
+                          start=None, checkpoints=None, scored=None, progress: bool = False):
+    """The stacked training behind :func:`train_schedules`: ``(settings, curves, StackedRuns)``.
+
+    ``settings`` come back normalised (warmup filled in and rounded, as the grid's keys);
+    ``curves``: each run's ``(learning rates, Adam β1s)`` per step. ``checkpoints``: step
+    counts at which ``scored`` (an ``(X, y)``) is evaluated, instead of the epoch ends.
+    """
+    from .sweep import loader_batches, train_stacked
+
+    for kind, _, _ in settings:
+        _check_kind(kind)
+    settings = [(kind, round(float(USUAL_WARMUP[kind] if warmup is None else warmup), 4), float(peak))
+                for kind, warmup, peak in settings]
+    for kind, _, peak in settings:
+        if not (math.isfinite(peak) and peak > 0):
+            raise ValueError(f"peak_lr must be a positive finite number, got {peak!r}")
+    # A schedule's rates are its peak times a shape that depends on the schedule and warmup only
+    # (to the last digit or two): read each shape once from the real scheduler, at peak 1.
+    shapes = {pair: schedule_curves(pair[0], total_steps, 1.0, pair[1])
+              for pair in dict.fromkeys((kind, warmup) for kind, warmup, _ in settings)}
+    curves = [(peak * shapes[kind, warmup][0], shapes[kind, warmup][1]) for kind, warmup, peak in settings]
+    model = make_mlp(data.num_features, hidden, data.num_classes, seed=seed) if start is None else start
+    loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=batch_size, shuffle=True,
+                        seed=seed + 1)
+    batches, epoch_ends = loader_batches(loader, total_steps)
+    stacked = train_stacked([model] * len(settings), batches, np.stack([lrs for lrs, _ in curves]),
+                            betas1=np.stack([betas for _, betas in curves]),
+                            epoch_ends=epoch_ends if checkpoints is None else checkpoints, scored=scored,
+                            max_steps=True, progress=progress, description="training")
+    return settings, curves, stacked
 
 
 def train_schedule_grid(data, kinds=SCHEDULE_KEYS, warmups=WIDGET_WARMUPS, peaks=WIDGET_PEAKS,
