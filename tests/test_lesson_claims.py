@@ -76,6 +76,19 @@ def test_lesson_1_section_8_trains_at_about_40_percent_and_the_loose_inputs_corr
 
 
 # ---------------------------------------------------------------- lesson 2: what each rate costs
+def test_lesson_2_where_a_run_blows_up_does_not_depend_on_the_start():
+    """Lesson 2, section 5: 'where a run blows up, 2/L, does not depend on where it starts' (the start can
+    be dragged). From starts all over the valley, 5% below 2/L every run converges, 5% above every run diverges."""
+    from coursekit.learning_rate import lr_compute
+    from coursekit.surfaces import get_surface
+
+    edge = get_surface("valley").critical_lr
+    starts = [(-5.0, -2.0), (4.0, 2.5), (-1.0, 2.9), (3.0, -0.5), (0.5, 0.5)]
+    for start in starts:
+        assert not lr_compute("valley", 0.95 * edge, steps=1000, start=start).path.diverged, start
+        assert lr_compute("valley", 1.05 * edge, steps=1000, start=start).path.diverged, start
+
+
 def test_lesson_2_cost_sentences_and_rules():
     """Lesson 2, section 4 and rules 1, 3-5: ten times smaller than necessary costs about ten times the
     steps; the cheapest rate lies between half of 2/L and 2/L on both losses; at 0.49 the loss falls at
