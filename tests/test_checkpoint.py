@@ -144,10 +144,10 @@ def test_not_a_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match="not a minigrad checkpoint"):
         load_checkpoint(tmp_path / "plain.npz", model)
     (tmp_path / "junk.npz").write_bytes(b"not a zip file")
-    with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+    with pytest.raises(CheckpointError, match="not a minigrad checkpoint: it is a text file"):
         load_checkpoint(tmp_path / "junk.npz", model)
     np.savez(tmp_path / "pickled.npz", __metadata__=np.array([{"format": 1}], dtype=object))
-    with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+    with pytest.raises(CheckpointError, match="not a minigrad checkpoint: it is an .npz whose entry"):
         load_checkpoint(tmp_path / "pickled.npz", model)
     with pytest.raises(FileNotFoundError):
         load_checkpoint(tmp_path / "missing.npz", model)

@@ -11,9 +11,12 @@ The file is written atomically: into a temporary file in the same directory,
 flushed to disk (``fsync``), then renamed over the old one (``os.replace``). A
 crash midway leaves the previous checkpoint intact.
 """
+import codecs
 import copy
+import io
 import json
 import os
+import zipfile
 
 import numpy as np
 
@@ -116,27 +119,125 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
 
 
 # ------------------------------------------------------------------ loading
-def _read(path):
+_ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive (what np.savez writes), an empty one
+_NPY_START = b"\x93NUMPY"
+
+
+def _not_a_checkpoint(path, what_it_is):
+    return CheckpointError(f"{path!r} is not a minigrad checkpoint: it is {what_it_is}. load_checkpoint reads "
+                           f"only the .npz files that save_checkpoint writes")
+
+
+def _first_bytes(path, count=512):
+    """The start of the file at ``path``, read without changing anything (no file is written or removed)."""
+    if os.path.isdir(path):
+        raise _not_a_checkpoint(path, "a directory: pass the path of the checkpoint file itself")
+    if os.path.exists(path) and not os.path.isfile(path):  # a pipe or a device: reading it could wait forever
+        raise _not_a_checkpoint(path, "something other than a regular file (a pipe or a device)")
     try:
-        with np.load(os.fspath(path), allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
+        with open(path, "rb") as file:
+            return file.read(count)
     except FileNotFoundError:
         raise
-    except Exception as exc:  # not a zip, truncated, or holding pickled objects
-        raise CheckpointError(f"cannot read checkpoint {os.fspath(path)!r}: {exc}") from exc
-    if METADATA_KEY not in arrays:
-        raise CheckpointError(f"{os.fspath(path)!r} is not a minigrad checkpoint (no {METADATA_KEY!r} entry)")
+    except OSError as exc:  # no permission, an I/O error
+        raise CheckpointError(f"cannot read checkpoint {path!r}: {exc.strerror or exc}") from exc
+
+
+def _npy_description(start):
+    try:  # header versions 1 and 2 have public readers; anything else is described without its shape
+        header = io.BytesIO(start)
+        version = np.lib.format.read_magic(header)
+        read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}[version]
+        shape, _, dtype = read(header)
+        return f" (shape {shape}, dtype {dtype})"
+    except Exception:  # noqa: BLE001 - a header cut short or of an unknown version: the shape is only a detail
+        return ""
+
+
+def _looks_like(start):
+    """What a file that is not a zip archive seems to be, judged from its first bytes."""
+    if not start:
+        return "an empty file (0 bytes)"
+    if start.startswith(_NPY_START):
+        return f"a single NumPy array saved with np.save{_npy_description(start)}, not a checkpoint with named entries"
+    if start[:1] == b"\x80":  # the first byte of every pickle since protocol 2
+        return ("a Python pickle (what pickle.dump or torch.save write); minigrad checkpoints are never pickles, "
+                "because loading one can run any code")
+    try:  # a tolerant decoder: the 512 bytes may end inside a character
+        text = codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        first_line = (text.strip().splitlines() or [""])[0][:60]
+        return f"a text file (it begins {first_line!r})"
+    return "a binary file of another kind (neither a zip archive like .npz nor a NumPy .npy file)"
+
+
+def _archive_description(names):
+    arrays = [name[:-len(".npy")] for name in names if name.endswith(".npy")]
+    if not names:
+        return "an empty zip archive"
+    if len(arrays) < len(names):
+        return f"a zip archive that is not a NumPy .npz (it holds {_listed(names)})"
+    return (f"a NumPy .npz archive without minigrad's keys (it holds {_listed(arrays)}, no {METADATA_KEY!r}), "
+            f"as np.savez writes")
+
+
+def _listed(names, limit=5):
+    shown = ", ".join(repr(name) for name in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _read_arrays(path):
+    """Every array in the .npz at ``path``; a ``CheckpointError`` for anything that is not one.
+
+    NumPy's own messages are not passed on where they advise loading pickled data: a
+    checkpoint never holds any, and a participant should not be told to trust a file.
+    """
+    start = _first_bytes(path)
+    if not start.startswith(_ZIP_STARTS):
+        raise _not_a_checkpoint(path, _looks_like(start))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, EOFError, OSError):
+        raise CheckpointError(f"cannot read checkpoint {path!r}: it is a damaged zip archive (cut short while being "
+                              f"copied or downloaded?)") from None
+    if METADATA_KEY + ".npy" not in names:
+        raise _not_a_checkpoint(path, _archive_description(names))
+    arrays = {}
+    with np.load(path, allow_pickle=False) as data:
+        for key in data.files:
+            try:
+                arrays[key] = data[key]
+            except ValueError as exc:
+                if "allow_pickle" in str(exc):  # NumPy's refusal of an array of Python objects
+                    raise _not_a_checkpoint(path, f"an .npz whose entry {key!r} holds Python objects (a "
+                                                  f"checkpoint holds only numbers and text)") from None
+                raise CheckpointError(f"cannot read checkpoint {path!r}: its entry {key!r} is damaged "
+                                      f"({exc})") from None
+            except Exception as exc:  # noqa: BLE001 - a bad checksum, a member cut short
+                raise CheckpointError(f"cannot read checkpoint {path!r}: its entry {key!r} is damaged "
+                                      f"({type(exc).__name__}: {exc})") from None
+            if not isinstance(arrays[key], np.ndarray):  # a member that is not a .npy comes back as bytes
+                raise _not_a_checkpoint(path, f"a zip archive whose entry {key!r} is not a NumPy array")
+    return arrays
+
+
+def _read(path):
+    path = os.fspath(path)
+    arrays = _read_arrays(path)
     try:
         metadata = json.loads(arrays.pop(METADATA_KEY).tobytes().decode("utf-8"))
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise CheckpointError(f"checkpoint {os.fspath(path)!r} is damaged: its metadata is not readable JSON "
+        raise CheckpointError(f"checkpoint {path!r} is damaged: its metadata is not readable JSON "
                               f"({exc})") from exc
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         found = metadata.get("format") if isinstance(metadata, dict) else type(metadata).__name__
-        raise CheckpointError(f"{os.fspath(path)!r} is not a minigrad checkpoint (format {found!r})")
+        raise CheckpointError(f"{path!r} is not a minigrad checkpoint (format {found!r})")
     version = metadata.get("version", 0)
     if not isinstance(version, int):
-        raise CheckpointError(f"checkpoint {os.fspath(path)!r} is damaged: its version is {version!r}")
+        raise CheckpointError(f"checkpoint {path!r} is damaged: its version is {version!r}")
     if version > VERSION:
         raise CheckpointError(f"checkpoint version {version} is newer than this minigrad reads "
                               f"({VERSION}): upgrade minigrad")
