@@ -11,7 +11,8 @@ The loss is smoothed with a debiased exponential moving average (``beta`` 0.98:
 ``avg = beta*avg + (1-beta)*loss``, reported as ``avg / (1 - beta**i)``) and the
 sweep stops once the smoothed loss exceeds ``diverge_threshold`` (4) times the
 best seen. Suggestions are computed on the sweep without its first tenth
-(``num_iter // 10`` points) and its last five points:
+(``num_iter // 10`` points) and its last five points (a sweep of fewer than 8 steps keeps
+too few to read, and ``message`` says so):
 
 * ``valley``: the middle of the longest falling stretch (fastai's default):
   take the longest run of ever-lower losses, and go 1/3 + 1/6 of the way into it.
@@ -217,19 +218,45 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
     return _result(np.array(lrs), np.array(smoothed), np.array(raw), num_iter, stopped_early)
 
 
+MIN_POINTS = 3  # fewest points the suggestion rules can read (a slope needs two, a falling run three)
+
+
+def _skipped(num_iter):
+    """(points left out at the start, at the end): fastai's first tenth and last five."""
+    return num_iter // 10, 5
+
+
+def _shortest_readable_num_iter():
+    """The smallest ``num_iter`` whose sweep keeps ``MIN_POINTS`` once the skipped points are left out."""
+    num_iter = 2
+    while num_iter - sum(_skipped(num_iter)) < MIN_POINTS:
+        num_iter += 1
+    return num_iter
+
+
+def _too_short_message(num_iter):
+    skip_start, skip_end = _skipped(num_iter)
+    return (f"num_iter={num_iter} is too short a sweep to read: the suggestions leave out its first tenth "
+            f"({skip_start} points) and its last {skip_end}, which leaves fewer than {MIN_POINTS} points. Use "
+            f"num_iter={_shortest_readable_num_iter()} or more (the default, 100, gives a smooth curve)")
+
+
 def _result(lrs, losses, raw, num_iter, stopped_early):
-    skip_start, skip_end = num_iter // 10, 5
+    skip_start, skip_end = _skipped(num_iter)
     result = LRFinderResult(lrs, losses, raw, stopped_early=stopped_early, skip_start=skip_start, skip_end=skip_end)
+    too_short = num_iter < _shortest_readable_num_iter()  # whatever the loss did, more steps are the fix
     finite = np.isfinite(losses)
     stop = len(losses) - skip_end
-    if stop - skip_start < 3:  # the loss blew up almost at once: fall back on every finite point
+    if stop - skip_start < MIN_POINTS:  # a short sweep, or a loss that blew up almost at once: use every finite point
         skip_start, stop = 0, int(np.argmin(finite)) if not finite.all() else len(losses)
-        result.message = ("the sweep diverged after only a few steps, so the suggestions use the whole curve: "
+        result.message = (f"{_too_short_message(num_iter)}; the suggestions use the whole short curve and are rough" if too_short else
+                          "the sweep diverged after only a few steps, so the suggestions use the whole curve: "
                           "try a smaller end_lr or more num_iter")
     lr_part, loss_part = lrs[skip_start:stop], losses[skip_start:stop]
-    if len(loss_part) < 3 or not np.isfinite(loss_part).all():
+    if len(loss_part) < MIN_POINTS or not np.isfinite(loss_part).all():
         result.suggestions = {"valley": None, "steep": None, "minimum": None}
-        result.message = ("the loss blew up within the first few steps: no suggestion. Lower start_lr, or "
+        result.message = (f"{_too_short_message(num_iter)}: no suggestion" if too_short else
+                          "the loss blew up within the first few steps: no suggestion. Lower start_lr, or "
                           "check the model and data")
         return result
     result.suggestions = {
