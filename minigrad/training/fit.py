@@ -137,8 +137,9 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
             epoch; when it says stop, training ends and (with ``restore_best``)
             the best epoch's weights are put back, also when the epochs run out.
         progress: show a progress bar (tqdm; a widget in Jupyter).
-        callback: ``callback(history)`` after every step; returning ``True``
-            stops training.
+        callback: ``callback(history)`` after every step; returning a true
+            value (``True``, ``np.bool_(True)``, ``1``) stops training, ``None``
+            or a false one goes on.
         max_steps: stop after this many optimizer steps in total.
         raise_on_divergence: raise ``TrainingDiverged`` when the loss or the
             gradient norm stops being finite. By default training stops, the
@@ -186,7 +187,7 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
                     if bar is not None:
                         bar.update(1)
                         bar.set_postfix(epoch=epoch, loss=f"{loss:.4g}", lr=f"{lr:.3g}", refresh=False)
-                    if callback is not None and callback(history) is True:
+                    if callback is not None and _callback_says_stop(callback, history):
                         stop_reason = "callback"
                         break
                     if max_steps is not None and history.num_steps >= max_steps:
@@ -214,6 +215,19 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
     if stop_reason == "diverged":
         print(history.message)
     return history
+
+
+def _callback_says_stop(callback, history):
+    """Whether ``callback(history)`` asks to stop: its answer read as an ``if`` reads it."""
+    answer = callback(history)
+    try:
+        return bool(answer)
+    except (ValueError, TypeError, RuntimeError):  # NumPy's and minigrad's "truth value is ambiguous"
+        name = getattr(callback, "__qualname__", None) or repr(callback)
+        shape = f" of shape {tuple(answer.shape)}" if hasattr(answer, "shape") else ""
+        raise TypeError(f"fit: the callback {name} returned a {type(answer).__name__}{shape}, which is neither "
+                        f"true nor false: return True to stop training, False or None to go on (for a test on "
+                        f"several values, reduce it to one: (x < 0.1).all() or .any())") from None
 
 
 def _train_step(model, optimizer, loss_fn, batch, params, max_norm, scheduler):
