@@ -186,12 +186,13 @@ def test_a_per_trial_array_instead_of_one_number_is_explained():
     assert "return one number" in message and "an array of shape (2000,)" in message
 
 
-def test_a_tensor_instead_of_a_number_is_explained():
+def test_a_tensor_of_several_numbers_instead_of_one_is_explained():
+    # A one-element tensor is one number (tests/test_outside_checks_float32.py); two are not.
     def clip_grad_norm(grads, max_norm):
         total = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
         for g in grads:
             g *= min(1.0, max_norm / total)
-        return mg.tensor(total)
+        return mg.tensor([total, max_norm])
 
     message = failure(check_clip_grad_norm, clip_grad_norm)
     assert "return one number" in message and "minigrad Tensor" in message and ".item()" in message
@@ -199,7 +200,7 @@ def test_a_tensor_instead_of_a_number_is_explained():
 
 def test_a_tensor_per_step_is_explained():
     def warmup_cosine(step, base_lr, warmup_steps, total_steps):
-        return mg.tensor(base_lr)
+        return mg.tensor([base_lr, base_lr])
 
     assert "the learning rate at step 0" in failure(check_warmup_cosine, warmup_cosine)
 

@@ -42,6 +42,7 @@ __all__ = [
     "run_check",
     "same",
     "fmt",
+    "shown",
     "passed",
     "fail",
     "require_callable",
@@ -108,33 +109,88 @@ def require_callable(task: str, fn: Any, what: str = "function") -> None:
                    f"not {type(fn).__name__} {fmt(fn)}.")
 
 
-def fmt(value: Any) -> str:
-    """A short, readable rendering of a number, array, tuple or list for messages."""
+def fmt(value: Any, digits: int = 6) -> str:
+    """A short, readable rendering of a number, array, tuple or list for messages (``digits`` significant)."""
+    tensor_value = _one_element_tensor(value)
+    if tensor_value is not None:
+        value = tensor_value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
         return repr(value)
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}"
+        return f"{float(value):.{digits}g}"
     if isinstance(value, tuple):
-        return "(" + ", ".join(fmt(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+        return "(" + ", ".join(fmt(v, digits) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, list) and not all(isinstance(v, (int, float, np.number)) for v in value):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
+        return "[" + ", ".join(fmt(v, digits) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {fmt(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k!r}: {fmt(v, digits)}" for k, v in value.items()) + "}"
     try:
         array = np.asarray(value)
     except Exception:  # noqa: BLE001 - any object: show its type rather than fail the message
         return f"a {type(value).__name__}"
     if array.dtype == object:
         return f"a {type(value).__name__}"
-    return np.array2string(array, precision=5, separator=", ", threshold=12, edgeitems=3,
+    return np.array2string(array, precision=digits - 1, separator=", ", threshold=12, edgeitems=3,
                            suppress_small=True, max_line_width=100).replace("\n ", " ").replace("\n", " ")
+
+
+def shown(want: Any, got: Any) -> tuple[str, str]:
+    """``fmt`` of both, with more digits where six would show two different values alike."""
+    for digits in (6, 9, 12, 17):
+        want_text, got_text = fmt(want, digits), fmt(got, digits)
+        if want_text != got_text:
+            break
+    return want_text, got_text
+
+
+def _one_element_tensor(value):
+    """The NumPy value (dtype kept) of a minigrad Tensor that holds one number, else None."""
+    if isinstance(value, minigrad.Tensor) and value.data.size == 1:
+        return value.numpy()
+    return None
+
+
+# A participant may compute in float32 (minigrad's dtype for Python numbers) or even float16: the answer then
+# carries that dtype's rounding. One float32 operation rounds to within eps/2 = 6e-8 relative; the exercises
+# chain at most a few dozen (five Adam steps, a 40-rate range test), and their reference solutions run in
+# float32 drift by at most 9 eps. So an answer held in a dtype less precise than float64 is compared with an
+# rtol of at least 32 eps (3.8e-6 for float32), and an atol of 32 eps times the answer's largest entry (its
+# rounding is relative to the numbers it was computed from). Known mistakes change answers by a percent or more.
+ROUNDING_SLACK = 32
+
+
+def _rounding(value: Any) -> float:
+    """The machine epsilon of the least precise float dtype in ``value``; 0.0 where it holds none."""
+    if isinstance(value, (list, tuple)):
+        return max((_rounding(item) for item in value), default=0.0)
+    dtype = getattr(value, "dtype", None)
+    try:
+        dtype = np.dtype(type(value) if dtype is None else dtype)
+    except TypeError:  # not a number: nothing to round
+        return 0.0
+    return float(np.finfo(dtype).eps) if dtype.kind in "fc" else 0.0
+
+
+def _tolerance(got: Any, want_array: np.ndarray, rtol: float, atol: float) -> tuple[float, float]:
+    """The check's (rtol, atol), widened to the rounding of the dtype ``got`` was computed in."""
+    eps = _rounding(got)
+    if eps <= np.finfo(np.float64).eps:  # float64 and Python numbers: the check's own tolerance
+        return rtol, atol
+    finite = np.abs(want_array[np.isfinite(want_array)])
+    scale = float(finite.max()) if finite.size else 0.0
+    return max(rtol, ROUNDING_SLACK * eps), max(atol, ROUNDING_SLACK * eps * scale)
 
 
 def _as_number_array(value):
     if isinstance(value, (str, bytes, dict)) or value is None:
         return None
+    tensor_value = _one_element_tensor(value)
+    if tensor_value is not None:
+        value = tensor_value
     try:
         with np.errstate(all="ignore"):
             return np.asarray(value, dtype=float)
@@ -155,8 +211,11 @@ def same(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     got_array, want_array = _as_number_array(got), _as_number_array(want)
     if got_array is None or want_array is None:
         return False
+    if want_array.ndim == 0 and got_array.size == 1:  # one number, returned in a one-element array
+        got_array = got_array.reshape(())
     if got_array.shape != want_array.shape:
         return False
+    rtol, atol = _tolerance(got, want_array, rtol, atol)
     with np.errstate(invalid="ignore"):
         return bool(np.allclose(got_array, want_array, rtol=rtol, atol=atol, equal_nan=True))
 
@@ -166,6 +225,7 @@ def _first_difference(got, want, rtol, atol):
     got_array, want_array = _as_number_array(got), _as_number_array(want)
     if got_array is None or want_array is None or got_array.shape != want_array.shape or got_array.ndim < 1:
         return None
+    rtol, atol = _tolerance(got, want_array, rtol, atol)
     for i, (g, w) in enumerate(zip(got_array, want_array)):
         with np.errstate(invalid="ignore"):
             if not np.allclose(g, w, rtol=rtol, atol=atol, equal_nan=True):
@@ -309,17 +369,27 @@ def describe(value: Any) -> str:
     return f"{type(value).__name__} {fmt(value)}"
 
 
-def as_number(value: Any, what: str = "one number") -> float | None:
-    """``value`` as a float (None stays None); anything else raises ``WrongReturn`` saying what to return."""
+def _float_array(value: Any) -> np.ndarray:
+    """``value`` as an array of floats, keeping a float dtype it has (float32 answers get float32's tolerance)."""
+    array = np.asarray(value)
+    return array if array.dtype.kind == "f" else np.asarray(value, dtype=float)
+
+
+def as_number(value: Any, what: str = "one number") -> np.floating | None:
+    """``value`` as a NumPy float of its own precision (None stays None): a Python or NumPy number, a
+    one-element array or minigrad Tensor. Anything else raises ``WrongReturn`` saying what to return."""
     if value is None:
         return None
+    tensor_value = _one_element_tensor(value)
+    if tensor_value is not None:
+        value = tensor_value
     if not isinstance(value, (bool, np.bool_, str, bytes)) and not _is_minigrad(value):
         try:
-            array = np.asarray(value, dtype=float)
+            array = _float_array(value)
         except (TypeError, ValueError):
             array = None
         if array is not None and array.size == 1:
-            return float(array.reshape(-1)[0])
+            return array.reshape(-1)[0]
     raise WrongReturn(f"return {what}; your function returned {describe(value)}")
 
 
@@ -329,7 +399,7 @@ def as_array(value: Any, what: str) -> np.ndarray | None:
         return None
     if not _is_minigrad(value):
         try:
-            return np.asarray(value, dtype=float)
+            return _float_array(value)
         except (TypeError, ValueError):
             pass
     raise WrongReturn(f"return {what}; your function returned {describe(value)}")
@@ -343,11 +413,11 @@ def call(fn: Callable, case: Case):
 def _shape_problem(got, want) -> str | None:
     if got is None and want is not None:
         return "your function returned None: did you forget the `return` line?"
-    if _is_minigrad(got):
+    if _is_minigrad(got) and _one_element_tensor(got) is None:
         return (f"your function returned a minigrad {type(got).__name__}; return plain numbers or NumPy arrays "
                 "(tensor.item() for one number, tensor.numpy() for an array).")
     want_array, got_array = _as_number_array(want), _as_number_array(got)
-    if want_array is not None and want_array.ndim == 0 and got_array is not None and got_array.ndim > 0:
+    if want_array is not None and want_array.ndim == 0 and got_array is not None and got_array.size != 1:
         return f"return one number; your function returned {describe(got)}."
     if want_array is not None and want_array.ndim > 0:
         if got_array is None:
@@ -437,13 +507,15 @@ def run_check(
         hint = hint or _shape_problem(got, want)
         row = _first_difference(got, want, rtol, atol)
         if row is not None and row_label is not None:
-            shown = f"{row_label(row)}:\n  expected: {fmt(np.asarray(want)[row])}\n  got:      {fmt(np.asarray(got)[row])}"
+            want_text, got_text = shown(np.asarray(want)[row], np.asarray(got)[row])
+            comparison = f"{row_label(row)}:\n  expected: {want_text}\n  got:      {got_text}"
         else:
+            want_text, got_text = shown(want, got)
             # An observation may be a sentence ("returned a new array") where a value was due.
-            got_text = f"({got})" if isinstance(got, str) and not isinstance(want, str) else fmt(got)
-            shown = f"expected: {fmt(want)}\n  got:      {got_text}"
+            got_text = f"({got})" if isinstance(got, str) and not isinstance(want, str) else got_text
+            comparison = f"expected: {want_text}\n  got:      {got_text}"
         advice = f"Likely mistake: {hint}" if hint else f"Hint: {GENERIC_HINT}"
-        fail(task, f"wrong {what} for {case.label}.\n  {shown}\n  {advice}")
+        fail(task, f"wrong {what} for {case.label}.\n  {comparison}\n  {advice}")
     if announce:
         passed(task, success or f"correct on all {len(cases)} cases.")
 
