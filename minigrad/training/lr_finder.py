@@ -249,15 +249,19 @@ def _result(lrs, losses, raw, num_iter, stopped_early):
     stop = len(losses) - skip_end
     if stop - skip_start < MIN_POINTS:  # a short sweep, or a loss that blew up almost at once: use every finite point
         skip_start, stop = 0, int(np.argmin(finite)) if not finite.all() else len(losses)
-        result.message = (f"{_too_short_message(num_iter)}; the suggestions use the whole short curve and are rough" if too_short else
-                          "the sweep diverged after only a few steps, so the suggestions use the whole curve: "
-                          "try a smaller end_lr or more num_iter")
+        if too_short:
+            result.message = f"{_too_short_message(num_iter)}; the suggestions use the whole short curve and are rough"
+        else:
+            result.message = ("the sweep diverged after only a few steps, so the suggestions use the whole curve: "
+                              "try a smaller end_lr or more num_iter")
     lr_part, loss_part = lrs[skip_start:stop], losses[skip_start:stop]
     if len(loss_part) < MIN_POINTS or not np.isfinite(loss_part).all():
         result.suggestions = {"valley": None, "steep": None, "minimum": None}
-        result.message = (f"{_too_short_message(num_iter)}: no suggestion" if too_short else
-                          "the loss blew up within the first few steps: no suggestion. Lower start_lr, or "
-                          "check the model and data")
+        if too_short:
+            result.message = f"{_too_short_message(num_iter)}: no suggestion"
+        else:
+            result.message = ("the loss blew up within the first few steps: no suggestion. Lower start_lr, or "
+                              "check the model and data")
         return result
     result.suggestions = {
         "valley": float(lr_part[suggest_valley(lr_part, loss_part)]),
