@@ -2,6 +2,7 @@
 and leave it exactly as it was."""
 import os
 import pickle
+import stat
 import traceback
 import zipfile
 
@@ -41,7 +42,7 @@ def zip_of(path, members):
 
 # (file name, how to make it, words the message must contain)
 NOT_CHECKPOINTS = [
-    ("x.npz", os.mkdir, "is a directory"),
+    ("x.npz", os.mkdir, "it is a directory."),
     (".npz", lambda p: open(p, "w").write("hello\n"), "text file (it begins 'hello')"),
     ("notes.npz", lambda p: open(p, "w").write("lr = 0.01\nepochs = 3\n"), "text file (it begins 'lr = 0.01')"),
     ("history.json", lambda p: open(p, "w").write('{"loss": [1, 0.5]}'), "text file"),
@@ -60,6 +61,8 @@ NOT_CHECKPOINTS = [
     ("model.pt", lambda p: zip_of(p, {"archive/data.pkl": b"\x80\x02}q\x00.", "archive/version": "3\n"}),
      "a zip archive that is not a NumPy .npz (it holds 'archive/data.pkl', 'archive/version')"),
     ("random.bin", lambda p: open(p, "wb").write(bytes(range(256)) * 4), "a binary file of another kind"),
+    pytest.param("pipe.npz", lambda p: os.mkfifo(p), "something other than a regular file (a pipe or a device)",
+                 marks=pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")),
     ("cut.npz", cut_in_half, "damaged zip archive"),
     ("flipped.npz", with_a_flipped_byte, "is damaged"),
 ]
@@ -71,12 +74,14 @@ def snapshot(folder):
     for root, dirs, files in os.walk(folder):
         for name in dirs + files:
             path = os.path.join(root, name)
-            stat = os.stat(path)
-            seen[path] = (stat.st_mtime_ns, stat.st_mode, None if name in dirs else open(path, "rb").read())
+            info = os.stat(path)
+            content = open(path, "rb").read() if stat.S_ISREG(info.st_mode) else None  # a pipe is not read
+            seen[path] = (info.st_mtime_ns, info.st_mode, content)
     return seen
 
 
-@pytest.mark.parametrize("name, make, description", NOT_CHECKPOINTS, ids=[kind[0] for kind in NOT_CHECKPOINTS])
+@pytest.mark.parametrize("name, make, description", NOT_CHECKPOINTS,
+                         ids=[kind.values[0] if hasattr(kind, "values") else kind[0] for kind in NOT_CHECKPOINTS])
 def test_a_file_that_is_no_checkpoint_is_named_for_what_it_is(tmp_path, name, make, description):
     path = tmp_path / name
     make(str(path))

@@ -11,9 +11,7 @@ The file is written atomically: into a temporary file in the same directory,
 flushed to disk (``fsync``), then renamed over the old one (``os.replace``). A
 crash midway leaves the previous checkpoint intact.
 """
-import codecs
 import copy
-import io
 import json
 import os
 import zipfile
@@ -22,7 +20,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from ..utils.files import atomic_write
+from ..utils.files import ZIP_ARCHIVE, atomic_write, describe_file
 
 __all__ = ["save_checkpoint", "load_checkpoint", "CheckpointError"]
 
@@ -119,58 +117,9 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
 
 
 # ------------------------------------------------------------------ loading
-_ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive (what np.savez writes), an empty one
-_NPY_START = b"\x93NUMPY"
-
-
 def _not_a_checkpoint(path, what_it_is):
     return CheckpointError(f"{path!r} is not a minigrad checkpoint: it is {what_it_is}. load_checkpoint reads "
                            f"only the .npz files that save_checkpoint writes")
-
-
-def _first_bytes(path, count=512):
-    """The start of the file at ``path``, read without changing anything (no file is written or removed)."""
-    if os.path.isdir(path):
-        raise _not_a_checkpoint(path, "a directory: pass the path of the checkpoint file itself")
-    if os.path.exists(path) and not os.path.isfile(path):  # a pipe or a device: reading it could wait forever
-        raise _not_a_checkpoint(path, "something other than a regular file (a pipe or a device)")
-    try:
-        with open(path, "rb") as file:
-            return file.read(count)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:  # no permission, an I/O error
-        raise CheckpointError(f"cannot read checkpoint {path!r}: {exc.strerror or exc}") from exc
-
-
-def _npy_description(start):
-    try:  # header versions 1 and 2 have public readers; anything else is described without its shape
-        header = io.BytesIO(start)
-        version = np.lib.format.read_magic(header)
-        read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}[version]
-        shape, _, dtype = read(header)
-        return f" (shape {shape}, dtype {dtype})"
-    except Exception:  # noqa: BLE001 - a header cut short or of an unknown version: the shape is only a detail
-        return ""
-
-
-def _looks_like(start):
-    """What a file that is not a zip archive seems to be, judged from its first bytes."""
-    if not start:
-        return "an empty file (0 bytes)"
-    if start.startswith(_NPY_START):
-        return f"a single NumPy array saved with np.save{_npy_description(start)}, not a checkpoint with named entries"
-    if start[:1] == b"\x80":  # the first byte of every pickle since protocol 2
-        return ("a Python pickle (what pickle.dump or torch.save write); minigrad checkpoints are never pickles, "
-                "because loading one can run any code")
-    try:  # a tolerant decoder: the 512 bytes may end inside a character
-        text = codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and "\x00" not in text:
-        first_line = (text.strip().splitlines() or [""])[0][:60]
-        return f"a text file (it begins {first_line!r})"
-    return "a binary file of another kind (neither a zip archive like .npz nor a NumPy .npy file)"
 
 
 def _archive_description(names):
@@ -194,9 +143,14 @@ def _read_arrays(path):
     NumPy's own messages are not passed on where they advise loading pickled data: a
     checkpoint never holds any, and a participant should not be told to trust a file.
     """
-    start = _first_bytes(path)
-    if not start.startswith(_ZIP_STARTS):
-        raise _not_a_checkpoint(path, _looks_like(start))
+    try:
+        kind = describe_file(path)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:  # no permission, an I/O error
+        raise CheckpointError(f"cannot read checkpoint {path!r}: {exc.strerror or exc}") from exc
+    if kind != ZIP_ARCHIVE:
+        raise _not_a_checkpoint(path, kind)
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()

@@ -1,11 +1,15 @@
-"""Writing files so that a crash never leaves half a file where a good one was."""
+"""Writing files so that a crash never leaves half a file where a good one was; saying what a file is."""
+import codecs
 import contextlib
 import hashlib
+import io
 import os
 import re
 import socket
 import tempfile
 import time
+
+import numpy as np
 
 # Our temporary files: ".<target>.<pid>-<host>.<random>.minigrad-tmp", beside the target.
 TEMPORARY_SUFFIX = ".minigrad-tmp"
@@ -112,3 +116,55 @@ def _sync_directory(directory):
         pass
     finally:
         os.close(handle)
+
+
+# ------------------------------------------------------------------ what a file is
+ZIP_ARCHIVE = "a zip archive (as np.savez writes)"
+_ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty one
+_NPY_START = b"\x93NUMPY"
+
+
+def describe_file(path, count=512):
+    """What the file at ``path`` is, in a few words, for a message when it is not the file a loader expects.
+
+    Judged from its first ``count`` bytes, read without changing anything: ``ZIP_ARCHIVE`` (an .npz),
+    "a directory", "a text file (it begins 'lr = 0.01')", "a single NumPy array saved with np.save (shape
+    (3,), dtype float32)", "a Python pickle ...", "an empty file (0 bytes)", ... A directory, a pipe or a
+    device is not opened. ``FileNotFoundError`` when nothing is there; other ``OSError``s pass through.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        return "a directory"
+    if os.path.exists(path) and not os.path.isfile(path):  # reading a pipe could wait forever
+        return "something other than a regular file (a pipe or a device)"
+    with open(path, "rb") as file:
+        start = file.read(count)
+    if start.startswith(_ZIP_STARTS):
+        return ZIP_ARCHIVE
+    if not start:
+        return "an empty file (0 bytes)"
+    if start.startswith(_NPY_START):
+        return f"a single NumPy array saved with np.save{_npy_shape(start)}"
+    if start[:1] == b"\x80":  # the first byte of every pickle since protocol 2
+        return ("a Python pickle (what pickle.dump or torch.save write), which minigrad never loads: loading one "
+                "can run any code")
+    try:  # a tolerant decoder: the bytes read may end inside a character
+        text = codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        first_line = (text.strip().splitlines() or [""])[0][:60]
+        return f"a text file (it begins {first_line!r})"
+    return "a binary file of another kind (neither a zip archive such as .npz nor a NumPy .npy file)"
+
+
+def _npy_shape(start):
+    """' (shape (3,), dtype float32)' from an .npy file's header, or '' where it cannot be read."""
+    try:  # header versions 1 and 2 have public readers; another version is described without its shape
+        header = io.BytesIO(start)
+        version = np.lib.format.read_magic(header)
+        read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}[version]
+        shape, _, dtype = read(header)
+        return f" (shape {shape}, dtype {dtype})"
+    except Exception:  # noqa: BLE001 - a header cut short or of an unknown version: the shape is only a detail
+        return ""
