@@ -32,3 +32,23 @@ def test_a_sweep_that_really_blows_up_at_once_is_still_reported_as_such():
     assert result.stopped_early and len(result.lrs) < 10
     assert "diverged" in result.message or "blew up" in result.message
     assert "too short" not in result.message
+
+
+def test_numpy_numbers_are_numbers():
+    # np.int64 from a NumPy computation, np.float32 from a float32 array: the same sweep as Python numbers
+    settings = dict(start_lr=1e-6, end_lr=1.0, num_iter=20, smooth_beta=0.9, diverge_threshold=5.0)
+    numpy_settings = dict(start_lr=np.float32(1e-6), end_lr=np.float64(1.0), num_iter=np.int64(20),
+                          smooth_beta=np.float32(0.9), diverge_threshold=np.int32(5))
+    results = []
+    for kwargs in (settings, numpy_settings):
+        model, opt, loader = regression_problem()
+        results.append(lr_find(model, opt, loader, F.mse_loss, **kwargs))
+    np.testing.assert_allclose(results[1].lrs, results[0].lrs, rtol=1e-7)  # start_lr rounded to float32
+    assert results[1].lrs.dtype == np.float64 and len(results[1].lrs) == len(results[0].lrs)
+
+
+@pytest.mark.parametrize("bad", [dict(num_iter=np.bool_(True)), dict(num_iter=20.0), dict(start_lr=True)])
+def test_bools_and_a_float_count_are_still_refused(bad):
+    model, opt, loader = regression_problem()
+    with pytest.raises(ValueError, match="lr_find: "):
+        lr_find(model, opt, loader, F.mse_loss, **bad)

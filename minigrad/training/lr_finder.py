@@ -22,6 +22,7 @@ too few to read, and ``message`` says so):
 """
 import copy
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,21 +121,25 @@ class LRFinderResult:
         return f"LRFinderResult({len(self.lrs)} points, lr {self.lrs[0]:.1e}..{self.lrs[-1]:.1e}; suggestions: {found})"
 
 
+def _is_number(value, kind=numbers.Real):
+    """A Python or NumPy number (np.float32, np.int64 count too), but not a bool."""
+    return isinstance(value, kind) and not isinstance(value, (bool, np.bool_))
+
+
 def _check(start_lr, end_lr, num_iter, smooth_beta, diverge_threshold):
     def positive(name, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        if not _is_number(value) or not 0 < value < math.inf:
             raise ValueError(f"lr_find: {name} must be a finite number > 0, got {value!r}")
 
     positive("start_lr", start_lr)
     positive("end_lr", end_lr)
     if not end_lr > start_lr:
         raise ValueError(f"lr_find: end_lr ({end_lr}) must be larger than start_lr ({start_lr})")
-    if isinstance(num_iter, bool) or not isinstance(num_iter, int) or num_iter < 2:
+    if not _is_number(num_iter, numbers.Integral) or num_iter < 2:
         raise ValueError(f"lr_find: num_iter must be an integer >= 2, got {num_iter!r}")
-    if isinstance(smooth_beta, bool) or not isinstance(smooth_beta, (int, float)) or not 0 <= smooth_beta < 1:
+    if not _is_number(smooth_beta) or not 0 <= smooth_beta < 1:
         raise ValueError(f"lr_find: smooth_beta must be in [0, 1), got {smooth_beta!r}")
-    if isinstance(diverge_threshold, bool) or not isinstance(diverge_threshold, (int, float)) \
-            or not diverge_threshold > 1:
+    if not _is_number(diverge_threshold) or not diverge_threshold > 1:
         raise ValueError(f"lr_find: diverge_threshold must be a number > 1, got {diverge_threshold!r}")
 
 
@@ -164,6 +169,8 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
     (data order, dropout) have moved on.
     """
     _check(start_lr, end_lr, num_iter, smooth_beta, diverge_threshold)
+    start_lr, end_lr, num_iter = float(start_lr), float(end_lr), int(num_iter)  # NumPy numbers: the lrs in float64
+    smooth_beta, diverge_threshold = float(smooth_beta), float(diverge_threshold)
     saved_model = model.state_dict()
     saved_optimizer = copy.deepcopy(optimizer.state_dict())
     was_training = getattr(model, "training", True)
