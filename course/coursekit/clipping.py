@@ -27,8 +27,10 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
+from minigrad.func import functional_call, stack_module_state, vmap
 from minigrad.nn import functional as F
-from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_
+from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
+from minigrad.optim import functional as OF
 
 from .controls import clip_slider, clip_threshold, round_log_slider
 from .display import layout_key, make_widget, new_figure
@@ -64,6 +66,7 @@ __all__ = [
     "ClipRun",
     "train_rnn",
     "train_rnns",
+    "stacked_rnn_loss",
     "count_spikes",
     "best_point",
     "clip_style",
@@ -305,31 +308,41 @@ def _check_setting(caller, mode, threshold, lr):
         raise ValueError(f"{caller}: lr must be a finite number > 0, got {lr!r}")
 
 
+def stacked_rnn_loss(model):
+    """Each stacked copy's mean squared error on a batch: ``losses(params, x, y)`` has shape (copies,)."""
+    def loss_of(params, x, y):
+        return F.mse_loss(functional_call(model, params, (x,)), mg.tensor(y))
+    return vmap(loss_of, in_dims=(0, None, None))
+
+
 @single_blas_thread()
 def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GAIN, batch_size=32,
                momentum=MOMENTUM, seed=0, progress=False):
     """:func:`train_rnn` for every ``(mode, threshold, lr)`` in ``settings``, all at once: ``[ClipRun]``.
 
-    The networks are stacked (every weight gets a leading axis, one slot per setting) and
-    trained side by side on the same batches: the forward pass and backpropagation through
-    time run once for all, each setting's gradient is clipped with its own threshold, and
-    the SGD update (``minigrad.optim.functional.sgd``) takes a vector of learning rates.
-    Each run is the run :func:`train_rnn` gives alone (the tests compare them).
+    The networks are stacked (``minigrad.func``: every weight gets a leading axis, one slot
+    per setting) and trained side by side on the same batches: one forward pass and one
+    backpropagation through time for all, each setting's gradient norm and clipping by
+    ``vmap`` over minigrad's own ``get_total_norm``, ``clip_grads_with_norm_`` and
+    ``clip_grad_value_`` (a threshold of inf where a setting does not clip that way), and the
+    SGD update (``minigrad.optim.functional.sgd``) with a vector of learning rates. Each run
+    is the run :func:`train_rnn` gives alone (the tests compare them).
     ``progress``: show a progress bar over the steps.
     """
-    from minigrad.optim import functional as OF
-
     for mode, threshold, lr in settings:
         _check_setting("train_rnns", mode, threshold, lr)
     count = len(settings)
     model = TinyRNN(hidden, gain, seed)
-    params = [np.repeat(np.array(p.data, dtype=np.float64)[None], count, axis=0) for p in model.parameters()]
-    w_in, w_rec, w_out, b_out = params  # (S, 2, H), (S, H, H), (S, 1, H), (S, 1)
-    states = [{} for _ in params]
+    params, _ = stack_module_state([model] * count)
+    weights = list(params.values())
+    losses_of, norms_of = stacked_rnn_loss(model), vmap(get_total_norm)
+    clip_by_norm, clip_by_value = vmap(clip_grads_with_norm_), vmap(clip_grad_value_)
+    states = [{} for _ in weights]
     rates = np.array([lr for _, _, lr in settings], dtype=np.float64)
     by_norm = np.array([mode == "norm" for mode, _, _ in settings])
     by_value = np.array([mode == "value" for mode, _, _ in settings])
     limits = np.array([threshold if mode is not None else math.inf for mode, threshold, _ in settings])
+    norm_limits, value_limits = np.where(by_norm, limits, math.inf), np.where(by_value, limits, math.inf)
     losses, norms = np.full((count, steps), np.nan), np.full((count, steps), np.nan)
     clipped, cosines = np.zeros((count, steps), dtype=bool), np.ones((count, steps))
     loss_stop, norm_stop = np.zeros(count, dtype=int), np.zeros(count, dtype=int)  # 1-based step, 0: never
@@ -340,66 +353,35 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
         from .progress import TrainingProgress  # a bar while it trains, then one line saying what was trained
 
         bar = TrainingProgress(steps, f"training {count} networks at once")
-    # one buffer for every step's hidden states, (T + 1, S, B, H), reused from step to step
-    states_h = np.zeros((seq_len + 1, count, batch_size, hidden))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for step in range(steps):
             x, y = _fading_sums(rng, batch_size, seq_len)
-            inputs = np.stack([x, np.ones_like(x)], axis=-1)  # (B, T, 2): the input and a constant 1
-            # every step's input term at once: (T, S, B, H); only the recurrence needs the loop
-            steps_first = inputs.transpose(1, 0, 2).reshape(seq_len * batch_size, 2)  # rows: (step, example)
-            driven = np.matmul(steps_first, w_in).reshape(count, seq_len, batch_size, hidden).transpose(1, 0, 2, 3)
-            for t in range(seq_len):
-                h = states_h[t + 1]
-                np.matmul(states_h[t], w_rec, out=h)
-                h += driven[t]
-                np.tanh(h, out=h)
-            h = states_h[-1]
-            out = np.matmul(h, w_out.transpose(0, 2, 1))[..., 0] + b_out  # (S, B)
-            error = out - y
-            loss = np.mean(error * error, axis=1)
+            for weight in weights:
+                weight.grad = None
+            step_losses = losses_of(params, x, y)
+            loss = step_losses.data
             alive = (loss_stop == 0) & (norm_stop == 0)
             losses[alive, step] = loss[alive]
             loss_stop[alive & ~np.isfinite(loss)] = step + 1
-            # backpropagation through time, every setting at once
-            d_out = 2.0 * error / batch_size  # (S, B)
-            g_out = np.einsum("sb,sbh->sh", d_out, h)[:, None, :]
-            g_bias = d_out.sum(axis=1, keepdims=True)
-            d_h = d_out[:, :, None] * w_out  # (S, B, H)
-            slopes = 1.0 - states_h[1:] ** 2  # tanh's derivative at every step
-            d_a = np.empty_like(slopes)  # the gradient at each step's pre-activation, filled backwards
-            w_rec_t = w_rec.transpose(0, 2, 1)
-            for t in range(seq_len - 1, -1, -1):
-                np.multiply(d_h, slopes[t], out=d_a[t])
-                d_h = np.matmul(d_a[t], w_rec_t)
-            # the weight gradients sum over steps: one product each, after the loop
-            d_rows = d_a.transpose(1, 0, 2, 3).reshape(count, seq_len * batch_size, hidden)
-            g_in = np.matmul(steps_first.T, d_rows)
-            g_rec = np.matmul(states_h[:-1].transpose(1, 3, 0, 2).reshape(count, hidden, -1), d_rows)
-            grads = [g_in, g_rec, g_out, g_bias]
-            norm = np.sqrt(sum(np.einsum("sk,sk->s", g.reshape(count, -1), g.reshape(count, -1)) for g in grads))
+            step_losses.sum().backward()  # each network's gradient depends on its own loss only
+            norm = norms_of([w.grad for w in weights]).data
             measured = alive & (loss_stop == 0)
             norms[measured, step] = norm[measured]
             norm_stop[measured & ~np.isfinite(norm)] = step + 1
-            # clip_grad_norm_: scale the whole gradient by threshold / (norm + 1e-6) where that is below 1
-            coef = np.where(by_norm, np.minimum(limits / (norm + 1e-6), 1.0), 1.0)
-            if any_by_value:  # clip_grad_value_: clamp every entry into [-threshold, threshold]
-                before = np.concatenate([g.reshape(count, -1) for g in grads], axis=1)
-                grads = [np.where(by_value.reshape(-1, *[1] * (g.ndim - 1)),
-                                  np.clip(g, -limits.reshape(-1, *[1] * (g.ndim - 1)),
-                                          limits.reshape(-1, *[1] * (g.ndim - 1))), g)
-                         * coef.reshape(-1, *[1] * (g.ndim - 1)) for g in grads]
-                after = np.concatenate([g.reshape(count, -1) for g in grads], axis=1)
+            clip_by_norm(weights, norm_limits, norm)
+            value_hit = np.zeros(count, dtype=bool)
+            if any_by_value:
+                before = np.concatenate([w.grad.reshape(count, -1) for w in weights], axis=1)
+                clip_by_value(weights, value_limits)
+                after = np.concatenate([w.grad.reshape(count, -1) for w in weights], axis=1)
                 value_hit = np.any(before != after, axis=1)
                 value_cos = np.einsum("sk,sk->s", before, after) / (
                     np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-300)
                 cosines[:, step] = np.where(by_value, value_cos, 1.0)
-            else:
-                grads = [g * coef.reshape(-1, *[1] * (g.ndim - 1)) for g in grads]
-                value_hit = np.zeros(count, dtype=bool)
             clipped[:, step] = np.where(by_norm, norm > limits, by_value & value_hit)
-            for param, grad, state in zip(params, grads, states):
-                OF.sgd(param, grad, state, lr=rates.reshape(-1, *[1] * (param.ndim - 1)), momentum=momentum)
+            for weight, state in zip(weights, states):
+                OF.sgd(weight.data, weight.grad, state, lr=rates.reshape(-1, *[1] * (weight.ndim - 1)),
+                       momentum=momentum)
             if bar is not None:
                 bar.update(1)
     if bar is not None:

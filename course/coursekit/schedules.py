@@ -313,8 +313,8 @@ def train_schedules(data, settings, *, total_steps: int = DEFAULTS["total_steps"
     """
     settings, curves, stacked = stacked_schedule_runs(data, settings, total_steps=total_steps, batch_size=batch_size,
                                                       hidden=hidden, seed=seed, start=start, progress=progress)
-    train_loss = _stacked_loss(stacked.params, data.X_train, data.y_train)[0]
-    val_loss, val_logits = _stacked_loss(stacked.params, data.X_val, data.y_val)
+    train_loss = stacked.evaluate(data.X_train, data.y_train)[0]
+    val_loss, val_logits = stacked.evaluate(data.X_val, data.y_val)
     accuracy = np.mean(val_logits.argmax(axis=2) == data.y_val, axis=1)
     runs = {}
     for i, (kind, warmup, peak) in enumerate(settings):
@@ -369,15 +369,6 @@ def train_schedule_grid(data, kinds=SCHEDULE_KEYS, warmups=WIDGET_WARMUPS, peaks
                         **kwargs) -> ScheduleGrid:
     """Every schedule x warmup x peak (the widget's stops), trained at once: :func:`train_schedules`."""
     return train_schedules(data, [(k, w, p) for k in kinds for w in warmups for p in peaks], **kwargs)
-
-
-def _stacked_loss(params, X, y):
-    """Cross-entropy of every stacked network on the whole of ``X`` (and the logits)."""
-    from .sweep import _cross_entropy, _forward
-
-    with single_blas_thread(), np.errstate(all="ignore"):  # more BLAS threads only wait on each other here
-        logits, _ = _forward(params, X)
-        return _cross_entropy(logits, y)[0], logits
 
 
 def dead_units(model, X) -> float:

@@ -1,25 +1,20 @@
 """Train many copies of one small network at once: one run per setting, the settings side by side.
 
-A learning-rate sweep trains the same network from the same initial weights on the
-same batches, once per rate. Instead of running those trainings one after another,
-stack them: every weight gets a leading *setting* axis (24 rates: 24 weight matrices
-in one array), every matrix product becomes a batched product (``np.matmul`` over
-that axis), and the optimizer's update rule runs once on the stack with a *vector*
-of learning rates, one per setting. The update rules are minigrad's own
-(``minigrad.optim.functional``): they are written on arrays, so a rate of shape
-``(settings, 1, 1)`` broadcasts over the stacked weights. Nothing is shared between
-settings but the data, so each run is the run you would get alone, up to the last
-digits that a different order of additions changes (the tests check that; where
-training is chaotic those differences grow). Stacking is one way to run sweeps of small
-models (``torch.func.vmap`` in PyTorch): one small network leaves most of a GPU idle, a
-stack of them fills it. (Lesson 8's recurrent network is
-stacked the same way, in :func:`coursekit.clipping.train_rnns`.)
+A learning-rate sweep trains the same network from the same initial weights on the same
+batches, once per rate. Here the copies train together through minigrad's own autograd, in
+``torch.func``'s shape (:mod:`minigrad.func`): ``stack_module_state`` gives every weight a
+leading model axis, ``vmap`` over ``functional_call`` gives each copy's loss, one
+``backward()`` each copy's gradient, ``vmap(get_total_norm)`` each copy's gradient norm, and
+the optimizer's update rule (``minigrad.optim.functional``) runs once on the stack with a
+*vector* of learning rates. Nothing is shared between copies but the data, so each run is the
+run ``fit`` gives alone, up to the last digits that a different order of additions changes
+(the tests check that; where training is chaotic those differences grow).
 
 The network is the lessons' ``Linear -> ReLU -> Linear`` classifier trained with
-cross-entropy; :func:`train_stacked` returns a :class:`StackedRuns`, which hands out
-each setting's record as a ``minigrad.training.History`` (what ``fit`` returns) and
-its trained weights as a model, so everything downstream (``diagnose``, the lesson's
-tables, the widgets) reads them as it reads a ``fit`` run.
+cross-entropy; :func:`train_stacked` returns a :class:`StackedRuns`, which hands out each
+setting's record as a ``minigrad.training.History`` (what ``fit`` returns) and its trained
+weights as a model, so everything downstream (``diagnose``, the lesson's tables, the widgets)
+reads them as it reads a ``fit`` run.
 """
 from __future__ import annotations
 
@@ -28,6 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import minigrad as mg
+from minigrad.func import functional_call, stack_module_state, vmap
+from minigrad.nn import functional as F
+from minigrad.nn.utils import get_total_norm
 from minigrad.optim import functional as OF
 from minigrad.training.fit import record_divergence
 from minigrad.training.history import History
@@ -74,34 +73,14 @@ def _epoch(loader):
     return [(np.asarray(inputs.data), np.asarray(targets.data)) for inputs, targets in loader]
 
 
-def _weights(model):
-    """(W1, b1, W2, b2) of a ``Sequential(Linear, ReLU, Linear)``, as float64 copies."""
-    first, last = model[0], model[2]
-    return [np.array(p.data, dtype=np.float64) for p in (first.weight, first.bias, last.weight, last.bias)]
+def stacked_loss(model):
+    """Each stacked copy's mean cross-entropy: ``losses(params, inputs, targets)`` gives shape (copies,).
 
-
-def _forward(params, x):
-    """Logits (S, B, C) and hidden activations (S, B, H) of every stacked network on the inputs ``x`` (B, F)."""
-    w1, b1, w2, b2 = params
-    hidden = np.matmul(x, w1.transpose(0, 2, 1))  # (B, F) against (S, F, H): one product per network
-    hidden += b1[:, None, :]
-    np.maximum(hidden, 0.0, out=hidden)
-    logits = np.matmul(hidden, w2.transpose(0, 2, 1))
-    logits += b2[:, None, :]
-    return logits, hidden
-
-
-def _cross_entropy(logits, targets):
-    """Mean cross-entropy per network (S,), and its gradient with respect to the logits."""
-    shifted = logits - logits.max(axis=2, keepdims=True)
-    exp = np.exp(shifted)
-    total = exp.sum(axis=2, keepdims=True)
-    rows = np.arange(len(targets))
-    losses = (np.log(total[:, :, 0]) - shifted[:, rows, targets]).sum(axis=1) / len(targets)  # np.mean's sum
-    grad = np.divide(exp, total, out=exp)
-    grad[:, rows, targets] -= 1.0
-    grad /= len(targets)
-    return losses, grad
+    The minigrad lines of a sweep, as one would write them with ``torch.func``.
+    """
+    def loss_of(params, inputs, targets):
+        return F.cross_entropy(functional_call(model, params, (inputs,)), targets)
+    return vmap(loss_of, in_dims=(0, None, None))
 
 
 @dataclass
@@ -112,7 +91,8 @@ class StackedRuns:
     ``step_lr`` (S, T); ``grad_norm`` (S, T): the global gradient norm;
     ``diverged_step`` (S,): the 1-based step at which the loss or the gradient stopped
     being finite (0: never); ``epoch_ends``; ``epoch_train_loss`` and ``epoch_val_loss``
-    (S, epochs; val empty without validation data); ``params``: the final weights.
+    (S, epochs; val empty without validation data); ``params``: the final stacked weights (as
+    ``stack_module_state`` names them); ``model``: the network they fit (the first copy's).
     """
 
     step_loss: np.ndarray
@@ -123,10 +103,11 @@ class StackedRuns:
     batch_sizes: np.ndarray
     epoch_train_loss: np.ndarray
     epoch_val_loss: np.ndarray
-    params: list
+    params: dict
     seconds: float
     stop_reason: str = "completed"  # or "max_steps", as fit says when max_steps ended the runs
     epoch_scored_loss: np.ndarray = None  # (S, epochs): the loss on ``scored`` after each epoch
+    model: object = None
 
     def __len__(self):
         return self.step_loss.shape[0]
@@ -158,11 +139,14 @@ class StackedRuns:
         return history
 
     def load_into(self, i, model):
-        """Copy run ``i``'s final weights into ``model`` (a ``Sequential(Linear, ReLU, Linear)``); returns it."""
-        first, last = model[0], model[2]
-        for param, stacked in zip((first.weight, first.bias, last.weight, last.bias), self.params):
-            param.data[...] = stacked[i]
-        return model
+        """Copy run ``i``'s final weights into ``model`` (a network of the same structure); returns it."""
+        return model.load_state_dict({name: stacked.data[i] for name, stacked in self.params.items()})
+
+    def evaluate(self, X, y):
+        """Every run's mean cross-entropy on ``(X, y)``, shape (S,), and its logits, shape (S, N, classes)."""
+        with mg.no_grad(), single_blas_thread(), np.errstate(all="ignore"):  # more threads only wait here
+            logits = vmap(functional_call, in_dims=(None, 0, None))(self.model, self.params, (mg.tensor(X),))
+            return stacked_loss(self.model)(self.params, mg.tensor(X), mg.tensor(y)).data, logits.data
 
 
 @single_blas_thread()
@@ -174,8 +158,8 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     than one network's, so results agree with a run alone to about 1e-15 relative per step;
     where training is chaotic (very high rates) that difference grows step by step.
 
-    ``models``: ``Sequential(Linear, ReLU, Linear)`` networks (their initial weights; left
-    untouched). ``batches``: ``(inputs, targets)`` arrays, one per step (see
+    ``models``: networks of one structure, such as the lessons' ``Sequential(Linear, ReLU,
+    Linear)`` (their initial weights; left untouched). ``batches``: ``(inputs, targets)`` arrays, one per step (see
     :func:`loader_batches`). ``lrs``: the learning rate of every step, shape
     ``(len(models), steps)``, or one rate per model (constant). ``optimizer``: ``"adam"``,
     ``"adamw"`` (torch's defaults; AdamW's weight decay 0.01 unless ``weight_decay``) or
@@ -199,11 +183,13 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     if lrs.shape != (count, steps):
         raise ValueError(f"train_stacked: lrs must have shape ({count}, {steps}) or ({count},), got {lrs.shape}")
     epoch_ends = [steps] if epoch_ends is None else list(epoch_ends)
-    # Every setting's weights in one row of a flat (S, P) array, and (W1, b1, W2, b2) as views
-    # into it: the update rule and the gradient norm then run once per step on the whole
-    # stack (the update rules work entry by entry, so this changes no number).
-    flat, params = _flat_views([np.stack(column) for column in zip(*(_weights(model) for model in models))])
-    flat_grad, grads = _flat_views([np.empty_like(p) for p in params])
+    template = models[0]
+    params, _ = stack_module_state(models)  # every weight with a leading axis, one slot per setting
+    # The stacked weights and their gradients as views into two flat (S, P) arrays, so that the
+    # update rule runs once per step on the whole stack (it works entry by entry: no number
+    # changes). backward() adds into the gradients given (as zero_grad(set_to_none=False) leaves them).
+    flat, flat_grad = _flat_views(params.values())
+    losses_of = stacked_loss(template)
     state = {}
     decay = (0.01 if weight_decay is None else weight_decay) if optimizer == "adamw" else (weight_decay or 0.0)
     losses, norms = np.full((count, steps), np.nan), np.full((count, steps), np.nan)
@@ -212,19 +198,15 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     val_losses, scored_losses = [], []
     bar = _bar(progress, steps, count, description)
     started = time.perf_counter()
-    grad_w1, grad_b1, grad_w2, grad_b2 = grads
     ends = set(epoch_ends)
+    norms_of = vmap(get_total_norm)
     with np.errstate(all="ignore"):  # a run that blows up is recorded as diverged, as fit does
         for step, (inputs, targets) in enumerate(batches):
-            logits, hidden = _forward(params, inputs)
-            loss, grad_logits = _cross_entropy(logits, targets)
-            np.matmul(grad_logits.transpose(0, 2, 1), hidden, out=grad_w2)
-            grad_logits.sum(axis=1, out=grad_b2)
-            grad_hidden = np.matmul(grad_logits, params[2])
-            grad_hidden *= hidden > 0
-            np.matmul(grad_hidden.transpose(0, 2, 1), inputs, out=grad_w1)
-            grad_hidden.sum(axis=1, out=grad_b1)
-            norm = np.sqrt(np.einsum("sk,sk->s", flat_grad, flat_grad))
+            flat_grad[...] = 0.0
+            step_losses = losses_of(params, mg.Tensor(inputs), mg.Tensor(targets))
+            step_losses.sum().backward()  # each copy's gradient depends on its own loss only
+            loss = step_losses.data
+            norm = norms_of([p.grad for p in params.values()]).data
             if diverged.any():  # a run that stopped records nothing more
                 alive = diverged == 0
                 losses[alive, step], norms[alive, step] = loss[alive], norm[alive]
@@ -239,12 +221,11 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
                 betas = (0.9 if betas1 is None else betas1[:, step, None], 0.999)
                 OF.adam(flat, flat_grad, state, lr=rate, betas=betas, weight_decay=decay,
                         decoupled_weight_decay=optimizer == "adamw")
-            if step + 1 in ends and val is not None:
-                val_logits, _ = _forward(params, val[0])
-                val_losses.append(_cross_entropy(val_logits, val[1])[0])
-            if step + 1 in ends and scored is not None:
-                scored_logits, _ = _forward(params, scored[0])
-                scored_losses.append(_cross_entropy(scored_logits, scored[1])[0])
+            with mg.no_grad():
+                if step + 1 in ends and val is not None:
+                    val_losses.append(losses_of(params, mg.Tensor(val[0]), mg.Tensor(val[1])).data)
+                if step + 1 in ends and scored is not None:
+                    scored_losses.append(losses_of(params, mg.Tensor(scored[0]), mg.Tensor(scored[1])).data)
             if bar is not None:
                 bar.update(1)
     if bar is not None:
@@ -255,19 +236,23 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     epoch_val = np.stack(val_losses, axis=1) if val_losses else np.empty((count, 0))
     epoch_scored = np.stack(scored_losses, axis=1) if scored_losses else np.empty((count, 0))
     return StackedRuns(losses, lrs, norms, diverged, epoch_ends, sizes, epoch_train, epoch_val, params,
-                       time.perf_counter() - started, "max_steps" if max_steps else "completed", epoch_scored)
+                       time.perf_counter() - started, "max_steps" if max_steps else "completed", epoch_scored,
+                       template)
 
 
-def _flat_views(arrays):
-    """One (S, P) array holding the (S, ...) ``arrays`` side by side, and a view into it shaped as each."""
-    count = arrays[0].shape[0]
-    flat = np.concatenate([a.reshape(count, -1) for a in arrays], axis=1)
-    views, start = [], 0
-    for a in arrays:
-        size = a[0].size
-        views.append(flat[:, start:start + size].reshape(a.shape))
+def _flat_views(params):
+    """Two flat (S, P) float64 arrays, weights and gradients, with each stacked parameter's data and grad as views."""
+    params = list(params)
+    count = params[0].shape[0]
+    flat = np.concatenate([np.asarray(p.data, dtype=np.float64).reshape(count, -1) for p in params], axis=1)
+    flat_grad = np.zeros_like(flat)
+    start = 0
+    for p in params:
+        size = p.data[0].size
+        p.data = flat[:, start:start + size].reshape(p.shape)
+        p.grad = flat_grad[:, start:start + size].reshape(p.shape)
         start += size
-    return flat, views
+    return flat, flat_grad
 
 
 def _epoch_mean(losses, sizes, start, end):

@@ -10,7 +10,8 @@ import math
 import numpy as np
 
 from .. import random
-from ..tensor import Tensor, _erf, make_result
+from .._batching import batchable
+from ..tensor import Tensor, _erf, _unbroadcast, make_result
 
 _GELU_C = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -122,11 +123,33 @@ def log_softmax(input, dim=-1):
     return input.log_softmax(dim)
 
 
+@batchable
 def linear(input, weight, bias=None):
-    out = input @ weight.T
-    return out + bias if bias is not None else out
+    """``input @ weight.T + bias`` as one node: its backward gives ``weight`` its gradient in its own layout.
+
+    ``weight`` (out, in) may carry leading axes of stacked models, ``(S, out, in)``, with
+    ``input`` (N, in) or (S, N, in) and ``bias`` (S, 1, out): what ``vmap`` hands it.
+    """
+    if input.ndim < 2 or weight.ndim < 2 or not isinstance(input, Tensor) or input.dtype != weight.dtype:
+        out = input @ weight.T  # a single vector, or a dtype the composite ops explain better
+        return out + bias if bias is not None else out
+    x, w = input.data, weight.data
+    if x.shape[-1] != w.shape[-1]:
+        raise RuntimeError(f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape}: "
+                           f"the input's last dimension must be {w.shape[-1]}")
+    data = x @ w.swapaxes(-1, -2)
+    if bias is not None:
+        data += bias.data
+    parents = (input, weight) if bias is None else (input, weight, bias)
+
+    def backward(g):
+        return (_unbroadcast(g @ w, x.shape) if input.requires_grad else None,
+                _unbroadcast(g.swapaxes(-1, -2) @ x, w.shape) if weight.requires_grad else None,
+                _unbroadcast(g, bias.shape) if bias is not None and bias.requires_grad else None)[:len(parents)]
+    return make_result(data, parents, backward)
 
 
+@batchable
 def dropout(input, p=0.5, training=True):
     if not 0 <= p < 1:
         raise ValueError(f"dropout: p must be in [0, 1), got {p}")
@@ -227,6 +250,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return make_result(xp.asarray(data, dtype=x.dtype), (input,), backward)
 
 
+@batchable
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     """Cross-entropy of logits ``input`` against ``target``, as torch.nn.functional.cross_entropy.
@@ -326,7 +350,8 @@ def _cross_entropy_fused(input, t, ignore_index, reduction):
         grad[rows, safe_t] -= 1
         if reduction == "none":
             scale = g if valid is None else g * valid  # per row; ignored rows get 0
-            return (grad * scale[:, None],)
+            grad *= scale[:, None]  # (grad is this backward's own array)
+            return (grad,)
         if count == 0:
             return (xp.zeros_like(grad),)
         grad *= g / count if reduction == "mean" else g
