@@ -11,6 +11,12 @@ Measurements kept out of the notebook so tests can call them:
 * :func:`effective_step_sizes`: the learning rate each coordinate actually gets, step by
   step, from minigrad's ``functional.step_stats`` (|Δθ| / |g|).
 * :func:`escape_step`: when a path leaves the ridge of the saddle surface.
+* :func:`steps_to_target`, :func:`settled_loss`, :func:`first_step`: the race table's measures.
+* :func:`corrected_rmsprop`: RMSProp with the start-up correction Adam applies.
+* :func:`turned_start`: a start point turned with a valley, so a turned race is the same race.
+* :func:`settling_over_seeds`: where each optimizer settles on the noisy valley, seed by seed.
+* :func:`adam_step_by_signal`: minigrad's Adam on a weight with a consistent gradient and one
+  with a noisy gradient of the same mean.
 * :func:`train_digit_classifier`: a linear classifier on scikit-learn's digits trained
   with one of minigrad's optimizer classes, for the Adam + L2 versus AdamW comparison.
 * :func:`decay_versus_gradient`: how much weight decay shrank each weight, against how
@@ -40,7 +46,7 @@ from .display import call_line, make_widget, new_figure
 from .style import OPTIMIZER_COLORS, OPTIMIZER_LINESTYLES, OPTIMIZER_NAMES, canonical_optimizer_name, label_axes
 from .surfaces import (LOSS_FLOOR, RACE_SURFACES, checked_start, clicked_start, get_surface, loss_gap, redraw_surface,
                        start_marker)
-from .trajectories import TrajectoryCache, drawable, race, resolve_rule
+from .trajectories import TrajectoryCache, drawable, race, resolve_rule, trajectory
 
 __all__ = [
     "SGD_FAMILY",
@@ -51,6 +57,13 @@ __all__ = [
     "optimizer_race",
     "effective_step_sizes",
     "escape_step",
+    "steps_to_target",
+    "settled_loss",
+    "first_step",
+    "corrected_rmsprop",
+    "turned_start",
+    "settling_over_seeds",
+    "adam_step_by_signal",
     "DigitRun",
     "train_digit_classifier",
     "decay_versus_gradient",
@@ -322,6 +335,90 @@ def escape_step(points, threshold: float = 0.5):
     with np.errstate(invalid="ignore"):
         away = np.abs(points[:, 1]) > threshold
     return int(np.argmax(away)) if away.any() else None
+
+
+def steps_to_target(surface, path, fraction: float = 0.01):
+    """The race table's measure: the first step whose loss is within ``fraction`` (1/100) of the
+    way from the path's starting loss to the minimum; None if never."""
+    surface = get_surface(surface)
+    low = surface.loss(surface.minimum)
+    return path.steps_to(low + fraction * (path.losses[0] - low))
+
+
+def settled_loss(surface, path, last: int = 100) -> float:
+    """Where a path settles on a noisy surface: its mean loss above the minimum over the last ``last`` steps."""
+    surface = get_surface(surface)
+    return float(np.mean(path.losses[-last:]) - surface.loss(surface.minimum))
+
+
+def first_step(path):
+    """How far the first step moved each weight: ``|x after step 1 - x at the start|``, shape (2,)."""
+    return np.abs(path.points[1] - path.points[0])
+
+
+RMSPROP_ALPHA = 0.99  # torch.optim.RMSprop's (and minigrad's) default smoothing constant
+
+
+def corrected_rmsprop(surface, *, lr=None, steps: int = 300, seed: int = 0, start=None):
+    """RMSProp with the start-up (bias) correction that Adam applies to its running averages.
+
+    RMSProp as PyTorch writes it starts its average of squared gradients at 0 and does not correct
+    for that, so its first step is lr / √(1 − α) = 10·lr per weight; Adam divides its averages by
+    (1 − β^t), which makes its first step exactly lr. Adam with β1 = 0 (no momentum) and β2 = α is
+    RMSProp with that correction, run here by minigrad's own Adam rule. ``lr`` defaults to the
+    surface's adaptive race rate.
+    """
+    surface = get_surface(surface)
+    lr = surface.default_lr["adaptive"] if lr is None else lr
+    return trajectory("Adam", surface, start, steps, seed=seed, lr=lr, betas=(0.0, RMSPROP_ALPHA))
+
+
+def turned_start(point, angle_deg: float):
+    """``point`` turned by ``angle_deg`` about the origin, as the tilted valley turns the valley:
+    from the turned point, the tilted valley is the same race as the valley, turned."""
+    x, y = (float(v) for v in point)
+    theta = math.radians(angle_deg)
+    return (math.cos(theta) * x - math.sin(theta) * y, math.sin(theta) * x + math.cos(theta) * y)
+
+
+def settling_over_seeds(optimizers=("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"), *,
+                        seeds=range(10), surface="noisy", start=None, steps: int = 300) -> dict:
+    """``{name: array over seeds}`` of :func:`settled_loss` on the noisy valley at the race's rates,
+    one race per noise seed (``start``: the surface's, or e.g. its minimum to measure the noise floor)."""
+    surface = get_surface(surface)
+    table = {name: [] for name in optimizers}
+    for seed in seeds:
+        for name, path in race_compute(surface, optimizers, seed=seed, start=start, steps=steps).items():
+            table[name].append(settled_loss(surface, path))
+    return {name: np.array(values) for name, values in table.items()}
+
+
+def adam_step_by_signal(*, noise: float = 3.0, steps: int = 1000, seeds=range(10), lr: float = 1e-3):
+    """Mean step size over ``lr`` of minigrad's ``optim.Adam`` on two weights, one row per seed.
+
+    Weight 1 gets the same gradient, 1.0, at every step (a consistent signal); weight 2 gets
+    1.0 + ``noise``·N(0, 1) (the same mean, a noisy signal). Returns an array (len(seeds), 2):
+    the average |step| / lr of each weight over ``steps`` steps. Adam's step is lr·m̂/√v̂: the
+    average m̂ keeps the signal and lets noise cancel, the root mean square √v̂ counts the noise
+    too, so the consistent weight gets the full lr and the noisy one less.
+    """
+    import minigrad as mg
+    from minigrad import optim
+
+    rows = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        weights = mg.tensor(np.zeros(2), requires_grad=True)  # float64
+        adam = optim.Adam([weights], lr=lr)
+        moved = np.zeros(2)
+        for _ in range(steps):
+            gradient = np.array([1.0, 1.0 + noise * rng.standard_normal()])
+            weights.grad = gradient  # as backward() would leave it for a loss with this gradient
+            before = weights.data.copy()
+            adam.step()
+            moved += np.abs(weights.data - before)
+        rows.append(moved / steps / lr)
+    return np.array(rows)
 
 
 @dataclass

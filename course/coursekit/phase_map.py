@@ -312,3 +312,58 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
     return make_widget(fig, {"lr": rate, "momentum": beta, "rule": rule_control}, update,
                        title="Momentum phase map", animated=[setting, path_line, sgd_line, start_dot, note, map_title],
                        code=code, on_click=on_click)
+
+
+# -- momentum's payoff: about √κ steps where gradient descent needs about κ ----------------------------------------
+
+
+def best_gd_lr(flat, steep):
+    """The rate at which plain gradient descent shrinks its slowest direction fastest on a
+    quadratic with curvatures ``flat`` and ``steep``: 2 / (flat + steep). Both directions then
+    shrink by (κ − 1) / (κ + 1) per step, κ = steep / flat."""
+    return 2.0 / (flat + steep)
+
+
+def critical_momentum(flat, steep):
+    """``(lr, β)`` of heavy-ball momentum at its best on a quadratic with curvatures ``flat`` and
+    ``steep`` (Polyak's setting; the *critically damped* one of Goh's "Why Momentum Really Works"):
+    lr = (2 / (√steep + √flat))², β = ((√κ − 1) / (√κ + 1))². Every direction then shrinks by
+    √β = (√κ − 1) / (√κ + 1) per step (up to a factor that grows linearly with the step count)."""
+    root_flat, root_steep = np.sqrt(flat), np.sqrt(steep)
+    return float((2.0 / (root_steep + root_flat)) ** 2), float(((root_steep - root_flat) / (root_steep + root_flat)) ** 2)
+
+
+def momentum_payoff(surface="valley", stretches=(1, 10), tol: float = 1e-6):
+    """Steps to bring the distance to the minimum below ``tol`` times its start, for gradient
+    descent at :func:`best_gd_lr` and for momentum at :func:`critical_momentum`, on ``surface``
+    (a quadratic) and on copies whose flat curvature is divided by each factor in ``stretches``
+    (so κ is multiplied by it); same start, same steep curvature.
+
+    Returns one dict per stretch: ``kappa``, ``gd_lr``, ``gd_steps``, ``lr``, ``beta``,
+    ``momentum_steps``. Gradient descent's count grows like κ, momentum's like √κ.
+    """
+    from .surfaces import quadratic
+
+    surface = get_surface(surface)
+    flat, steep = curvatures(surface)
+    rows = []
+    for stretch in stretches:
+        valley = quadratic((flat / stretch, steep), start=surface.start, extent=surface.extent,
+                           key=f"{surface.key}-stretched-{stretch:g}")
+        kappa = steep * stretch / flat
+        gd_lr = best_gd_lr(flat / stretch, steep)
+        lr, beta = critical_momentum(flat / stretch, steep)
+        # gradient descent needs about κ/2 · ln(1/tol) steps: twice that is room enough
+        budget = int(np.ceil(kappa * np.log(1.0 / tol))) + 10
+        counts = []
+        for path in (trajectory("SGD", valley, steps=budget, lr=gd_lr),
+                     trajectory("Momentum", valley, steps=budget, lr=lr, momentum=beta)):
+            distance = np.linalg.norm(path.points - np.asarray(valley.minimum), axis=1)
+            within = np.flatnonzero(distance <= tol * distance[0])
+            counts.append(int(within[0]) if within.size else None)
+        rows.append({"kappa": kappa, "gd_lr": gd_lr, "gd_steps": counts[0], "lr": lr, "beta": beta,
+                     "momentum_steps": counts[1]})
+    return rows
+
+
+__all__ += ["best_gd_lr", "critical_momentum", "momentum_payoff"]
