@@ -83,8 +83,8 @@ def mlp_numpy(count, rng):
     return step
 
 
-def mlp_batch(rng):
-    return rng.standard_normal((64, 64)), rng.integers(0, 10, 64)
+def mlp_batch(rng, size=64):
+    return rng.standard_normal((size, 64)), rng.integers(0, 10, size)
 
 
 # -- lesson 8's recurrent network ----------------------------------------------------------------------------------------
@@ -146,7 +146,8 @@ def rnn_batch(rng):
     return clipping._fading_sums(rng, 32, clipping.SEQ_LEN)
 
 
-ROWS = [("classifier, S = 24", mlp_minigrad, mlp_numpy, mlp_batch, 24),
+ROWS = [("classifier, S = 1, batch 8", mlp_minigrad, mlp_numpy, lambda rng: mlp_batch(rng, 8), 1),
+        ("classifier, S = 24", mlp_minigrad, mlp_numpy, mlp_batch, 24),
         ("classifier, S = 105", mlp_minigrad, mlp_numpy, mlp_batch, 105),
         ("recurrent (lesson 8), S = 36", rnn_minigrad, rnn_numpy, rnn_batch, 36)]
 

@@ -44,7 +44,7 @@ from . import _batching, backend
 from .nn import functional as F
 from .nn import utils as nn_utils
 from .nn.module import Module
-from .tensor import Tensor, _dims
+from .tensor import Tensor, _dims, make_result
 
 __all__ = ["stack_module_state", "functional_call", "vmap", "BatchedTensor"]
 
@@ -88,21 +88,15 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     given = {}
     for part in (dicts if isinstance(dicts, (tuple, list)) else (dicts,)):
         given.update(part)
-    own = dict(module.named_parameters())
-    unexpected = sorted(set(given) - set(own))
-    if unexpected:
-        raise ValueError(f"functional_call: {type(module).__name__} has no parameters named {unexpected}; "
-                         f"its parameters are {sorted(own)}")
-    if strict and set(own) - set(given):
-        raise ValueError(f"functional_call: strict=True but no tensors given for {sorted(set(own) - set(given))}")
+    if strict:
+        missing = sorted(set(dict(module.named_parameters())) - set(given))
+        if missing:
+            raise ValueError(f"functional_call: strict=True but no tensors given for {missing}")
     args = () if args is None else (args if isinstance(args, tuple) else (args,))
     swapped = []
     try:
         for name, value in given.items():
-            owner, _, leaf = name.rpartition(".")
-            holder = module
-            for part in owner.split(".") if owner else ():
-                holder = holder._modules[part]
+            holder, leaf = _owner(module, name)
             swapped.append((holder, leaf, holder._parameters[leaf]))
             holder._parameters[leaf] = value  # the module's forward reads its attribute: set both
             object.__setattr__(holder, leaf, value)
@@ -111,6 +105,20 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
         for holder, leaf, original in reversed(swapped):
             holder._parameters[leaf] = original
             object.__setattr__(holder, leaf, original)
+
+
+def _owner(module, name):
+    """The submodule that holds parameter ``name`` ("0.weight") and the parameter's own name there."""
+    owner, _, leaf = name.rpartition(".")
+    holder = module
+    for part in owner.split(".") if owner else ():
+        holder = holder._modules.get(part)
+        if holder is None:
+            break
+    if holder is None or leaf not in holder._parameters:
+        raise ValueError(f"functional_call: {type(module).__name__} has no parameter named {name!r}; "
+                         f"its parameters are {sorted(dict(module.named_parameters()))}")
+    return holder, leaf
 
 
 # -- vmap ---------------------------------------------------------------------------------------------------------------
@@ -151,6 +159,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
 
 def _batch_inputs(arg, dim, sizes):
+    if dim is None:  # shared by every model: nothing to look at inside
+        return arg
     if isinstance(dim, (tuple, list, dict)):  # a container of in_dims matching the argument's structure
         if isinstance(dim, dict):
             return {key: _batch_inputs(arg[key], dim[key], sizes) for key in arg}
@@ -159,15 +169,13 @@ def _batch_inputs(arg, dim, sizes):
         return {key: _batch_inputs(value, dim, sizes) for key, value in arg.items()}
     if isinstance(arg, (tuple, list)):
         return type(arg)(_batch_inputs(a, dim, sizes) for a in arg)
-    if dim is None:
-        return arg
     if not isinstance(dim, int):
         raise ValueError(f"vmap: an in_dim must be an int or None, got {dim!r}")
     if not isinstance(arg, Tensor):
         if not hasattr(arg, "shape"):
             raise ValueError(f"vmap: in_dim {dim} given for a {type(arg).__name__}; only tensors and arrays "
                              "can be batched (give it in_dim None)")
-        arg = Tensor(arg)  # an array, such as p.grad: the model axis is read from it, no gradient
+        arg = make_result(arg, (), None)  # an array, such as p.grad: a tensor around it, without a gradient
     if not -arg.ndim <= dim < arg.ndim:
         raise ValueError(f"vmap: in_dim {dim} is out of range for an input of shape {arg.shape}")
     dim %= arg.ndim
@@ -476,18 +484,14 @@ def _cross_entropy_rule(cross_entropy, input, target, weight=None, size_average=
     logits = input.value
     models, rows, classes = logits.shape
     t = target.value.data if isinstance(target, BatchedTensor) else F._on_device_of(logits, target, "cross_entropy")
+    if t.dtype.kind not in "iu" or t.shape[-1:] != (rows,) or t.ndim > 1 + isinstance(target, BatchedTensor):
+        raise NotImplementedError(f"vmap: cross_entropy is covered for integer class targets of shape ({rows},) "
+                                  f"per model, got {t.dtype} of shape {tuple(t.shape)}")
     flat_t = t.reshape(-1) if t.ndim == 2 else input.xp.tile(t, models)
-    per_row = cross_entropy(logits.reshape(models * rows, classes), flat_t, ignore_index=ignore_index,
-                            reduction="none").reshape(models, rows)
+    flat = logits.reshape(models * rows, classes)
     if reduction == "none":
-        return _wrap(per_row)
-    if reduction == "sum":
-        return _wrap(per_row.sum(1))
-    counted = (flat_t != ignore_index).reshape(models, rows).sum(axis=1)
-    if bool((counted == rows).all()):
-        return _wrap(per_row.mean(1))
-    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as torch, silently
-        return _wrap(per_row.sum(1) / Tensor(counted.astype(logits.dtype)))
+        return _wrap(F._cross_entropy_fused(flat, flat_t, ignore_index, "none").reshape(models, rows))
+    return _wrap(F._cross_entropy_fused(flat, flat_t, ignore_index, reduction, groups=models))
 
 
 def _per_model_arrays(tensors):
@@ -548,13 +552,13 @@ def _clip_grad_value_rule(clip_grad_value_, parameters, clip_value, foreach=None
 
 
 def _linear_rule(linear, input, weight, bias=None):
-    """A stacked weight (S, out, in) and bias (S, 1, out) against one model's input: one fused node."""
+    """A stacked weight (S, out, in) and bias (S, out) against one model's input: one fused node."""
     if not _any_batched(input, weight, bias) or input.ndim < 2:
         return linear(input, weight, bias)
-    rank = max(input.ndim, weight.ndim)
+    rank = max(input.ndim, weight.ndim)  # more axes than (rows, in): the weight gets them, after the model axis
     x = _lift(input, rank) if isinstance(input, BatchedTensor) else input
     w = _lift(weight, rank) if isinstance(weight, BatchedTensor) else weight
-    b = _lift(bias, rank) if isinstance(bias, BatchedTensor) else bias
+    b = _lift(bias, rank - 1) if isinstance(bias, BatchedTensor) else bias
     return _wrap(linear(x if isinstance(x, Tensor) else Tensor(x), w, b))
 
 

@@ -206,7 +206,7 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
             step_losses = losses_of(params, mg.Tensor(inputs), mg.Tensor(targets))
             step_losses.sum().backward()  # each copy's gradient depends on its own loss only
             loss = step_losses.data
-            norm = norms_of([p.grad for p in params.values()]).data
+            norm = norms_of(flat_grad).data  # every gradient of a copy lies in its row of flat_grad
             if diverged.any():  # a run that stopped records nothing more
                 alive = diverged == 0
                 losses[alive, step], norms[alive, step] = loss[alive], norm[alive]

@@ -128,7 +128,7 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` as one node: its backward gives ``weight`` its gradient in its own layout.
 
     ``weight`` (out, in) may carry leading axes of stacked models, ``(S, out, in)``, with
-    ``input`` (N, in) or (S, N, in) and ``bias`` (S, 1, out): what ``vmap`` hands it.
+    ``input`` (N, in) or (S, N, in) and ``bias`` (S, out): what ``vmap`` hands it.
     """
     if input.ndim < 2 or weight.ndim < 2 or not isinstance(input, Tensor) or input.dtype != weight.dtype:
         out = input @ weight.T  # a single vector, or a dtype the composite ops explain better
@@ -139,13 +139,15 @@ def linear(input, weight, bias=None):
                            f"the input's last dimension must be {w.shape[-1]}")
     data = x @ w.swapaxes(-1, -2)
     if bias is not None:
-        data += bias.data
+        b = bias.data[..., None, :]  # (..., 1, out): the same bias for every row
+        data += b
     parents = (input, weight) if bias is None else (input, weight, bias)
 
     def backward(g):
         return (_unbroadcast(g @ w, x.shape) if input.requires_grad else None,
                 _unbroadcast(g.swapaxes(-1, -2) @ x, w.shape) if weight.requires_grad else None,
-                _unbroadcast(g, bias.shape) if bias is not None and bias.requires_grad else None)[:len(parents)]
+                _unbroadcast(g, b.shape).reshape(bias.shape) if bias is not None and bias.requires_grad else None
+                )[:len(parents)]
     return make_result(data, parents, backward)
 
 
@@ -317,8 +319,12 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
     return total / (input.numel() // classes) if reduction == "mean" else total
 
 
-def _cross_entropy_fused(input, t, ignore_index, reduction):
-    """Logits (N, C) and integer targets (N,): one node, the backward written out (the training loops' path)."""
+def _cross_entropy_fused(input, t, ignore_index, reduction, groups=None):
+    """Logits (N, C) and integer targets (N,): one node, the backward written out (the training loops' path).
+
+    ``groups``: the N rows are that many equal blocks (one per model of a stack, for ``vmap``),
+    and a 'mean' or 'sum' reduces each block: the result has shape (groups,).
+    """
     xp = input.xp
     n, classes = input.shape
     low, high = (int(t.min()), int(t.max())) if n else (0, 0)
@@ -337,7 +343,15 @@ def _cross_entropy_fused(input, t, ignore_index, reduction):
     losses = -log_probs[rows, safe_t]
     if valid is not None:
         losses *= valid
-    if reduction == "none":
+    if groups is not None and reduction != "none":
+        data = losses.reshape(groups, -1).sum(axis=1)
+        counts = n // groups if valid is None else valid.reshape(groups, -1).sum(axis=1)
+        if reduction == "mean" and valid is None:
+            data /= counts
+        elif reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):  # a block with every target ignored: nan
+                data = data / counts
+    elif reduction == "none":
         data = losses
     elif reduction == "sum":
         data = losses.sum()
@@ -348,6 +362,15 @@ def _cross_entropy_fused(input, t, ignore_index, reduction):
         # d loss / d logits = softmax - one_hot(target), for the counted rows
         grad = xp.exp(log_probs)
         grad[rows, safe_t] -= 1
+        if groups is not None and reduction != "none":
+            if reduction == "sum":
+                scale = g
+            else:
+                scale = g / counts if valid is None else xp.where(counts > 0, g / xp.maximum(counts, 1), 0)
+            grad *= xp.repeat(scale, n // groups)[:, None]
+            if valid is not None:
+                grad *= valid[:, None]
+            return (grad,)
         if reduction == "none":
             scale = g if valid is None else g * valid  # per row; ignored rows get 0
             grad *= scale[:, None]  # (grad is this backward's own array)
