@@ -22,7 +22,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.nn import functional as F
 from minigrad.nn.gpt import GPT, GPTConfig
-from minigrad.utils.files import atomic_write
+from minigrad.utils.files import ZIP_ARCHIVE, atomic_write, describe_file
 
 from ..threads import limit_blas_threads  # noqa: F401  (re-exported: the notebook and tools call lm.limit_blas_threads)
 from .tokenizer import WordTokenizer
@@ -176,7 +176,14 @@ def load_model(path=BASE_MODEL_PATH, device: str | None = None) -> tuple[GPT, Wo
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `python tools/casestudy/pretrain.py` to make it")
+    what = describe_file(path)
+    if what != ZIP_ARCHIVE:  # np.load's own errors would talk about pickles or context managers
+        raise ValueError(f"{path} is not a model saved by save_model: it is {what}")
     with np.load(path, allow_pickle=False) as data:
+        missing = [key for key in ("config.names", "config.values", "vocab") if key not in data.files]
+        if missing:
+            raise ValueError(f"{path} is not a model saved by save_model: it is an .npz without {missing} "
+                             f"(it holds {sorted(data.files)[:6]})")
         names = [str(n) for n in data["config.names"]]
         values = data["config.values"]
         kwargs = {}
