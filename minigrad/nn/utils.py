@@ -6,6 +6,7 @@ As in PyTorch (2.6 and later), clipping by norm is two steps that can be called 
 stack (``minigrad/func.py`` holds those rules), so a sweep clips every model with its own norm.
 """
 import math
+import numbers
 
 from .. import backend
 from .._batching import batchable
@@ -25,16 +26,20 @@ def _grads(parameters):
     return grads
 
 
+def _is_flag(value):
+    return isinstance(value, bool) or type(value).__name__ == "bool_"  # Python's or NumPy's bool: not a number here
+
+
 def _check_norm_type(norm_type):
     if norm_type in ("inf", "Inf"):
         norm_type = math.inf
-    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float)) or not norm_type > 0:
+    if _is_flag(norm_type) or not isinstance(norm_type, numbers.Real) or not norm_type > 0:
         raise ValueError(f"Invalid norm_type: {norm_type!r}. Use a number > 0 or float('inf')")
     return float(norm_type)
 
 
 def _check_max_norm(max_norm):
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm >= 0:
+    if _is_flag(max_norm) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
         raise ValueError(f"Invalid max_norm: {max_norm!r}. max_norm must be a number >= 0")
     return float(max_norm)
 
@@ -124,7 +129,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 @batchable
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient entry into ``[-clip_value, clip_value]`` in place."""
-    if isinstance(clip_value, bool) or not isinstance(clip_value, (int, float)) or not clip_value >= 0:
+    if _is_flag(clip_value) or not isinstance(clip_value, numbers.Real) or not clip_value >= 0:
         raise ValueError(f"Invalid clip_value: {clip_value!r}. clip_value must be a number >= 0")
+    clip_value = float(clip_value)
     for grad in _grads(parameters):
         backend.array_module(grad).clip(grad, -clip_value, clip_value, out=grad)

@@ -13,6 +13,7 @@ learning rate and gradient norm in a ``History``, validates after every epoch,
 draws a progress bar, and stops early when told to or when the loss blows up.
 """
 import math
+import numbers
 import time
 
 import numpy as np
@@ -80,16 +81,16 @@ def evaluate(model, loader, loss_fn):
 
 def _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad_norm, early_stopping,
                      val_loader, train_loader):
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+    if not _is_count(epochs):
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-    if max_steps is not None and (not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1):
+    if max_steps is not None and not _is_count(max_steps):
         raise ValueError(f"fit: max_steps must be a positive integer or None, got {max_steps!r}")
     if scheduler_interval not in ("step", "epoch"):
         raise ValueError(f"fit: scheduler_interval must be 'step' or 'epoch', got {scheduler_interval!r}")
     if scheduler is not None and not hasattr(scheduler, "step"):
         raise TypeError(f"fit: scheduler must have a step() method, got {type(scheduler).__name__}")
-    if clip_grad_norm is not None and (isinstance(clip_grad_norm, bool) or not isinstance(clip_grad_norm, (int, float))
-                                       or not clip_grad_norm > 0):
+    if clip_grad_norm is not None and (isinstance(clip_grad_norm, (bool, np.bool_))
+                                       or not isinstance(clip_grad_norm, numbers.Real) or not clip_grad_norm > 0):
         raise ValueError(f"fit: clip_grad_norm must be a number > 0 (1.0 is the usual choice) or None, "
                          f"got {clip_grad_norm!r}")
     if early_stopping is not None and val_loader is None:
@@ -102,6 +103,11 @@ def _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad
         raise ValueError("fit: train_loader yields no batches (a dataset smaller than batch_size with "
                          "drop_last=True?)")
     return steps_per_epoch
+
+
+def _is_count(value):
+    """A whole number >= 1: a Python int or a NumPy integer (what len() of an array or np.arange gives), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) and value >= 1
 
 
 def _progress_bar(enabled, total):
@@ -156,6 +162,7 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
     """
     steps_per_epoch = _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad_norm,
                                        early_stopping, val_loader, train_loader)
+    epochs, max_steps = int(epochs), None if max_steps is None else int(max_steps)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     max_norm = math.inf if clip_grad_norm is None else float(clip_grad_norm)  # inf: only measure
     step_scheduler = scheduler if scheduler_interval == "step" else None
