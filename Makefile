@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_optim.py
 	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_stacked.py
 	$(BIN)/python benchmarks/bench_memory.py
 
 clean:
