@@ -396,39 +396,20 @@ class BatchedTensor(Tensor):
                 raise NotImplementedError("vmap: index arrays separated by slices are not covered in minigrad")
         return _wrap(self.value[(slice(None),) + index])
 
-    # ops of one tensor
-    def exp(self):
-        return _wrap(self.value.exp())
-
-    def log(self):
-        return _wrap(self.value.log())
-
-    def sqrt(self):
-        return _wrap(self.value.sqrt())
-
-    def tanh(self):
-        return _wrap(self.value.tanh())
-
-    def sigmoid(self):
-        return _wrap(self.value.sigmoid())
-
-    def relu(self):
-        return _wrap(self.value.relu())
-
-    def abs(self):
-        return _wrap(self.value.abs())
-
     def clamp(self, min=None, max=None):  # noqa: A002 (torch's names)
         return _wrap(self.value.clamp(min, max))
 
-    def clone(self):
-        return _wrap(self.value.clone())
 
-    def float(self):
-        return _wrap(self.value.float())
+def _entrywise(name):
+    """A method of one tensor that works entry by entry: the same op on the whole stack."""
+    def method(self):
+        return _wrap(getattr(self.value, name)())
+    method.__name__ = name
+    return method
 
-    def double(self):
-        return _wrap(self.value.double())
+
+for _name in ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "clone", "float", "double"):
+    setattr(BatchedTensor, _name, _entrywise(_name))
 
 
 def _refuse(name):
