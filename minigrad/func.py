@@ -26,7 +26,8 @@ kept first, so autograd records the ordinary graph. The few functions that work 
 (``F.cross_entropy``'s fused form, the clipping helpers) have a rule of their own here.
 
 What it covers: the layers and losses built from those methods (``Linear``, ``Sequential``,
-``ReLU``, ``Tanh``, ``Sigmoid``, a recurrent cell written with ``@`` and ``tanh``, ``mse_loss``),
+``ReLU``, ``Tanh``, ``Sigmoid``, a recurrent cell written with ``@`` and ``tanh`` or as one
+``F.tanh_rnn`` node, ``mse_loss``),
 ``cross_entropy`` with class targets (no class weights or label smoothing), ``get_total_norm``,
 ``clip_grads_with_norm_`` and ``clip_grad_value_``. ``in_dims`` entries are ints or None (or
 containers of them matching the argument); outputs are batched along ``out_dims``. NumPy or
@@ -543,6 +544,16 @@ def _linear_rule(linear, input, weight, bias=None):
     return _wrap(linear(x if isinstance(x, Tensor) else Tensor(x), w, b))
 
 
+def _tanh_rnn_rule(tanh_rnn, inputs, weight):
+    """Stacked input terms and/or recurrent weights: the same loop over the physical arrays, the model axis first."""
+    if not _any_batched(inputs, weight):
+        return tanh_rnn(inputs, weight)
+    rank = max(inputs.ndim, weight.ndim + 1)  # the weight's leading axes line up with the inputs' (..., N, T, H)
+    u = _lift(inputs, rank) if isinstance(inputs, BatchedTensor) else inputs
+    w = _lift(weight, rank - 1) if isinstance(weight, BatchedTensor) else weight
+    return _wrap(tanh_rnn(u, w))
+
+
 def _dropout_rule(dropout, input, p=0.5, training=True):
     if _any_batched(input) and training and p:
         raise NotImplementedError("vmap: dropout draws random numbers, which minigrad's vmap does not cover; "
@@ -554,6 +565,7 @@ _batching.RULES.update({
     F.cross_entropy: _cross_entropy_rule,
     F.dropout: _dropout_rule,
     F.linear: _linear_rule,
+    F.tanh_rnn: _tanh_rnn_rule,
     nn_utils.get_total_norm: _get_total_norm_rule,
     nn_utils.clip_grads_with_norm_: _clip_grads_with_norm_rule,
     nn_utils.clip_grad_value_: _clip_grad_value_rule,

@@ -152,6 +152,40 @@ def linear(input, weight, bias=None):
 
 
 @batchable
+def tanh_rnn(inputs, weight):
+    """The last state of the recurrence ``h_t = tanh(inputs[..., t, :] + h_{t-1} @ weight)``, ``h_{-1} = 0``.
+
+    ``inputs`` (..., N, T, H): each step's input term (e.g. ``x @ W_in``, all steps in one
+    product); ``weight`` (..., H, H). Returns ``h_{T-1}`` (..., N, H). One node, as PyTorch's
+    fused RNN kernels: its backward is backpropagation through time, written out beside the
+    forward, instead of 4 nodes per step (the sequence loop is where a recurrent network spends
+    its time). Leading axes broadcast, so a stack of models (``vmap``) runs in the same loop.
+    """
+    xp = inputs.xp
+    u, w = inputs.data, weight.data
+    if u.ndim < 3 or w.shape[-2:] != (u.shape[-1], u.shape[-1]):
+        raise RuntimeError(f"tanh_rnn: expected inputs (..., N, T, H) and a weight (..., H, H), got {inputs.shape} "
+                           f"and {weight.shape}")
+    steps = u.shape[-2]
+    lead = np.broadcast_shapes(u.shape[:-3], w.shape[:-2])
+    states = [xp.zeros(lead + (u.shape[-3], u.shape[-1]), dtype=u.dtype)]  # h_{-1}, then every h_t
+    for t in range(steps):
+        states.append(xp.tanh(u[..., t, :] + states[-1] @ w))
+
+    def backward(g):
+        grad_u = xp.zeros(lead + u.shape[-3:], dtype=u.dtype)
+        grad_w = xp.zeros(lead + w.shape[-2:], dtype=w.dtype)
+        w_t = w.swapaxes(-1, -2)
+        for t in range(steps - 1, -1, -1):
+            g = g * (1 - states[t + 1] * states[t + 1])  # through tanh: the gradient at step t's pre-activation
+            grad_u[..., t, :] = g
+            grad_w += states[t].swapaxes(-1, -2) @ g
+            g = g @ w_t
+        return _unbroadcast(grad_u, u.shape), _unbroadcast(grad_w, w.shape)
+    return make_result(states[-1], (inputs, weight), backward)
+
+
+@batchable
 def dropout(input, p=0.5, training=True):
     if not 0 <= p < 1:
         raise ValueError(f"dropout: p must be in [0, 1), got {p}")
