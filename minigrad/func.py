@@ -469,7 +469,7 @@ def _cross_entropy_rule(cross_entropy, input, target, weight=None, size_average=
     if t.dtype.kind not in "iu" or t.shape[-1:] != (rows,) or t.ndim > 1 + isinstance(target, BatchedTensor):
         raise NotImplementedError(f"vmap: cross_entropy is covered for integer class targets of shape ({rows},) "
                                   f"per model, got {t.dtype} of shape {tuple(t.shape)}")
-    flat_t = t.reshape(-1) if t.ndim == 2 else input.xp.tile(t, models)
+    flat_t = t.reshape(-1) if t.ndim == 2 or models == 1 else input.xp.tile(t, models)
     flat = logits.reshape(models * rows, classes)
     if reduction == "none":
         return _wrap(F._cross_entropy_fused(flat, flat_t, ignore_index, "none").reshape(models, rows))
@@ -498,7 +498,7 @@ def _get_total_norm_rule(get_total_norm, tensors, norm_type=2.0, error_if_nonfin
     norms = _per_model_norms(_per_model_arrays(tensors), norm_type)
     if error_if_nonfinite and not bool(backend.array_module(norms).isfinite(norms).all()):
         raise nn_utils.nonfinite_norm_error(norm_type, "not finite for some models")
-    return _wrap(Tensor(norms))
+    return _wrap(make_result(norms, (), None))
 
 
 def _per_model(value, like):
