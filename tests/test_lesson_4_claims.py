@@ -40,15 +40,36 @@ def ranking(row, exclude=()):
 # ---------------------------------------------------------------- section 3: the race table
 def test_what_the_race_shows_without_noise(steps):
     """'Momentum and Nesterov are fastest on the tilted valley and the only ones to cross Rosenbrock's
-    banana in 300 steps; RMSProp is fastest on the aligned valley, Beale and the saddle'; 'AdaGrad ...
-    stalls before the minimum on every surface'; rule 1: AdamW 'reached the target on four of the
-    five noise-free surfaces'."""
+    banana in 300 steps; RMSProp is fastest on the aligned valley, Beale and the saddle'; 'AdaGrad
+    misses every target at these rates'; rule 1: AdamW 'was never the fastest'."""
     assert set(ranking(steps["tilted-valley"])[:2]) == {"Momentum", "Nesterov"}
     assert set(ranking(steps["rosenbrock"])) == {"Momentum", "Nesterov"}
     for key in ("valley", "beale", "saddle"):
         assert ranking(steps[key])[0] == "RMSProp", key
     assert all(steps[key]["AdaGrad"] is None for key in NOISE_FREE)
-    assert sum(steps[key]["AdamW"] is not None for key in NOISE_FREE) == 4
+    for key in NOISE_FREE:
+        row = [n for n in steps[key].values() if n is not None]
+        assert steps[key]["AdamW"] is None or steps[key]["AdamW"] > min(row), key
+
+
+def test_adagrad_stalls_only_at_the_race_rates():
+    """'at rate 1 it reaches the target on four of the five noise-free surfaces, at rate 2 on all five'
+    (rule 4: 'given one [a larger rate], it did well in these short races')."""
+    for rate, reached in ((1.0, 4), (2.0, 5)):
+        hits = [opt.steps_to_target(key, opt.race_compute(key, ("AdaGrad",), adaptive_lr=rate)["AdaGrad"])
+                for key in NOISE_FREE]
+        assert sum(n is not None for n in hits) == reached, (rate, hits)
+
+
+def test_adamw_without_decay_is_adam_step_for_step(races):
+    """'With its decay off, AdamW *is* Adam, step for step'; its lead over Adam on the valleys (whose
+    minima sit at the origin) comes from the decay: with decay it is ahead on both valleys."""
+    for key in NOISE_FREE:
+        off = opt.race_compute(key, ("Adam", "AdamW"), weight_decay=0.0)
+        np.testing.assert_array_equal(off["Adam"].points, off["AdamW"].points)
+    for key in ("valley", "tilted-valley"):
+        assert get_surface(key).minimum == (0.0, 0.0)
+        assert opt.steps_to_target(key, races[key]["AdamW"]) < opt.steps_to_target(key, races[key]["Adam"])
 
 
 def test_rmsprop_head_start_is_its_missing_bias_correction(races, steps):
@@ -66,6 +87,9 @@ def test_rmsprop_head_start_is_its_missing_bias_correction(races, steps):
         assert opt.first_step(corrected) == pytest.approx([lr, lr], rel=1e-4)
         rival = ranking(steps[key], exclude=("RMSProp",))[0]
         assert opt.steps_to_target(key, corrected) > steps[key][rival], key
+        # 'still about twice the corrected one at step 30, when these races are over'
+        assert steps[key]["RMSProp"] <= 30, key
+    assert 1 / math.sqrt(1 - 0.99 ** 30) == pytest.approx(2.0, abs=0.05)
 
 
 def test_the_saddle_escape_order(races):
@@ -78,7 +102,7 @@ def test_the_saddle_escape_order(races):
 
 
 def test_turning_the_valley_with_its_start_changes_only_the_adaptive_methods(races, steps):
-    """'Turning the valley': SGD, Momentum and Nesterov take exactly the same number of steps on the
+    """The tilted valley's bullet ('the adaptive methods ... lose their edge'); from the turned start: SGD, Momentum and Nesterov take exactly the same number of steps on the
     turned race; Adam needs more than twice the steps. The turned start makes the same race up to
     rounding (the losses agree to 1e-9, relative, along the whole path: rounding of the rotation is
     about 1e-16 and the runs are contracting, so nothing amplifies it)."""
@@ -99,8 +123,7 @@ def noisy_seeds():
 
 def test_the_noisy_valley_over_ten_seeds(noisy_seeds):
     """'The noisy valley, over ten seeds': the adaptive methods settle lowest on average, and which of
-    them is lowest changes from seed to seed; from the minimum, plain SGD jiggles less than Adam;
-    Momentum jiggles about ten times higher than SGD and ends below it on some seeds, not all.
+    them is lowest changes from seed to seed; Momentum jiggles about ten times higher than SGD and ends below it on some seeds, not all.
     'About ten': the printout rounds the ratio to a whole number, and the noise it measures scales
     with Momentum's 1/(1 - β) = 10; [7, 14] is the band within which 'about ten' stays honest."""
     settled, floor = noisy_seeds
@@ -108,7 +131,6 @@ def test_the_noisy_valley_over_ten_seeds(noisy_seeds):
     assert max(means[name] for name in ADAPTIVE) < min(means[name] for name in ALL if name not in ADAPTIVE)
     winners = {ALL[i] for i in np.argmin([settled[name] for name in ALL], axis=0)}
     assert winners <= ADAPTIVE and len(winners) >= 2, winners
-    assert floor["SGD"].mean() < floor["Adam"].mean()
     assert 7 <= floor["Momentum"].mean() / floor["SGD"].mean() <= 14
     assert 1 <= np.sum(settled["Momentum"] < settled["SGD"]) <= len(SEEDS) - 1
 
@@ -181,21 +203,21 @@ def test_adam_l2_shrinks_much_more_than_adamw_and_costs_accuracy_on_every_seed()
         l2_ratio = opt.decay_versus_gradient(l2, plain)[1]
         adamw_ratio = opt.decay_versus_gradient(adamw, plain)[1]
         assert adamw_ratio.max() - adamw_ratio.min() < 0.05 and l2_ratio[0] < 0.05, (seed, l2_ratio, adamw_ratio)
+        # 'The groups end less shrunk than the starting weights alone would be' ((1 - lr·λ)^200)
+        assert np.all(adamw_ratio > (1 - 0.01 * 0.1) ** 200) and np.all(adamw_ratio < 1), (seed, adamw_ratio)
 
 
 def test_best_rates_of_adam_and_sgd_over_five_seeds():
-    """'Is Adam less sensitive to the learning rate?' and rule 2, over seeds 0-4: the good ranges are
-    within a few tenths of a decade of each other at both margins; Adam's best rate is 3 to 18 times
-    lower than SGD's (the grid has four rates a decade, so ratios are powers of 10^0.25: the sentence
-    names the rounded extremes); Adam's best loss is the lower on most seeds."""
-    ratios, adam_lower = [], 0
+    """'Is Adam less sensitive to the learning rate?' and rule 2, over seeds 0-4: 'the widths differ by at
+    most a quarter of a decade, neither optimizer always the wider, and Adam's best rate is lower on
+    every seed' ('several times lower': at least 3 times, the grid's ratios being powers of 10^0.25)."""
+    wider = set()
     for seed in range(5):
         sweep = opt.lr_sweep(("SGD", "Adam"), seed=seed)
         for margin in (0.1, 0.5):
             widths = {name: opt.good_lr_range(opt.SWEEP_LRS, losses, margin)[2] for name, losses in sweep.items()}
-            assert abs(widths["SGD"] - widths["Adam"]) < 0.3, (seed, margin, widths)
+            assert abs(widths["SGD"] - widths["Adam"]) <= 0.25, (seed, margin, widths)
+            wider.add(max(widths, key=widths.get))
         best = {name: opt.SWEEP_LRS[int(np.argmin(losses))] for name, losses in sweep.items()}
-        ratios.append(best["SGD"] / best["Adam"])
-        adam_lower += sweep["Adam"].min() < sweep["SGD"].min()
-    assert (round(min(ratios)), round(max(ratios))) == (3, 18), ratios
-    assert adam_lower >= 3
+        assert best["SGD"] / best["Adam"] > 3, (seed, best)
+    assert wider == {"SGD", "Adam"}

@@ -16,7 +16,7 @@ how the path moves. :func:`classify` names the behaviour:
 =============  ===========================================================================
 "monotone"     the largest eigenvalue is real and positive: the error shrinks without
                changing sign (a smooth approach, no overshoot in the long run)
-"ripples"      the eigenvalues are complex: the error spirals in, overshooting and coming
+"ripples"      the eigenvalues are complex: a damped oscillation, overshooting and coming
                back every few steps (the loops of a momentum path; *under-damped*)
 "oscillation"  the largest eigenvalue is real and negative: the error flips sign on every
                step while it shrinks (a zigzag across the valley)
@@ -57,7 +57,7 @@ __all__ = [
 REGIONS = ("monotone", "ripples", "oscillation", "diverges")  # in order of how visible they are
 REGION_LABELS = {
     "monotone": "converges smoothly",
-    "ripples": "converges in ripples (spirals in)",
+    "ripples": "converges in ripples (a damped oscillation)",
     "oscillation": "converges in a zigzag",
     "diverges": "diverges",
 }

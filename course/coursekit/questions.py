@@ -194,8 +194,9 @@ _IDEAS = {
     "SGD": "Plain SGD's rate is capped by the steep direction, so it crawls along the flat one.",
     "Momentum": "Momentum adds up the gradients that agree (along the floor) and cancels those that flip "
                 "(across it), but it adds up gradient noise too.",
-    "Nesterov": "Nesterov is Momentum with a look-ahead: it damps overshoot, and has the lowest rate limit.",
-    "AdaGrad": "AdaGrad's steps only shrink: it stalls before the minimum.",
+    "Nesterov": "Nesterov is Momentum with a look-ahead: it damps overshoot at low rates, and has the lowest rate limit.",
+    "AdaGrad": "AdaGrad's steps shrink from the first one: at the adaptive family's usual rate it stalls; "
+               "it needs a larger rate.",
     "RMSProp": "RMSProp divides each weight's step by that weight's recent gradient size; the split works best "
                "when the steep and flat directions line up with the weights.",
     "Adam": "Adam divides each weight's step by that weight's gradient size: it helps when the steep and flat "
