@@ -56,6 +56,8 @@ __all__ = [
     "ScheduleRun",
     "train_with_schedule",
     "compare_schedules",
+    "seed_runs",
+    "planned_lengths",
     "schedule_curves",
     "WIDGET_PEAKS",
     "WIDGET_WARMUPS",
@@ -417,6 +419,29 @@ def compare_schedules(data, kinds=SCHEDULE_KEYS, *, peak_lr: float, seeds=(0,), 
              else train_schedules(data, [(kind, warmup, peak_lr) for kind in kinds], seed=seed, **kwargs)
              for seed in seeds}
     return {kind: [grids[seed].run(kind, peak_lr, warmup) for seed in seeds] for kind in kinds}
+
+
+def seed_runs(data, settings, *, seeds=(0, 1, 2), known: ScheduleGrid | None = None,
+              total_steps: int = DEFAULTS["total_steps"]) -> dict:
+    """``{(kind, warmup, peak): [ScheduleRun per seed]}`` for ``settings`` (``(kind, warmup, peak)``, warmup
+    None: the schedule's usual one). The settings of one seed train side by side; ``known``: a grid trained
+    earlier (seed 0, the widget's), whose runs are reused for its seed."""
+    settings = [(kind, round(float(USUAL_WARMUP[kind] if w is None else w), 4), float(peak))
+                for kind, w, peak in settings]
+    grids = {seed: known if known is not None and seed == known.seed
+             and all(_has(known, k, p, w, total_steps) for k, w, p in settings)
+             else train_schedules(data, settings, seed=seed, total_steps=total_steps) for seed in seeds}
+    return {(k, w, p): [grids[seed].run(k, p, w) for seed in seeds] for k, w, p in settings}
+
+
+def planned_lengths(data, kind: str = "warmup_cosine", *, peak_lr: float, lengths=(150, 200, 250, 300),
+                    seeds=(0, 1, 2), warmup_fraction: float | None = None) -> dict:
+    """``{length: [ScheduleRun per seed]}``: schedule ``kind`` planned for, and trained for, each length.
+
+    A schedule planned for fewer steps decays sooner: it is a different run from the first steps of a
+    longer one, so a shorter budget is priced by training it, not by reading the longer run's curve."""
+    return {length: [train_schedules(data, [(kind, warmup_fraction, peak_lr)], total_steps=length, seed=seed)
+                     .run(kind, peak_lr, warmup_fraction) for seed in seeds] for length in lengths}
 
 
 def _has(grid, kind, peak_lr, warmup, total_steps):
