@@ -63,3 +63,43 @@ def test_lesson_5_a_shorter_schedule_is_trained_not_read_off_the_curve(digit_dat
         below_val[length] = int(np.sum(np.array([r.val_loss for r in runs]) < c_val))
     assert below_val[150] == 0 and max(below_val.values()) < len(SEEDS)
     assert max(below_val.values()) == max(below_val[250], below_val[300]) >= 1
+
+
+# ---------------------------------------------------------------- lesson 6
+@pytest.fixture(scope="module")
+def range_test():
+    from coursekit import range_test as rt
+
+    split = rt.make_split(val_fraction=0.25, seed=0)
+    result = rt.run_range_test(split, start_lr=1e-5, end_lr=10.0, num_iter=100)
+    pick = result.suggestions["valley"]
+    check = rt.check_pick(split, pick, factors=(0.1, 1.0, 10.0), epochs=4)
+    sweep = rt.lr_sweep(split, np.geomspace(1e-4, 3.0, 10), epochs=4)
+    return result, pick, check, sweep
+
+
+def test_lesson_6_the_flat_stretch_sits_at_the_loss_of_guessing(range_test):
+    """Section 4: 'Up to about 1e-3 ... the loss stays near the loss of a network that guesses among ten
+    classes' (ln 10 = 2.30)."""
+    result = range_test[0]
+    flat = result.losses[result.lrs <= 1e-3]
+    assert np.all(np.abs(flat - np.log(10)) < 0.1)
+
+
+def test_lesson_6_ten_times_the_pick_ends_no_better_and_its_rise_is_small(range_test):
+    """Section 6: ten times higher 'ends no better than the pick'; its validation loss is 'lowest after
+    epoch 2, then a little higher'."""
+    _, _, check, _ = range_test
+    val = np.array(check[2].history.epoch_val_loss)
+    assert check[2].final_val_loss >= check[1].final_val_loss
+    assert int(np.argmin(val)) == 1 and val[-1] - val.min() < 0.5 * val.min()
+
+
+def test_lesson_6_fresh_runs_fail_below_the_turn_of_the_range_test_curve(range_test):
+    """Section 7 and rule 4: fresh runs fail 'already a little below the rate where the range test's curve
+    turned up'; the failing runs end near the loss of guessing."""
+    result, pick, _, sweep = range_test
+    failing = [run for run in sweep if run.lr > pick and run.final_val_loss >= 2.0]
+    turn = result.lrs[int(np.argmin(result.losses))]
+    assert failing and failing[0].lr < turn < 3 * failing[0].lr
+    assert all(abs(run.final_val_loss - np.log(10)) < 0.3 for run in failing)
