@@ -103,3 +103,21 @@ def test_lesson_6_fresh_runs_fail_below_the_turn_of_the_range_test_curve(range_t
     turn = result.lrs[int(np.argmin(result.losses))]
     assert failing and failing[0].lr < turn < 3 * failing[0].lr
     assert all(abs(run.final_val_loss - np.log(10)) < 0.3 for run in failing)
+
+
+# ---------------------------------------------------------------- lesson 7
+def test_lesson_7_the_gentler_rate_ends_lower_at_128_but_its_best_is_about_the_same():
+    """Section 5: 'After 30 epochs the gentler rate had the lower validation loss at batches 128 and 512
+    ... at batch 128 the best validation loss each rule reached along the way is about the same';
+    section 6: at 512, 30 epochs are 30 steps."""
+    from coursekit import batch_size as bs
+
+    split = bs.noisy_digits(n_train=512, n_val=500, label_noise=0.2, seed=0)
+    runs = {rule: bs.compare_batch_sizes(split, [128, 512], base_lr=0.05, rule=rule, epochs=30)
+            for rule in ("sqrt", "linear")}
+    for batch in (128, 512):
+        assert runs["sqrt"][batch].final_val_loss < runs["linear"][batch].final_val_loss, batch
+    best = [runs[rule][128].best_val_loss for rule in ("sqrt", "linear")]
+    assert abs(best[0] - best[1]) < 0.02, best
+    assert runs["sqrt"][128].final_val_loss - runs["sqrt"][128].best_val_loss > 2 * abs(best[0] - best[1])
+    assert runs["sqrt"][512].steps == 30
