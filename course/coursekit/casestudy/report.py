@@ -12,7 +12,8 @@ from .evaluation import compare, paired_difference, wilson_interval
 __all__ = ["settings", "markdown_table", "moving_average", "plot_range_test", "plot_step_losses",
            "plot_epoch_losses", "plot_val_by_seed", "plot_score_histograms", "plot_forgetting",
            "plot_accuracies", "RUN_COLORS", "findings", "first_epoch_spike", "percent", "interval_text",
-           "points", "screening_table", "comparison", "forgetting_size", "smoothness", "validation_rise"]
+           "points", "screening_table", "comparison", "forgetting_size", "FORGETTING_SIZES", "smoothness",
+           "validation_rise"]
 
 RUN_COLORS = {"A": ROLE_COLORS["diverges"], "B": ROLE_COLORS["train"], "C": ROLE_COLORS["good"],
               "base": COLORS["grey"], "rules": COLORS["reddish_purple"], "misconfigured": ROLE_COLORS["diverges"],
@@ -260,14 +261,17 @@ def comparison(name_a: str, row_a, name_b: str, row_b, labels) -> str:
             f"(95% interval {100 * low:+.1f} to {100 * high:+.1f})")
 
 
+# forgetting_size's words: each applies below its ratio of perplexities, "severe" from the last.
+FORGETTING_SIZES = (("negligible", 1.1), ("small", 1.5), ("large", 3.0))
+
+
 def forgetting_size(base_loss: float, after_loss: float) -> str:
     """How much of what pre-training taught is lost, in words, from the loss on held-out general
     copy before and after: the ratio of perplexities exp(after - before) (how many times more
     surprised the model is per word). Below 1.1x negligible, below 1.5x small, below 3x large,
-    from 3x severe."""
+    from 3x severe (:data:`FORGETTING_SIZES`)."""
     ratio = float(np.exp(after_loss - base_loss))
-    word = ("negligible" if ratio < 1.1 else "small" if ratio < 1.5 else "large" if ratio < 3
-            else "severe")
+    word = next((word for word, below in FORGETTING_SIZES if ratio < below), "severe")
     return f"{word} ({ratio:.1f}x the surprise per word)" if ratio < 10 else f"{word} ({ratio:,.0f}x the surprise per word)"
 
 
