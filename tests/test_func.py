@@ -266,3 +266,20 @@ def test_tanh_rnn_is_the_loop_of_minigrad_ops_as_one_node(device, rng):
                                   numpy(vmap(lambda w: loop(u, w))(stacked)))
     with pytest.raises(RuntimeError, match=r"expected inputs \(..., N, T, H\)"):
         F.tanh_rnn(u, mg.tensor(np.ones((3, 3)), device=device))
+
+
+@pytest.mark.parametrize("shape", [(7, 5), (3, 4, 5)])
+def test_fused_linear_is_the_composite_ops_to_the_last_bit(device, rng, shape):
+    """F.linear is one node, but adds in the order of ``x @ W.T + b``: a chaotic run (lesson 9's run at a
+    too-high rate) must not change when a model's linear layers become fused."""
+    x = mg.tensor(rng.standard_normal(shape), requires_grad=True, device=device)
+    w = mg.tensor(rng.standard_normal((6, 5)), requires_grad=True, device=device)
+    b = mg.tensor(rng.standard_normal(6), requires_grad=True, device=device)
+    results = []
+    for f in (lambda: F.linear(x, w, b), lambda: x @ w.T + b):
+        x.grad = w.grad = b.grad = None
+        out = f()
+        (out * out).sum().backward()
+        results.append([numpy(out), numpy(x.grad), numpy(w.grad), numpy(b.grad)])
+    for fused, composite in zip(*results):
+        np.testing.assert_array_equal(fused, composite)

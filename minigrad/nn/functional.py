@@ -144,10 +144,15 @@ def linear(input, weight, bias=None):
     parents = (input, weight) if bias is None else (input, weight, bias)
 
     def backward(g):
-        return (_unbroadcast(g @ w, x.shape) if input.requires_grad else None,
-                _unbroadcast(g.swapaxes(-1, -2) @ x, w.shape) if weight.requires_grad else None,
-                _unbroadcast(g, b.shape).reshape(bias.shape) if bias is not None and bias.requires_grad else None
-                )[:len(parents)]
+        # In the order of additions of ``(input @ weight.T) + bias`` as separate ops, so one model's numbers
+        # are those of the composite ops to the last digit (chaotic runs, such as lesson 9's, amplify any other).
+        gx = _unbroadcast(g @ w, x.shape) if input.requires_grad else None
+        gw = _unbroadcast(x.swapaxes(-1, -2) @ g, w.swapaxes(-1, -2).shape).swapaxes(-1, -2) \
+            if weight.requires_grad else None
+        gb = None
+        if bias is not None and bias.requires_grad:
+            gb = _unbroadcast(g, bias.shape) if bias.ndim == 1 else _unbroadcast(g, b.shape).reshape(bias.shape)
+        return (gx, gw, gb)[:len(parents)]
     return make_result(data, parents, backward)
 
 
