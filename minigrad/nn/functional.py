@@ -144,11 +144,15 @@ def linear(input, weight, bias=None):
     parents = (input, weight) if bias is None else (input, weight, bias)
 
     def backward(g):
-        # In the order of additions of ``(input @ weight.T) + bias`` as separate ops, so one model's numbers
-        # are those of the composite ops to the last digit (chaotic runs, such as lesson 9's, amplify any other).
+        # One model's weight: in the order of additions of ``(input @ weight.T) + bias`` as separate ops, so its
+        # numbers are those of the composite ops to the last digit (chaotic runs, such as lesson 9's, amplify any
+        # other). A stack's weights (vmap): straight into their own layout, which saves a strided copy.
         gx = _unbroadcast(g @ w, x.shape) if input.requires_grad else None
-        gw = _unbroadcast(x.swapaxes(-1, -2) @ g, w.swapaxes(-1, -2).shape).swapaxes(-1, -2) \
-            if weight.requires_grad else None
+        gw = None
+        if weight.requires_grad and w.ndim == 2:
+            gw = _unbroadcast(x.swapaxes(-1, -2) @ g, w.shape[::-1]).swapaxes(-1, -2)
+        elif weight.requires_grad:
+            gw = _unbroadcast(g.swapaxes(-1, -2) @ x, w.shape)
         gb = None
         if bias is not None and bias.requires_grad:
             gb = _unbroadcast(g, bias.shape) if bias.ndim == 1 else _unbroadcast(g, b.shape).reshape(bias.shape)
