@@ -227,28 +227,8 @@ def test_lesson_7_square_root_rule_ends_with_lower_validation_loss_at_large_batc
 
 
 # ---------------------------------------------------------------- lesson 8 and the playground: clipping
-def test_lesson_8_the_featured_run_explodes_and_clipping_at_one_tames_it():
-    """Lesson 8, section 3 and the playground: the featured seed's run explodes without clipping
-    (found at run time, so on any processor) and the same run clipped at 1.0 stays stable."""
-    from coursekit import clipping as cl
-
-    seed = cl.featured_seed()
-    off = cl.train_rnn(None, None, cl.LR, seed=seed)
-    clipped = cl.train_rnn("norm", 1.0, cl.LR, seed=seed)
-    assert cl.explodes(off) and not cl.explodes(clipped)
-    assert clipped.final_loss < off.final_loss
-
-
-def test_lesson_8_clipping_at_one_ends_lower_than_no_clipping_in_most_seeds():
-    """Lesson 8, section 5 and rule 2: 'across many seeds (12), clipping at 1.0 ends lower than no
-    clipping in most of them', and the unclipped runs spread much more."""
-    from coursekit import clipping as cl
-
-    study = cl.seed_study([(None, None), ("norm", 1.0)], seeds=range(12))
-    off = np.array([run.final_loss for run in study[(None, None)]])
-    clipped = np.array([run.final_loss for run in study[("norm", 1.0)]])
-    assert (clipped < off).sum() >= 7, (off, clipped)
-    assert off.max() / off.min() > 2 * clipped.max() / clipped.min()
+# The recurrent network's sentences (the featured run, the seed study, the control) are held in
+# tests/test_lesson_8_claims.py, against starts perturbed in their last digit.
 
 
 # ---------------------------------------------------------------- lesson 4: the race table
@@ -319,45 +299,12 @@ def test_lesson_3_noise_escapes_the_poor_valley_only_in_the_noisiest_setting():
     assert noisiest.diverged == 0
 
 
-# ---------------------------------------------------------------- lesson 8: the control run for rule 4
-@pytest.fixture(scope="module")
-def clipping_control():
-    """Clipping at 1.0 and the two unclipped controls (half the rate, the matched rate), seeds 0-11."""
-    from coursekit import clipping as cl
-
-    seeds = range(12)
-    clipped = cl.seed_study([("norm", 1.0)], seeds)[("norm", 1.0)]
-    matched = cl.matched_lr(clipped)
-    controls = cl.control_study(clipped, seeds, rates=(cl.LR / 2, matched))
-    final = {rate: np.array([run.final_loss for run in runs]) for rate, runs in controls.items()}
-    return cl, matched, np.array([run.final_loss for run in clipped]), final
-
-
-def test_lesson_8_clipping_at_one_is_more_than_a_smaller_step(clipping_control):
-    """Lesson 8, section 5 (control) and rule 4: 'clipping at 1.0 shortened the typical step by only a
-    fifth or so, and the unclipped runs at that matched rate ended higher than the clipped runs in
-    most seeds'."""
-    cl, matched, clipped, final = clipping_control
-    assert 0.7 <= matched / cl.LR <= 0.9, matched
-    assert (clipped < final[matched]).sum() >= 8, (clipped, final[matched])
-
-
-def test_lesson_8_halving_the_rate_matches_clipping_typically_but_not_in_the_worst_run(clipping_control):
-    """Lesson 8, section 5 (control) and rule 4: 'halving the rate without clipping did about as well as
-    clipping in a typical run (better in some seeds, worse in others), but its worst run ended higher'."""
-    cl, _, clipped, final = clipping_control
-    half = final[cl.LR / 2]
-    assert 3 <= (clipped < half).sum() <= 9, (clipped, half)
-    assert 0.5 < np.median(half) / np.median(clipped) < 2
-    assert half.max() > 1.5 * clipped.max(), (half.max(), clipped.max())
-
-
 # ---------------------------------------------------------------- lesson 8: clipping the case study's GPT
 def test_lesson_8_clipping_the_gpt_softens_but_does_not_prevent_a_too_high_rate():
     """Lesson 8, section 6 (the case study's GPT): near 1 at the sensible rate; at the high rate the loss
-    jumps several-fold and the norm to several times the sensible run's largest; the first update is the
-    same with and without clipping (AdamW); clipped runs end a little lower in most seeds, far above
-    the sensible rate."""
+    jumps several-fold and the norm to several times the sensible run's largest, both then come down; the
+    first update is the same with and without clipping (AdamW); clipped runs end a little lower in most
+    seeds, far above the sensible rate."""
     from coursekit import clipping as cl
 
     good = cl.train_gpt(cl.GPT_LR / 30)
@@ -368,6 +315,10 @@ def test_lesson_8_clipping_the_gpt_softens_but_does_not_prevent_a_too_high_rate(
         for run in (off, clipped):
             assert run.losses.max() > 3 * run.losses[0]
             assert run.grad_norms.max() > 2.5 * good.grad_norms.max()
+            # "Both then come down slowly" (observed: the loss to a third of its peak or less, the norm to
+            # a twelfth): down by the end, yet the loss still above the sensible run's (checked below)
+            assert run.final_loss < run.losses.max() / 2
+            assert np.median(run.grad_norms[-10:]) < run.grad_norms.max() / 4
             assert run.final_loss > 2 * good.final_loss
         assert clipped.final_loss > 0.7 * off.final_loss  # "a little lower", not a rescue
     assert sum(c.final_loss < o.final_loss for o, c in pairs) >= 2

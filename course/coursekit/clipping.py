@@ -12,7 +12,16 @@ The plain functions behind the lesson's demos and widget:
   shrinks or grows geometrically: vanishing and exploding gradients.
 * :func:`train_rnn`: a training run with clipping off, by norm
   (``clip_grad_norm_``) or by value (``clip_grad_value_``), recording the loss
-  and the gradient norm of every step.
+  and the gradient norm of every step; :func:`train_rnns` trains many at once
+  (settings, seeds, or starting weights perturbed in their last digits).
+* :func:`seed_study`, :func:`control_study`: the same settings over several
+  seeds, and the control for "clipping is only a smaller step".
+
+The lesson's setting (``LR`` with ``MOMENTUM``) is one at which a run without
+clipping explodes whatever the last digits of its arithmetic: whether a run at
+the edge of exploding does so is chaotic (a difference in the last digit, such
+as another processor's rounding, grows step by step and decides it), so the
+lesson does not rely on a run that happened to explode on one machine.
 
 :func:`clipping_widget` redraws the loss and gradient-norm traces as the
 clipping threshold (log scale, with "off") and the learning rate move.
@@ -27,7 +36,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.func import functional_call, stack_module_state, vmap
+from minigrad.func import BatchedTensor, functional_call, stack_module_state, vmap
 from minigrad.nn import functional as F
 from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from minigrad.optim import functional as OF
@@ -44,15 +53,24 @@ __all__ = [
     "HIDDEN",
     "GAIN",
     "LR",
+    "MOMENTUM",
+    "DECAY",
     "STEPS",
     "SPIKE_FACTOR",
     "explodes",
-    "featured_seed",
+    "FEATURED_SEED",
+    "SEEDS",
+    "jittered",
     "seed_study",
     "step_shrink",
     "matched_lr",
     "control_study",
     "control_lines",
+    "final_losses",
+    "exploded_count",
+    "lower_count",
+    "explosion_step",
+    "study_lines",
     "GPT_LR",
     "GPT_STEPS",
     "GPTRun",
@@ -71,17 +89,19 @@ __all__ = [
     "best_point",
     "clip_style",
     "plot_traces",
+    "plot_final_losses",
     "clipping_widget",
 ]
 
 SEQ_LEN = 50  # steps the network is unrolled over
 HIDDEN = 16
 GAIN = 1.5  # recurrent weights ~ N(0, GAIN^2 / HIDDEN): a memory that amplifies itself
-LR = 0.05
-MOMENTUM = 0.9
+LR = 0.25  # with MOMENTUM: a rate at which every run without clipping explodes (tests/test_lesson_8_claims.py)
+MOMENTUM = 0.5
 STEPS = 150
 SPIKE_FACTOR = 100  # a gradient norm this many times the run's median is an explosion, not noise
-SEEDS_SEARCHED = 40  # how far featured_seed looks (explosions come in roughly one run of eight here)
+FEATURED_SEED = 0  # the run the lesson follows step by step (any seed explodes at this setting)
+SEEDS = tuple(range(10))  # the seed study: the featured seed and nine more
 DECAY = 0.9  # how fast the fading sum forgets
 MODES = (None, "norm", "value")
 
@@ -114,15 +134,34 @@ class TinyRNN(nn.Module):
             x = mg.tensor(np.asarray(x, dtype=np.float64))
         batch, length = x.shape
         h = mg.zeros(batch, self.recurrent.shape[0], dtype=mg.float64)
-        if x.requires_grad:  # input_influence: the gradient must reach every input
-            ones = mg.ones(batch, 1, dtype=mg.float64)
-            steps = (mg.cat([x[:, t:t + 1], ones], dim=1) for t in range(length))
-        else:  # training data: plain arrays per step keep the graph small
-            augmented = np.stack([x.data, np.ones_like(x.data)], axis=-1)  # (batch, length, 2)
-            steps = (mg.tensor(augmented[:, t]) for t in range(length))
-        for x_t in steps:
-            h = (x_t @ self.input + h @ self.recurrent).tanh()
+        for drive in self._drives(x, length):
+            h = (drive + h @ self.recurrent).tanh()
         return self.output(h).reshape(batch)
+
+    def _drives(self, x, length):
+        """Each step's input term ``[x_t, 1] W_in``, one per step of the sequence."""
+        if isinstance(x, BatchedTensor):  # under vmap with one batch per stacked network (several seeds)
+            weight, bias = self.input[0], self.input[1]
+            return (x[:, t:t + 1] * weight + bias for t in range(length))
+        if x.requires_grad:  # input_influence: the gradient must reach every input
+            ones = mg.ones(x.shape[0], 1, dtype=mg.float64)
+            return (mg.cat([x[:, t:t + 1], ones], dim=1) @ self.input for t in range(length))
+        augmented = np.stack([x.data, np.ones_like(x.data)], axis=-1)  # training data: plain arrays per step
+        return (mg.tensor(augmented[:, t]) @ self.input for t in range(length))
+
+
+def jittered(model, jitter=0.0, draw=0):
+    """``model`` with every weight multiplied by ``1 + jitter * z`` (``z`` standard normal, drawn by ``draw``).
+
+    At ``jitter`` about 1e-15 this changes the last digit or two of each weight: the size of the
+    rounding differences between two processors (float64 keeps about 16 digits). A claim that
+    survives several such draws does not hang on how one machine happened to round.
+    """
+    if jitter:
+        rng = np.random.default_rng(draw)
+        for param in model.parameters():
+            param.data *= 1.0 + jitter * rng.standard_normal(param.shape)
+    return model
 
 
 def fading_sum_batch(rng, batch_size=32, seq_len=SEQ_LEN, decay=DECAY):
@@ -177,6 +216,7 @@ class ClipRun:
     cosines: np.ndarray
     diverged_step: int | None
     diagnosis: object
+    seed: int = 0
 
     @property
     def name(self):
@@ -245,17 +285,18 @@ def _flat(grads):
 
 
 def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GAIN,
-              batch_size=32, momentum=MOMENTUM, seed=0):
+              batch_size=32, momentum=MOMENTUM, seed=0, jitter=0.0, draw=0):
     """Train :class:`TinyRNN` on fading sums with SGD + momentum; clip by ``mode`` at ``threshold``.
 
     ``mode``: None (off), ``"norm"`` (``clip_grad_norm_(params, threshold)``:
     the whole gradient is scaled down to length ``threshold`` when longer) or
     ``"value"`` (``clip_grad_value_(params, threshold)``: every entry is
     clamped into ``[-threshold, threshold]``). Every run starts from the same
-    weights and sees the same batches, so only the clipping differs.
+    weights and sees the same batches, so only the clipping differs. ``jitter``, ``draw``: start
+    from weights perturbed in their last digits (:func:`jittered`).
     """
     _check_setting("train_rnn", mode, threshold, lr)
-    model = TinyRNN(hidden, gain, seed)
+    model = jittered(TinyRNN(hidden, gain, seed), jitter, draw)
     params = list(model.parameters())
     optimizer = mg.optim.SGD(params, lr=lr, momentum=momentum)
     rng = np.random.default_rng(seed + 1)
@@ -296,7 +337,7 @@ def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN,
     verdict = diagnose_if_possible(losses)
     return ClipRun(mode, None if mode is None else float(threshold), float(lr), losses,
                    np.asarray(norms, dtype=float), np.asarray(clipped, dtype=bool), np.asarray(cosines, dtype=float),
-                   diverged_step, verdict)
+                   diverged_step, verdict, seed)
 
 
 def _check_setting(caller, mode, threshold, lr):
@@ -308,34 +349,52 @@ def _check_setting(caller, mode, threshold, lr):
         raise ValueError(f"{caller}: lr must be a finite number > 0, got {lr!r}")
 
 
-def stacked_rnn_loss(model):
-    """Each stacked copy's mean squared error on a batch: ``losses(params, x, y)`` has shape (copies,)."""
+def stacked_rnn_loss(model, per_copy_data=False):
+    """Each stacked copy's mean squared error on a batch: ``losses(params, x, y)`` has shape (copies,).
+
+    ``per_copy_data``: ``x`` and ``y`` have a leading axis too, one batch per copy (copies
+    trained from different seeds); otherwise every copy reads the same batch.
+    """
     def loss_of(params, x, y):
-        return F.mse_loss(functional_call(model, params, (x,)), mg.tensor(y))
-    return vmap(loss_of, in_dims=(0, None, None))
+        return F.mse_loss(functional_call(model, params, (x,)), y if isinstance(y, mg.Tensor) else mg.tensor(y))
+    data_dim = 0 if per_copy_data else None
+    return vmap(loss_of, in_dims=(0, data_dim, data_dim))
 
 
 @single_blas_thread()
 def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GAIN, batch_size=32,
-               momentum=MOMENTUM, seed=0, progress=False):
+               momentum=MOMENTUM, seed=0, jitter=0.0, draws=None, progress=False):
     """:func:`train_rnn` for every ``(mode, threshold, lr)`` in ``settings``, all at once: ``[ClipRun]``.
 
     The networks are stacked (``minigrad.func``: every weight gets a leading axis, one slot
-    per setting) and trained side by side on the same batches: one forward pass and one
+    per setting) and trained side by side: one forward pass and one
     backpropagation through time for all, each setting's gradient norm and clipping by
     ``vmap`` over minigrad's own ``get_total_norm``, ``clip_grads_with_norm_`` and
     ``clip_grad_value_`` (a threshold of inf where a setting does not clip that way), and the
     SGD update (``minigrad.optim.functional.sgd``) with a vector of learning rates. Each run
     is the run :func:`train_rnn` gives alone (the tests compare them).
+    ``seed``: one for all slots (the same start and the same batches, so only the settings
+    differ), or one per slot: each slot then starts from its seed's weights and reads its
+    seed's batches, as :func:`train_rnn` with that seed does (a seed study trains at once).
+    ``jitter``, ``draws``: slot ``i`` starts from its weights perturbed by draw ``draws[i]``
+    (:func:`jittered`; every slot draw 0 when ``draws`` is None).
     ``progress``: show a progress bar over the steps.
     """
     for mode, threshold, lr in settings:
         _check_setting("train_rnns", mode, threshold, lr)
     count = len(settings)
-    model = TinyRNN(hidden, gain, seed)
-    params, _ = stack_module_state([model] * count)
+    seeds = [int(seed)] * count if np.ndim(seed) == 0 else [int(s) for s in seed]
+    draws = [0] * count if draws is None else [int(d) for d in draws]
+    for name, values in (("seed", seeds), ("draws", draws)):
+        if len(values) != count:
+            raise ValueError(f"train_rnns: {name} must have one entry per setting ({count}), got {len(values)}")
+    starts = {(s, d): jittered(TinyRNN(hidden, gain, s), jitter, d) for s, d in dict.fromkeys(zip(seeds, draws))}
+    params, _ = stack_module_state([starts[start] for start in zip(seeds, draws)])
+    model = next(iter(starts.values()))  # the structure functional_call fills in with each slot's weights
     weights = list(params.values())
-    losses_of, norms_of = stacked_rnn_loss(model), vmap(get_total_norm)
+    distinct = list(dict.fromkeys(seeds))
+    rngs = {s: np.random.default_rng(s + 1) for s in distinct}
+    losses_of, norms_of = stacked_rnn_loss(model, per_copy_data=len(distinct) > 1), vmap(get_total_norm)
     clip_by_norm, clip_by_value = vmap(clip_grads_with_norm_), vmap(clip_grad_value_)
     states = [{} for _ in weights]
     rates = np.array([lr for _, _, lr in settings], dtype=np.float64)
@@ -347,7 +406,6 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
     clipped, cosines = np.zeros((count, steps), dtype=bool), np.ones((count, steps))
     loss_stop, norm_stop = np.zeros(count, dtype=int), np.zeros(count, dtype=int)  # 1-based step, 0: never
     any_by_value = bool(by_value.any())  # clamping and its cosines cost time: only where a slot asks for it
-    rng = np.random.default_rng(seed + 1)
     bar = None
     if progress:
         from .progress import TrainingProgress  # a bar while it trains, then one line saying what was trained
@@ -355,7 +413,11 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
         bar = TrainingProgress(steps, f"training {count} networks at once")
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for step in range(steps):
-            x, y = _fading_sums(rng, batch_size, seq_len)
+            batches = {s: _fading_sums(rngs[s], batch_size, seq_len) for s in distinct}
+            if len(distinct) == 1:
+                x, y = batches[distinct[0]]
+            else:
+                x, y = (np.stack([batches[s][part] for s in seeds]) for part in (0, 1))
             for weight in weights:
                 weight.grad = None
             step_losses = losses_of(params, x, y)
@@ -394,7 +456,7 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
         run_norms = norms[i, :done + (1 if norm_stop[i] else 0)]
         runs.append(ClipRun(mode, None if mode is None else float(threshold), float(lr), run_losses, run_norms,
                             clipped[i, :done].copy(), cosines[i, :done].copy(), int(stop) or None,
-                            diagnose_if_possible(run_losses)))
+                            diagnose_if_possible(run_losses), seeds[i]))
     return runs
 
 
@@ -410,8 +472,12 @@ def clip_style(mode, threshold=None):
     return {"color": COLORS["bluish_green"], "linestyle": "--"}
 
 
+LOSS_CAP, NORM_CAP = 1e4, 1e6  # tops of the plots' y axes: a run that explodes leaves the plot
+
+
 def plot_traces(ax_loss, ax_norm, runs, *, show_thresholds=True):
-    """Loss (log y) and gradient norm before clipping (log y) of each run, step by step."""
+    """Loss (log y) and gradient norm before clipping (log y) of each run, step by step; the
+    y axes stop at ``LOSS_CAP`` and ``NORM_CAP``."""
     for run in runs:
         style = clip_style(run.mode, run.threshold)
         steps = np.arange(1, len(run.losses) + 1)
@@ -420,16 +486,40 @@ def plot_traces(ax_loss, ax_norm, runs, *, show_thresholds=True):
         ax_norm.plot(np.arange(1, len(run.grad_norms) + 1), run.grad_norms, linewidth=1.4, label=run.name, **style)
         if run.diverged:
             last = run.losses[finite][-1] if finite.any() else 1.0
-            ax_loss.plot([run.diverged_step], [last], marker="X", markersize=12, linestyle="none", color=style["color"])
+            ax_loss.plot([run.diverged_step], [min(last, LOSS_CAP / 1.5)], marker="X", markersize=12,
+                         linestyle="none", color=style["color"])
         if show_thresholds and run.mode == "norm":
             ax_norm.axhline(run.threshold, color=style["color"], linestyle=":", linewidth=1.2)
-    ax_loss.set_yscale("log")
-    ax_norm.set_yscale("log")
-    plain_log_ticks(ax_loss, "y")
-    plain_log_ticks(ax_norm, "y")
+    for ax, values, cap in ((ax_loss, [run.losses for run in runs], LOSS_CAP),
+                            (ax_norm, [run.grad_norms for run in runs], NORM_CAP)):
+        values = np.concatenate(values)
+        values = values[np.isfinite(values) & (values > 0)]
+        ax.set_yscale("log")
+        if values.size:  # a run that runs away leaves the top of the plot instead of squashing the others
+            ax.set_ylim(values.min() / 2, min(values.max() * 2, cap))
+        plain_log_ticks(ax, "y")
     label_axes(ax_loss, "Training loss", "optimizer step", "loss (mean squared error, log scale)")
     label_axes(ax_norm, "Gradient norm before clipping", "optimizer step", "global L2 norm of the gradient (log scale)")
     ax_loss.legend(loc="upper left", fontsize=9)
+
+
+def plot_final_losses(ax, study, seeds, top=100.0):
+    """The final loss of every run of a :func:`seed_study`, one column of dots per seed and one colour per
+    setting (log y); a final loss above ``top`` is drawn at ``top`` as a triangle."""
+    for offset, runs in zip(np.linspace(-0.2, 0.2, len(study)), study.values()):
+        style = clip_style(runs[0].mode, runs[0].threshold)
+        finals, x = final_losses(runs), np.arange(len(seeds)) + offset
+        over = finals > top
+        ax.plot(x[~over], finals[~over], marker="o", markersize=8, linestyle="none", color=style["color"],
+                label=runs[0].name)
+        ax.plot(x[over], np.full(over.sum(), top), marker="^", markersize=9, linestyle="none", color=style["color"])
+    ax.set_yscale("log")
+    ax.set_ylim(top=10 * top)  # room for the legend above the triangles
+    plain_log_ticks(ax, "y")
+    ax.set_xticks(range(len(seeds)), [str(seed) for seed in seeds])
+    label_axes(ax, f"Final loss of each run (triangles: above {top:g})", "seed (starting weights and batches)",
+               "final loss (mean squared error, log scale)")
+    ax.legend(loc="upper center", ncol=len(study), fontsize=9)
 
 
 # -- widget -----------------------------------------------------------------------------------------------------------
@@ -441,30 +531,21 @@ def explodes(run: ClipRun, factor: float = SPIKE_FACTOR) -> bool:
     return run.diverged or bool(norms.size and norms.max() > factor * np.median(norms))
 
 
-@functools.lru_cache(maxsize=None)
-def featured_seed(lr: float = LR, searched: int = SEEDS_SEARCHED) -> int:
-    """The first seed whose run without clipping explodes, on the machine running this.
-
-    Whether a given seed's run explodes is chaotic: the last digits of the arithmetic, which
-    differ between processors, decide it. So the lesson does not fix a seed that exploded
-    on one machine; it looks for the first one that explodes on yours (a few seconds).
-    """
-    for seed in range(searched):
-        if explodes(train_rnn(None, None, lr, seed=seed)):
-            return seed
-    raise RuntimeError(f"no run without clipping exploded in {searched} seeds at lr {lr}: "
-                       f"try a higher learning rate")
-
-
-def seed_study(settings, seeds, lr=LR, **kwargs):
+def seed_study(settings, seeds, lr=LR, *, jitter=0.0, draw=0, **kwargs):
     """Train every ``(mode, threshold)`` in ``settings`` once per seed: ``{setting: [ClipRun per seed]}``.
 
     One run of a chaotic process proves little: where a spike lands depends on
     the seed (and even on the last digits of the arithmetic). Comparing
-    settings over several seeds shows which differences are real.
+    settings over several seeds shows which differences are real. All the runs
+    train at once (:func:`train_rnns` with one seed per slot); ``jitter`` and
+    ``draw`` perturb every start in its last digits (:func:`jittered`).
     """
-    return {(mode, threshold): [train_rnn(mode, threshold, lr, seed=seed, **kwargs) for seed in seeds]
-            for mode, threshold in settings}
+    seeds = [int(seed) for seed in seeds]
+    slots = [(mode, threshold, lr, seed) for mode, threshold in settings for seed in seeds]
+    runs = train_rnns([slot[:3] for slot in slots], seed=[slot[3] for slot in slots], jitter=jitter,
+                      draws=[draw] * len(slots), **kwargs)
+    return {(mode, threshold): runs[i * len(seeds):(i + 1) * len(seeds)]
+            for i, (mode, threshold) in enumerate(settings)}
 
 
 def step_shrink(run: ClipRun) -> float:
@@ -487,24 +568,70 @@ def control_study(clipped_runs, seeds, rates, **kwargs):
     Returns ``{rate: [ClipRun per seed]}``. If clipping only acted as a smaller step, an
     unclipped run at :func:`matched_lr` would end as low as the clipped one.
     """
-    return {float(rate): seed_study([(None, None)], seeds, lr=rate, **kwargs)[(None, None)] for rate in rates}
+    rates = [float(rate) for rate in rates]
+    seeds = [int(seed) for seed in seeds]
+    jitter, draw = kwargs.pop("jitter", 0.0), kwargs.pop("draw", 0)
+    slots = [(rate, seed) for rate in rates for seed in seeds]
+    runs = train_rnns([(None, None, rate) for rate, _ in slots], seed=[seed for _, seed in slots], jitter=jitter,
+                      draws=[draw] * len(slots), **kwargs)
+    return {rate: runs[i * len(seeds):(i + 1) * len(seeds)] for i, rate in enumerate(rates)}
 
 
 def control_lines(clipped_runs, controls, seeds):
-    """Printable rows: final loss per seed of the clipped runs and of each control, and how often clipping won."""
-    clipped = np.array([run.final_loss for run in clipped_runs])
-    name = clipped_runs[0].name
-    lines = [f"{'final loss per seed':<30}" + "".join(f"  seed {seed:<3}" for seed in seeds) + "   worst",
-             f"{name + f', lr {clipped_runs[0].lr:g}':<30}" + "".join(f"{x:9.3f}" for x in clipped)
-             + f"{clipped.max():9.3f}"]
-    for rate, runs in controls.items():
-        losses = np.array([run.final_loss for run in runs])
-        lines.append(f"{f'no clipping, lr {rate:.3g}':<30}" + "".join(f"{x:9.3f}" for x in losses)
-                     + f"{losses.max():9.3f}")
-    for rate, runs in controls.items():
-        losses = np.array([run.final_loss for run in runs])
-        lines.append(f"{name} ended lower than no clipping at lr {rate:.3g} in {int(np.sum(clipped < losses))} "
-                     f"of {len(seeds)} seeds")
+    """Printable rows, one per setting: median and worst final loss over ``seeds``, how many runs
+    exploded, and in how many seeds the clipped run ended lower than each control."""
+    name, n = clipped_runs[0].name, len(seeds)
+    rows = [(f"{name}, lr {clipped_runs[0].lr:g}", clipped_runs)]
+    rows += [(f"no clipping, lr {rate:.3g}", runs) for rate, runs in controls.items()]
+    lines = [f"{'final loss over ' + str(n) + ' seeds':<30}{'median':>9}{'worst':>11}{'exploded':>14}"
+             f"   {name} ended lower"]
+    for label, runs in rows:
+        losses = final_losses(runs)
+        line = f"{label:<30}{np.median(losses):9.3f}{losses.max():11.3g}{exploded_count(runs):>8} of {n:<3}"
+        if runs is not clipped_runs:
+            line += f"   in {lower_count(clipped_runs, runs)} of {n} seeds"
+        lines.append(line)
+    return lines
+
+
+def final_losses(runs) -> np.ndarray:
+    """Each run's :attr:`ClipRun.final_loss` (inf for a run that diverged)."""
+    return np.array([run.final_loss for run in runs], dtype=float)
+
+
+def exploded_count(runs) -> int:
+    """How many of ``runs`` exploded (:func:`explodes`)."""
+    return sum(explodes(run) for run in runs)
+
+
+def lower_count(runs, others) -> int:
+    """In how many seeds ``runs`` ended lower than ``others`` (both lists in the same seed order)."""
+    return int(np.sum(final_losses(runs) < final_losses(others)))
+
+
+def explosion_step(run: ClipRun, factor: float = SPIKE_FACTOR, window: int = 30):
+    """The first step (from 1) whose gradient norm reached ``factor`` times the run's typical norm
+    (the median of its first ``window`` steps, before anything went wrong), or where it
+    diverged; None if neither happened."""
+    norms = run.grad_norms
+    if norms.size:
+        above = np.flatnonzero(norms > factor * np.median(norms[:window]))
+        if above.size:
+            return int(above[0]) + 1
+    return run.diverged_step
+
+
+def study_lines(study, seeds):
+    """Printable rows of a :func:`seed_study`: the final loss of every run, one row per seed and one
+    column per setting (``*``: the run exploded), then how many runs of each setting exploded."""
+    columns = list(study.values())
+    width = max(20, *(len(runs[0].name) + 2 for runs in columns))
+    lines = [f"{'final loss':<10}" + "".join(f"{runs[0].name:>{width}}" for runs in columns)]
+    for i, seed in enumerate(seeds):
+        cells = [f"{runs[i].final_loss:.3g}" + ("*" if explodes(runs[i]) else " ") for runs in columns]
+        lines.append(f"{'seed ' + str(seed):<10}" + "".join(f"{cell:>{width}}" for cell in cells))
+    lines.append(f"{'exploded':<10}" + "".join(f"{f'{exploded_count(runs)} of {len(seeds)} ':>{width}}"
+                                               for runs in columns))
     return lines
 
 
@@ -594,30 +721,40 @@ def plot_gpt_traces(ax_loss, ax_norm, runs):
     ax_loss.legend(loc="upper right", fontsize=9)
 
 
-def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None, reference=None,
+def _rate_slider(lr):
+    """The learning-rate slider: round rates (1, 2, 5 per decade, 0.001 to 1) and ``lr`` exactly, in order."""
+    slider = round_log_slider("learning rate", 1e-3, 1e-3, 1.0)
+    if lr not in [value for _, value in slider.options]:
+        slider.options = sorted([*slider.options, (f"{lr:g}", float(lr))], key=lambda option: option[1])
+    slider.value = lr
+    return slider
+
+
+def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEATURED_SEED, reference=None,
                     interactive=None):
     """Clipping threshold (log scale, with "off"), clipping mode and learning rate over the two traces.
 
-    ``threshold=None`` starts with clipping off; ``seed=None`` takes :func:`featured_seed`
-    (the first run that explodes without clipping at ``LR``); ``reference``: runs already
-    computed (with the same ``steps`` and ``seed``), shown for their settings.
+    ``threshold=None`` starts with clipping off; ``seed``: the run's start and batches (the
+    lesson's featured run by default); ``reference``: runs already computed (with the same
+    ``steps`` and ``seed``), shown for their settings. The rate slider has the round rates
+    1, 2, 5 per decade from 0.001 to 1, and ``lr`` among them if it is not one (``LR``).
 
     Left: the training loss; right: the gradient norm before clipping, with the
     threshold drawn when clipping by norm. The run without clipping at the same
     learning rate stays in the background, faint. When the widget is built, every
     threshold of both modes at the starting rate, and the unclipped run at every rate,
-    train at once (:func:`train_rnns`): a threshold or mode move is a look-up and a
-    redraw. At another rate a setting trains alone the first time it is shown (all 270
-    settings at once would take several seconds to build); visited settings are kept.
+    train at once (:func:`train_rnns`; those given in ``reference`` are not trained again):
+    a threshold or mode move is a look-up and a redraw. At another rate a setting trains
+    alone the first time it is shown (all the settings of every rate at once would take
+    several times longer to build); visited settings are kept.
     """
     import ipywidgets
 
-    seed = featured_seed() if seed is None else seed
     threshold_control = clip_slider(math.inf if threshold is None else threshold, 0.01, 100.0,
                                     description="clip threshold", continuous_update=True)
     mode_control = ipywidgets.ToggleButtons(options=[("by norm", "norm"), ("by value", "value")], value=mode,
                                             description="clip", style={"button_width": "80px"})
-    lr_control = round_log_slider("learning rate", lr, 1e-3, 1.0)  # holds LR = 0.05 exactly
+    lr_control = _rate_slider(lr)
     thresholds = [value for _, value in threshold_control.options if math.isfinite(value)]
     rates = [value for _, value in lr_control.options]
     cache = {}
@@ -634,8 +771,10 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
 
     for run in reference or ():
         cache[key(run.mode, run.threshold, run.lr)] = run
-    built = every_threshold(lr_control.value) + [(None, None, rate) for rate in rates]
-    train(built, progress=True)
+    built = [setting for setting in every_threshold(lr_control.value) + [(None, None, rate) for rate in rates]
+             if key(*setting) not in cache]  # the reference runs are not trained again
+    if built:
+        train(built, progress=True)
 
     def compute(m, t, rate):
         # Off the starting rate, a setting trains alone when first asked for: all 27 settings of a
@@ -682,7 +821,7 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=None
         loss_values = np.concatenate([run.losses for run in runs])
         norm_values = np.concatenate([run.grad_norms for run in runs] + [thresholds])
         spans = []
-        for values, cap in ((loss_values, 1e4), (norm_values, 1e6)):
+        for values, cap in ((loss_values, LOSS_CAP), (norm_values, NORM_CAP)):
             values = values[np.isfinite(values) & (values > 0)]
             spans.append((values.min() / 2, min(values.max() * 2, cap)))
         return spans

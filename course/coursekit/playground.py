@@ -203,11 +203,11 @@ def _learning_rate_result(preset):
 
 
 def _clipping_result(preset):
-    from .clipping import best_point, featured_seed, train_rnn
+    from .clipping import FEATURED_SEED, best_point, train_rnn
 
     threshold = clip_threshold(preset.values["threshold"])
     mode = None if threshold is None else preset.values["mode"]
-    run = train_rnn(mode, threshold, preset.values["lr"], seed=featured_seed())
+    run = train_rnn(mode, threshold, preset.values["lr"], seed=FEATURED_SEED)
     if run.diverged:
         outcome = f"diverged at step {run.diverged_step}"
     else:
