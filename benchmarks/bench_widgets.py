@@ -200,7 +200,7 @@ def lesson_rows(n):
     """(widget, control, measure) per control of the lessons' own widgets: lessons 1 and 3 follow
     the drag; 5-8 retrain a network per setting and update on release."""
     from coursekit.batch_size import batch_size_widget
-    from coursekit.clipping import clipping_widget, featured_seed
+    from coursekit.clipping import clipping_widget
     from coursekit.gradient_descent import EXTENT_2D, descent_explorer
     from coursekit.minibatches import minibatch_explorer
     from coursekit.range_test import range_test_widget
@@ -252,11 +252,9 @@ def lesson_rows(n):
         ("lesson 7 batch_size_widget", f"lr at batch 8 (trains one run), {RELEASE}",
          release(sizes, "lr", batch_size=8)),
         # Lesson 8 trains every threshold of both modes at the starting rate (and "off" at every
-        # rate) when built; the build row excludes the one-off search for the seed that explodes
-        # (featured_seed, cached). The mode goes first, while a threshold is on. Off the starting
+        # rate) when built. The mode goes first, while a threshold is on. Off the starting
         # rate, a setting with clipping on trains alone when first shown: a retraining move.
-        ("lesson 8 clipping_widget", BUILD,
-         lambda: (featured_seed(), _timed(lambda i: clipping_widget(interactive=False), 1))[1]),
+        ("lesson 8 clipping_widget", BUILD, lambda: _timed(lambda i: clipping_widget(interactive=False), 1)),
         ("lesson 8 clipping_widget", "mode (look-up)", drag(clipping, "mode")),
         ("lesson 8 clipping_widget", "threshold (look-up)", drag(clipping, "threshold")),
         # "off" at every rate was trained when built; with clipping on, a new rate trains that one run
