@@ -32,6 +32,7 @@ from minigrad.training.fit import record_divergence
 from minigrad.training.history import History
 from minigrad.utils.data import TensorDataset
 
+from .allocator import keep_freed_memory
 from .threads import single_blas_thread
 
 __all__ = ["loader_batches", "train_stacked", "StackedRuns"]
@@ -183,6 +184,7 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     if lrs.shape != (count, steps):
         raise ValueError(f"train_stacked: lrs must have shape ({count}, {steps}) or ({count},), got {lrs.shape}")
     epoch_ends = [steps] if epoch_ends is None else list(epoch_ends)
+    keep_freed_memory()  # each step's arrays reuse the last step's memory, not fresh pages
     template = models[0]
     params, _ = stack_module_state(models)  # every weight with a leading axis, one slot per setting
     # The stacked weights and their gradients as views into two flat (S, P) arrays, so that the
