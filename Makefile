@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: lab test test-unit test-notebooks test-fast install playground notebook notebooks exercises bench clean
+.PHONY: lab test test-unit test-notebooks test-fast test-perturbed install playground notebook notebooks exercises bench clean
 
 $(STAMP): pyproject.toml tools/lab_settings/overrides.json
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test-notebooks: $(STAMP)
 # Everything but the real-browser tests (quicker while editing).
 test-fast: $(STAMP)
 	$(PYTEST) -n 2 --dist loadscope -m "not browser" $(NBVAL) tests course solutions exercises
+
+# The prose's robustness check: every test and notebook on another BLAS kernel with one BLAS
+# thread, every random draw of minigrad moved by a few units in its last digit (tools/perturbed).
+test-perturbed: $(STAMP)
+	PYTHONPATH=tools/perturbed OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=1 \
+		$(PYTEST) -n 2 --dist loadscope $(NBVAL) tests course solutions exercises
 
 # Instructor mode: the playground as an app (no code cells) at http://localhost:8866
 playground: $(STAMP)
