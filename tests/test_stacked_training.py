@@ -146,8 +146,8 @@ def test_a_chaotic_stacked_rnn_run_agrees_until_the_last_digits_grow():
 @pytest.mark.parametrize("mode, threshold, lr", [(None, None, 0.002), ("norm", 0.1, 0.05), ("value", 0.01, 0.01)])
 def test_a_seed_study_stacks_seeds_and_each_run_is_that_seed_alone(mode, threshold, lr):
     """One slot per seed: each starts from its seed's weights and reads its seed's batches (where
-    training is not chaotic, the whole runs agree with train_rnn alone; the input term is computed
-    as a product and a sum instead of one matrix product, so only the last digits may differ)."""
+    training is not chaotic, the whole runs agree with train_rnn alone; the stacked products add in
+    another order, so only the last digits may differ)."""
     seeds = [0, 3, 7]
     study = cl.seed_study([(mode, threshold), ("norm", 0.01)], seeds, lr=lr, steps=40)
     for seed, run in zip(seeds, study[(mode, threshold)]):

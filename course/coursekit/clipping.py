@@ -36,7 +36,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.func import BatchedTensor, functional_call, stack_module_state, vmap
+from minigrad.func import functional_call, stack_module_state, vmap
 from minigrad.nn import functional as F
 from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from minigrad.optim import functional as OF
@@ -113,9 +113,11 @@ class TinyRNN(nn.Module):
     """``h_t = tanh([x_t, 1] W_in + h_{t-1} W_rec)``, answer ``W_out h_T + c``.
 
     ``W_in`` has two rows: the weight of the input and the bias (the weight of a
-    constant 1), so each step costs one product less. ``gain`` scales the random
-    recurrent weights: above about 1 each step can amplify what the memory
-    holds, and with it the gradients flowing back.
+    constant 1). ``gain`` scales the random recurrent weights: above about 1 each
+    step can amplify what the memory holds, and with it the gradients flowing back.
+    The recurrence is one ``F.tanh_rnn`` node (the same arithmetic as the loop
+    ``h = (drive_t + h @ W_rec).tanh()``, with backpropagation through time written
+    out) instead of four nodes per step.
     """
 
     def __init__(self, hidden=HIDDEN, gain=GAIN, seed=0):
@@ -132,22 +134,8 @@ class TinyRNN(nn.Module):
         """``x``: (batch, seq_len) numbers -> (batch,) answers, read after the last step."""
         if not isinstance(x, mg.Tensor):
             x = mg.tensor(np.asarray(x, dtype=np.float64))
-        batch, length = x.shape
-        h = mg.zeros(batch, self.recurrent.shape[0], dtype=mg.float64)
-        for drive in self._drives(x, length):
-            h = (drive + h @ self.recurrent).tanh()
-        return self.output(h).reshape(batch)
-
-    def _drives(self, x, length):
-        """Each step's input term ``[x_t, 1] W_in``, one per step of the sequence."""
-        if isinstance(x, BatchedTensor):  # under vmap with one batch per stacked network (several seeds)
-            weight, bias = self.input[0], self.input[1]
-            return (x[:, t:t + 1] * weight + bias for t in range(length))
-        if x.requires_grad:  # input_influence: the gradient must reach every input
-            ones = mg.ones(x.shape[0], 1, dtype=mg.float64)
-            return (mg.cat([x[:, t:t + 1], ones], dim=1) @ self.input for t in range(length))
-        augmented = np.stack([x.data, np.ones_like(x.data)], axis=-1)  # training data: plain arrays per step
-        return (mg.tensor(augmented[:, t]) @ self.input for t in range(length))
+        drives = x.unsqueeze(-1) * self.input[0] + self.input[1]  # [x_t, 1] W_in for every step: (batch, seq_len, H)
+        return self.output(F.tanh_rnn(drives, self.recurrent)).reshape(x.shape[0])
 
 
 def jittered(model, jitter=0.0, draw=0):
