@@ -9,8 +9,9 @@ _UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
 def jitter(array):
-    """``array`` with each float moved by -3..3 units of its dtype's rounding (0 and integers untouched)."""
-    if array.dtype.kind != "f":
+    """``array`` with each float moved by -3..3 units of its dtype's rounding (0, integers and arrays
+    on a GPU untouched: this perturbs what a processor's arithmetic would, on the CPU)."""
+    if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
         return array
     bits = np.ascontiguousarray(array).view(_UINT[array.dtype.itemsize]).astype(np.uint64)
     k = ((bits * np.uint64(2654435761)) >> np.uint64(7)) % np.uint64(7)
@@ -20,7 +21,7 @@ def jitter(array):
 def _jittered_fill(fill):
     def filled(tensor, values):
         out = fill(tensor, values)
-        out.data[...] = jitter(np.asarray(out.data))
+        out.data[...] = jitter(out.data)
         return out
     return filled
 
