@@ -14,6 +14,9 @@ lesson's sentences for the unperturbed runs (the notebook's own path: ``train_rn
 every perturbed draw, with margins where the sentence quotes an order or a count. They also pass
 with OpenBLAS forced onto other kernels (``OPENBLAS_CORETYPE=Sandybridge`` or ``Prescott``, without
 fused multiply-adds), which move these runs the same way, from the first step on.
+
+Section 3 says as much: '*when* and how far it explodes depend on your processor's last-digit rounding
+and the numbers below are your machine's; *that* it explodes is the same everywhere'.
 """
 import numpy as np
 import pytest
@@ -30,8 +33,8 @@ FEATURED_SETTINGS = {
     "norm_5": ("norm", 5.0, cl.LR),
     "value_01": ("value", 0.1, cl.LR),
     "value_1": ("value", 1.0, cl.LR),
-    "norm_01": ("norm", 0.1, cl.LR),  # section 7: "threshold 0.1 by norm: every step is clipped"
-    "off_slow": (None, None, 0.01),  # section 7: "learning rate 0.01 with clipping off"
+    "norm_01": ("norm", 0.1, cl.LR),  # section 8: "threshold **0.1** by norm: every step is clipped"
+    "off_slow": (None, None, 0.01),  # section 8: "learning rate **0.01** with clipping **off**"
 }
 
 
@@ -49,18 +52,23 @@ def featured():
 
 
 def test_the_featured_seed_leads_the_seed_study():
+    """Section 5: 'the featured seed and nine more, each a different start and a different stream of
+    batches' (its cell: 'the featured seed first')."""
     assert cl.SEEDS[0] == cl.FEATURED_SEED and len(set(cl.SEEDS)) == len(cl.SEEDS) == 10
 
 
 def test_lesson_8_the_featured_run_explodes_and_clipping_at_one_tames_it(featured):
-    """Section 3: 'The run improves at first, then grows unsteady: one step arrives with a gradient a
-    hundred or more times its usual size ... the loss runs away from its best: the run ends higher
-    than it started.' Section 4: 'Clipping at 1.0 keeps this run from exploding, and it ends lower
-    than at 5.0.' The intro: the network 'makes ones a hundred times and more its typical size'."""
+    """The intro: the network, 'trained at a learning rate too high for it, makes gradients hundreds of
+    times their typical size and explodes; clipping rescues it.' Section 3: 'The run improves for a few
+    steps (its best point is printed above) ... Then one step's gradient reaches a hundred times the
+    typical one (the lines above say when), the loss runs away, and the run ends higher than it
+    started.' Section 4: 'Clipping at 1.0 keeps this run from exploding, and it ends lower than at 5.0'.
+    (The creep of the norm and the loss before that step: tests/test_lesson_8_rules.py. The
+    playground's section 2 relies on the explosion and on clipping at 1.0 removing it.)"""
     for runs in featured:
         off, norm_1, norm_5 = runs["off"], runs["norm_1"], runs["norm_5"]
         assert cl.explodes(off)
-        # with a margin: the largest norm is at least twice the explosion line (observed: 5 times and far more)
+        # "hundreds of times": the largest norm is at least twice the explosion line (observed: 5 times and far more)
         assert off.grad_norms.max() > 2 * cl.SPIKE_FACTOR * np.median(off.grad_norms)
         best_step, best_loss = cl.best_point(off.losses)
         assert best_loss < off.losses[0]                   # it improves at first ...
@@ -68,39 +76,44 @@ def test_lesson_8_the_featured_run_explodes_and_clipping_at_one_tames_it(feature
         assert off.final_loss > off.losses[0]              # and ends higher than it started (observed: 1.9x and more)
         assert not cl.explodes(norm_1) and not norm_1.diverged
         assert norm_1.final_loss < norm_5.final_loss
-        assert norm_1.final_loss < off.final_loss / 4
+        assert norm_1.final_loss < off.final_loss / 4      # "clipping rescues it"
 
 
 def test_lesson_8_the_typical_norm_sits_just_above_one_and_five_several_times_above(featured):
-    """Section 4: 'The typical gradient norm is printed above: 1.0 sits just below it, so it shortens
-    most steps a little ...; 5.0 sits several times above it and leaves steps of the typical length
-    alone.' Rule 4: 'here it sat just below the typical norm'. The typical norm is the median before
-    clipping of the run clipped at 1.0 (observed 1.19 to 1.27). How many steps 5.0 shortens is not
-    claimed: after a spike the run clipped at 5.0 can stay at large norms, and then 5.0 acts on most
-    steps too (68% from one start under another BLAS kernel, against 6% to 36% otherwise)."""
+    """Section 4: '1.0 sits just below the typical gradient norm, so it shortens most steps: it also
+    acts like a smaller learning rate (section 5 runs the control). 5.0 sits several times above the
+    typical norm'. Rule 4: 'One at or below it clips most steps (1.0 here, printed below)'. The
+    typical norm is the median before clipping of the run clipped at 1.0, as the lesson's cells take
+    it (observed 1.19 to 1.27). How many steps 5.0 shortens is claimed only as 'yet it still shortened
+    some steps' (tests/test_lesson_8_rules.py): after a spike the run clipped at 5.0 can stay at large
+    norms, and then 5.0 acts on most steps too (68% from one start under another BLAS kernel, against
+    6% to 36% otherwise)."""
     for runs in featured:
         norm_1 = runs["norm_1"]
         typical = np.median(norm_1.grad_norms)
         assert 1.0 < typical < 2.0, typical
-        assert 5.0 / typical > 2.5, typical
+        assert 5.0 / typical > 2.5, typical  # "several times above"
         assert norm_1.clipped_fraction > 0.55  # "most steps" (observed 0.62 to 0.67)
 
 
 def test_lesson_8_clipping_by_value_bends_at_0_1_and_lets_long_steps_through_at_1(featured):
-    """Section 6: 'Clipping by value at 0.1 also keeps this run from exploding, but it bends nearly
-    every step ... At 1.0 it bends the steps less, and it barely limits their length either ... and
-    the run ends higher than with clipping by norm at 1.0.'"""
+    """Section 6: 'Clipping by value at 0.1 also keeps this run from exploding, but it touches nearly
+    every step and bends it (the mean cosine) ... At 1.0 it touches fewer steps and bends them less on
+    average ... long steps get through, and the run ends higher than with clipping by norm at 1.0.'
+    Rule 3: 'Clipping by value either bends the gradient (small thresholds) or barely caps it (large
+    ones).' (That 1.0 touches fewer steps, and where it caps the length: tests/test_lesson_8_rules.py.)"""
     for runs in featured:
         value_01, value_1, norm_1 = runs["value_01"], runs["value_1"], runs["norm_1"]
         assert not cl.explodes(value_01) and not value_01.diverged
-        assert value_01.clipped_fraction > 0.95
+        assert value_01.clipped_fraction > 0.95  # "touches nearly every step"
         assert value_01.cosines.mean() < 0.95  # bent: observed mean cosine 0.91 to 0.92
         assert 1 - value_1.cosines.mean() < 0.7 * (1 - value_01.cosines.mean())  # bent less
         assert value_1.final_loss > 1.5 * norm_1.final_loss  # observed 1.8 times and more
 
 
 def test_lesson_8_the_predict_questions_have_the_same_answer_on_any_processor(featured):
-    """'Predict, then check': the answers come from the runs, so they must not hang on rounding."""
+    """'Predict, then check': 'The answers come from this lesson's runs.' So they must not hang on
+    rounding."""
     for runs in featured:
         most = questions.lesson8_clips_most([runs["norm_1"], runs["norm_5"], runs["value_01"]])
         assert most.answer == "by value at 0.1"
@@ -111,8 +124,9 @@ def test_lesson_8_the_predict_questions_have_the_same_answer_on_any_processor(fe
 
 
 def test_lesson_8_the_widget_bullets(featured):
-    """Section 7: 'threshold 0.1 by norm: every step is clipped'; 'learning rate 0.01 with clipping
-    off: a smaller rate also avoids the spikes, at the price of a slower start'."""
+    """Section 8: 'threshold **0.1** by norm: every step is clipped, so every gradient is cut to the same
+    length'; 'learning rate **0.01** with clipping **off**: a smaller rate also avoids the spikes, at the
+    price of a slower start'."""
     for runs in featured:
         assert runs["norm_01"].clipped_fraction == 1.0
         slow, clipped = runs["off_slow"], runs["norm_1"]
@@ -133,12 +147,12 @@ def study(request):
 
 
 def test_lesson_8_over_ten_seeds_clipping_at_one_wins_nearly_everywhere(study):
-    """Section 5: 'Without clipping nearly every run exploded, and clipping at 1.0 ended lower than no
-    clipping in nearly every seed (... the course's tests hold them at 8 of 10 or more ...). Clipping
-    at 5.0 ended lower than no clipping in most seeds, but higher than 1.0 in nearly every one.'
-    Rule 2: 'without it, nearly every run here exploded and ended higher than with clipping at 1.0'.
-    Observed over four starts: 9 or 10 exploded; 1.0 below no clipping and below 5.0 in 10 of 10;
-    5.0 below no clipping in 8 to 10."""
+    """Section 5: 'At this rate runs without clipping explode (the table counts them). Clipping at 1.0
+    ended lower than no clipping, and lower than clipping at 5.0, in most or all seeds; 5.0 beat no
+    clipping in most seeds (counts above).' Rule 2: 'without it, runs here exploded and ended higher
+    than with clipping at 1.0 (section 5's counts)'. Held with margins: 8 of 10 or more for 'explode'
+    and for 'most or all', 6 or more for 'most'. Observed over four starts: 9 or 10 exploded; 1.0
+    below no clipping and below 5.0 in 10 of 10; 5.0 below no clipping in 8 to 10."""
     off, clip_1, clip_5, *_ = study
     assert cl.exploded_count(off) >= 8
     assert cl.lower_count(clip_1, off) >= 8
@@ -147,22 +161,28 @@ def test_lesson_8_over_ten_seeds_clipping_at_one_wins_nearly_everywhere(study):
 
 
 def test_lesson_8_clipping_at_one_is_more_than_a_smaller_step(study):
-    """Section 5 (control) and rules 4 and 5: 'Clipping at 1.0 shortened a typical step by only about a
-    quarter, yet at that matched rate some runs without clipping still exploded, and the worst of
-    them ended far higher than the worst clipped run'. Observed: the matched rate 73% to 75% of the
-    rate; 3 to 6 of 10 matched runs exploded; their worst final loss 1e15 and more, the clipped
-    runs' worst below 0.3. (A clipped run's gradient may still spike before clipping, as one did
-    from one perturbed start: clipping cuts that step, so the clipped runs are not counted here.)"""
+    """Section 5 (control): 'At the matched rate some runs without clipping still exploded, and the worst
+    ended far higher than the worst clipped run: clipping did more than shorten the typical step, it
+    capped every long gradient before it could grow the next.' The matched rate is one of the 'lower
+    rates' of the control, 'half the rate, and the rate at which an unclipped step is as short as a
+    typical clipped one', and section 4's '1.0 sits just below the typical gradient norm' puts it
+    between the two (no closer figure is claimed; the cell prints it). Observed: the matched rate 73%
+    to 75% of the rate; 3 to 6 of 10 matched runs exploded; their worst final loss 1e15 and more, the
+    clipped runs' worst below 0.3. (A clipped run's gradient may still spike before clipping, as one
+    did from one perturbed start: 'with clipping it is cut: a starred clipped run did not fail', so
+    the clipped runs are not counted here.)"""
     off, clip_1, clip_5, matched, half, at_matched = study
-    assert 0.65 <= matched / cl.LR <= 0.85, matched
+    assert 0.5 < matched / cl.LR < 1, matched
     assert cl.exploded_count(at_matched) >= 2
     assert cl.final_losses(at_matched).max() > 10 * cl.final_losses(clip_1).max()
 
 
 def test_lesson_8_halving_the_rate_matches_clipping_typically_but_not_in_the_worst_run(study):
-    """Section 5 (control) and rule 4: 'Halving the rate without clipping did about as well as clipping
-    in a typical run (compare the medians), but its worst run ended higher than the worst clipped
-    one.' Observed: medians within 20%; the worst halved run 2.3 times the worst clipped one and more."""
+    """Section 5 (control): 'Halving the rate came within a factor of two of clipping in a typical seed
+    (compare the medians; ...), though its worst run ended higher than the worst clipped one.' Rule 5:
+    'half the rate without clipping came close (section 5)'. Observed: medians 0.96 to 1.24 times
+    clipping's (with the per-step loop and with F.tanh_rnn); the worst halved run 2.3 times the worst
+    clipped one and more."""
     _, clip_1, _, _, half, _ = study
     clipped, halved = cl.final_losses(clip_1), cl.final_losses(half)
     assert 0.5 < np.median(halved) / np.median(clipped) < 2
@@ -178,9 +198,9 @@ def test_a_jittered_start_differs_in_the_last_digits_only():
 
 
 def test_lesson_8_clipping_costs_a_fraction_of_a_percent_of_a_step():
-    """Section 8 and rule 2: 'It costs a fraction of a percent of a step.' Timed as the lesson does,
-    but with the fastest of several repeats of each, which a busy machine slows least (observed:
-    0.15%; the lesson's averages print about 0.6%)."""
+    """Rule 2: 'It costs a fraction of a percent of a step (section 9)'; the intro: 'what clipping costs
+    (next to nothing)'. Timed as section 9 does, but with the fastest of several repeats of each,
+    which a busy machine slows least (observed: 0.15%; the lesson's averages print about 0.6%)."""
     import time
 
     from minigrad.nn.utils import clip_grad_norm_

@@ -301,7 +301,7 @@ def test_lesson_3_noise_escapes_the_poor_valley_only_in_the_noisiest_setting():
 
 # ---------------------------------------------------------------- lesson 8: clipping the case study's GPT
 def test_lesson_8_clipping_the_gpt_softens_but_does_not_prevent_a_too_high_rate():
-    """Lesson 8, section 6 (the case study's GPT): near 1 at the sensible rate; at the high rate the loss
+    """Lesson 8, section 7 (the case study's GPT): near 1 at the sensible rate; at the high rate the loss
     jumps several-fold and the norm to several times the sensible run's largest, both then come down; the
     first update is the same with and without clipping (AdamW); clipped runs end a little lower in most
     seeds, far above the sensible rate."""

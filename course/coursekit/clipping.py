@@ -611,14 +611,19 @@ def explosion_step(run: ClipRun, factor: float = SPIKE_FACTOR, window: int = 30)
 
 def study_lines(study, seeds):
     """Printable rows of a :func:`seed_study`: the final loss of every run, one row per seed and one
-    column per setting (``*``: the run exploded), then how many runs of each setting exploded."""
+    column per setting (``*``: a spike, :func:`explodes`), then how many runs of each setting had one.
+
+    Without clipping a spike is a step taken; with clipping it is a step cut, not a failed run.
+    """
     columns = list(study.values())
     width = max(20, *(len(runs[0].name) + 2 for runs in columns))
-    lines = [f"{'final loss':<10}" + "".join(f"{runs[0].name:>{width}}" for runs in columns)]
+    label = f"spike ≥{SPIKE_FACTOR:g}x median"
+    first = len(label) + 2
+    lines = [f"{'final loss':<{first}}" + "".join(f"{runs[0].name:>{width}}" for runs in columns)]
     for i, seed in enumerate(seeds):
         cells = [f"{runs[i].final_loss:.3g}" + ("*" if explodes(runs[i]) else " ") for runs in columns]
-        lines.append(f"{'seed ' + str(seed):<10}" + "".join(f"{cell:>{width}}" for cell in cells))
-    lines.append(f"{'exploded':<10}" + "".join(f"{f'{exploded_count(runs)} of {len(seeds)} ':>{width}}"
+        lines.append(f"{'seed ' + str(seed):<{first}}" + "".join(f"{cell:>{width}}" for cell in cells))
+    lines.append(f"{label:<{first}}" + "".join(f"{f'{exploded_count(runs)} of {len(seeds)} ':>{width}}"
                                                for runs in columns))
     return lines
 
