@@ -116,8 +116,10 @@ def test_playground_app_shows_no_code_and_presets_redraw(voila_server, page, art
     save(artifacts, "app.png", page.screenshot())
 
 
-def test_a_preset_link_opens_the_app_on_that_preset(voila_server, page, artifacts):
-    """An instructor's slide link, ``...?preset=no_warmup``: that preset is selected and drawn."""
+def test_a_preset_link_opens_the_app_on_that_preset_and_the_race_s_start_moves(voila_server, page, artifacts):
+    """An instructor's slide link, ``...?preset=no_warmup``: that preset is selected and drawn. Then, on
+    the same page (Voilà runs the whole playground for each page it opens, half a minute on two
+    cores), a click and a drag on the race move its start."""
     from coursekit import playground
 
     open_app(page, voila_server, preset="no_warmup")
@@ -140,6 +142,7 @@ def test_a_preset_link_opens_the_app_on_that_preset(voila_server, page, artifact
     # The other demos open on their defaults.
     lr_demo = demo_with_button(page, "learning rate just right")
     assert "learning rate just right:" in lr_demo.locator(STATUS).inner_text()
+    _a_click_and_a_drag_move_the_race_s_start(page, artifacts)
 
 
 def _start_in(line):
@@ -149,13 +152,13 @@ def _start_in(line):
     return float(x), float(y)
 
 
-def test_a_click_and_a_drag_move_the_race_s_start_in_the_app(voila_server, page, artifacts):
+def _a_click_and_a_drag_move_the_race_s_start(page, artifacts):
     """In the app, as in JupyterLab: a click on the race's contours moves the start, a drag
     moves it further the way the mouse went, and the status line stops naming the preset."""
     from coursekit import playground
 
-    open_app(page, voila_server, preset="adam_vs_sgd")
     race = demo_with_button(page, "Adam vs SGD on a ravine")
+    race.get_by_role("button", name="Adam vs SGD on a ravine", exact=True).click()
     wait_for(lambda: "Adam vs SGD on a ravine:" in race.locator(STATUS).inner_text(), 10,
              "the status line to name the race's preset")
     figure = race.locator(FIGURE)
