@@ -2,16 +2,23 @@
 
 The ground floor of the library: it imports nothing from minigrad, so ``tensor.py``
 (which asks it on every op) and ``autograd.py`` (which builds on ``Tensor``) import it
-without importing each other.
+without importing each other. As in torch, the mode belongs to a thread: ``no_grad`` in one
+thread (an evaluation) does not stop another thread's training from recording its graph.
 """
 import contextlib
+import threading
 
-_grad_enabled = True
+
+class _Mode(threading.local):
+    enabled = True  # each thread starts with grad enabled
+
+
+_mode = _Mode()
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph that ``backward()`` walks."""
-    return _grad_enabled
+    """True when ops record the graph that ``backward()`` walks (in this thread)."""
+    return _mode.enabled
 
 
 class _GradMode(contextlib.ContextDecorator):
@@ -20,17 +27,17 @@ class _GradMode(contextlib.ContextDecorator):
     enabled: bool
 
     def __init__(self):
-        self._previous = []  # a stack: one decorator instance may be re-entered (recursion)
+        # A stack per thread: one decorator instance may be re-entered (recursion), or entered by two threads.
+        self._local = threading.local()
 
     def __enter__(self):
-        global _grad_enabled
-        self._previous.append(_grad_enabled)
-        _grad_enabled = self.enabled
+        previous = self._local.__dict__.setdefault("previous", [])
+        previous.append(_mode.enabled)
+        _mode.enabled = self.enabled
         return self
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._previous.pop()
+        _mode.enabled = self._local.previous.pop()
         return False
 
 

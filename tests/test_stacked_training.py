@@ -236,3 +236,28 @@ def test_the_clipping_widget_trains_a_setting_off_the_starting_rate_alone():
     np.testing.assert_allclose(widget.state["run"].grad_norms, alone.grad_norms, rtol=1e-9)
     assert widget.state["off"].lr == 0.002 and widget.state["off"].mode is None
     assert (widget.fig.axes[0].get_ylim(), widget.fig.axes[1].get_ylim()) == limits  # fixed: moves only blit
+
+
+def test_a_stack_split_over_two_threads_gives_every_run_the_numbers_of_one_thread(digit_data, monkeypatch):
+    """A large stack trains as two halves on two threads; each copy's arithmetic involves no other
+    copy, so the records agree to the last digits (1e-13 relative: in case a kernel's blocking
+    depended on the stack's size; observed: identical). Two threads also need grad mode and vmap's
+    depth to be per thread: an evaluation under no_grad in one thread must not stop the other's graph."""
+    model = sch.make_mlp(digit_data.num_features, seed=0)
+    loader = sch.DataLoader(sch.TensorDataset(digit_data.X_train, digit_data.y_train), batch_size=64, shuffle=True,
+                            seed=1)
+    batches, ends = sweep.loader_batches(loader, 40)
+    rates = np.geomspace(1e-3, 0.3, 7)
+    kwargs = dict(optimizer="adam", epoch_ends=[20, 40], val=(digit_data.X_val, digit_data.y_val))
+    monkeypatch.setattr(sweep, "SPLIT_AT", 10**6)
+    one = sweep.train_stacked([model] * 7, batches, rates, **kwargs)
+    monkeypatch.setattr(sweep, "SPLIT_AT", 2)
+    monkeypatch.setattr(sweep.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert len(sweep._groups(7)) == 2
+    two = sweep.train_stacked([model] * 7, batches, rates, **kwargs)
+    for name in ("step_loss", "grad_norm", "epoch_train_loss", "epoch_val_loss"):
+        np.testing.assert_allclose(getattr(two, name), getattr(one, name), rtol=1e-13, err_msg=name)
+    for name, weights in one.params.items():
+        np.testing.assert_allclose(two.params[name].data, weights.data, rtol=1e-13, err_msg=name)
+    np.testing.assert_array_equal(two.diverged_step, one.diverged_step)
+    assert two.history(3).epoch_val_loss == pytest.approx(one.history(3).epoch_val_loss, rel=1e-13)

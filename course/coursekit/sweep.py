@@ -18,6 +18,8 @@ reads them as it reads a ``fit`` run.
 """
 from __future__ import annotations
 
+import copy
+import os
 import time
 from dataclasses import dataclass
 
@@ -150,7 +152,7 @@ class StackedRuns:
             return vmap(F.cross_entropy, in_dims=(0, None))(logits, mg.tensor(y)).data, logits.data  # one forward
 
 
-@single_blas_thread()
+@single_blas_thread()  # once, around every thread: BLAS's thread count is one setting for the whole process
 def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight_decay=None, epoch_ends=None,
                   val=None, scored=None, max_steps=False, momentum=0.0, progress=False, description="training"):
     """Train every model in ``models`` on the same ``batches``, each with its own learning rates, all at once.
@@ -173,16 +175,77 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
 
     Like ``fit``, a run whose loss or gradient norm stops being finite is stopped there
     (``diverged_step``); the others go on.
+
+    A large stack trains as two halves on two threads where the machine has two cores or more
+    (:data:`SPLIT_AT`): NumPy lets go of Python's lock inside its array work, so the halves
+    run side by side, and each run's numbers are the same to the last digit (a copy's
+    arithmetic never involves another copy).
     """
+    _check_arguments(models, batches, lrs, optimizer)
+    lrs = _rates(lrs, len(models), len(batches))
+    groups = _groups(len(models))
+    if len(groups) == 1:
+        return _train_group(models, batches, lrs, optimizer, betas1, weight_decay, epoch_ends, val, scored,
+                            max_steps, momentum, progress, description)
+    from concurrent.futures import ThreadPoolExecutor
+
+    # functional_call swaps a module's weights while it runs: each thread gets its own copies, made
+    # before any thread starts (a list holding one model S times is copied as one model S times).
+    model_groups = [models[groups[0]]] + [copy.deepcopy(models[part]) for part in groups[1:]]
+
+    def train(index, part):
+        return _train_group(model_groups[index], batches, lrs[part], optimizer,
+                            None if betas1 is None else betas1[part], weight_decay, epoch_ends, val, scored,
+                            max_steps, momentum, progress and not index, description)
+
+    with ThreadPoolExecutor(len(groups)) as pool:
+        parts = list(pool.map(train, range(len(groups)), groups))
+    return _joined(parts, models[0])
+
+
+SPLIT_AT = 48  # copies: below this a step is mostly Python, which one thread runs at a time
+
+
+def _groups(count):
+    """Slices of the stack to train side by side: two halves for a large stack on a machine with 2+ cores."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if count < SPLIT_AT or cores < 2:
+        return [slice(0, count)]
+    return [slice(0, count // 2), slice(count // 2, count)]
+
+
+def _joined(parts, model):
+    """One StackedRuns from the records of consecutive slices of the stack."""
+    first = parts[0]
+
+    def stacked(name):
+        return np.concatenate([getattr(part, name) for part in parts])
+    params = {name: mg.Tensor(np.concatenate([part.params[name].data for part in parts])) for name in first.params}
+    return StackedRuns(stacked("step_loss"), stacked("step_lr"), stacked("grad_norm"), stacked("diverged_step"),
+                       first.epoch_ends, first.batch_sizes, stacked("epoch_train_loss"), stacked("epoch_val_loss"),
+                       params, max(part.seconds for part in parts), first.stop_reason, stacked("epoch_scored_loss"),
+                       model)
+
+
+def _check_arguments(models, batches, lrs, optimizer):
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"train_stacked: optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
     if not models:
         raise ValueError("train_stacked: need at least one model")
-    count, steps = len(models), len(batches)
+
+
+def _rates(lrs, count, steps):
     lrs = np.asarray(lrs, dtype=np.float64)
     lrs = np.repeat(lrs[:, None], steps, axis=1) if lrs.ndim == 1 else lrs
     if lrs.shape != (count, steps):
         raise ValueError(f"train_stacked: lrs must have shape ({count}, {steps}) or ({count},), got {lrs.shape}")
+    return lrs
+
+
+def _train_group(models, batches, lrs, optimizer, betas1, weight_decay, epoch_ends, val, scored, max_steps,
+                 momentum, progress, description):
+    """:func:`train_stacked` on one thread (``lrs`` already of shape (S, steps))."""
+    count, steps = len(models), len(batches)
     epoch_ends = [steps] if epoch_ends is None else list(epoch_ends)
     keep_freed_memory()  # each step's arrays reuse the last step's memory, not fresh pages
     template = models[0]
