@@ -182,15 +182,15 @@ def tanh_rnn(inputs, weight):
         states.append(xp.tanh(u[..., t, :] + states[-1] @ w))
 
     def backward(g):
-        grad_u = xp.zeros(lead + u.shape[-3:], dtype=u.dtype)
+        grad_steps = [None] * steps  # each step's gradient, stacked once at the end (a strided write per step is slow)
         grad_w = xp.zeros(lead + w.shape[-2:], dtype=w.dtype)
         w_t = w.swapaxes(-1, -2)
         for t in range(steps - 1, -1, -1):
             g = g * (1 - states[t + 1] * states[t + 1])  # through tanh: the gradient at step t's pre-activation
-            grad_u[..., t, :] = g
+            grad_steps[t] = g
             grad_w += states[t].swapaxes(-1, -2) @ g
             g = g @ w_t
-        return _unbroadcast(grad_u, u.shape), _unbroadcast(grad_w, w.shape)
+        return _unbroadcast(xp.stack(grad_steps, axis=-2), u.shape), _unbroadcast(grad_w, w.shape)
     return make_result(states[-1], (inputs, weight), backward)
 
 
