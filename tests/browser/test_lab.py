@@ -151,9 +151,17 @@ def _write_direct_manipulation_notebook():
     return DIRECT_NOTEBOOK.relative_to(ROOT).as_posix()
 
 
-def test_a_click_and_a_drag_on_the_race_move_the_start(lab_server, page, artifacts):
+def test_the_race_and_the_phase_map_take_clicks_and_drags(lab_server, page, artifacts):
+    """One notebook with both figures that take the mouse, opened once (each opening of a notebook
+    in JupyterLab costs a test worker about 20 s): the race's click and drag, then the phase map's click."""
     notebook = LabNotebook(page, lab_server, _write_direct_manipulation_notebook()).open()
     notebook.run_all()
+    _the_race_takes_a_click_and_a_drag(notebook, artifacts)
+    _a_click_on_the_phase_map_moves_both_sliders(notebook, artifacts)
+    notebook.shutdown_kernel()
+
+
+def _the_race_takes_a_click_and_a_drag(notebook, artifacts):
     output = notebook.output_with(slider=r"^lr \(SGD family\)$")
     figure, before = _check_first_paint(notebook, output, artifacts)
     line = code_line(output)
@@ -177,12 +185,9 @@ def test_a_click_and_a_drag_on_the_race_move_the_start(lab_server, page, artifac
     x_click, y_click = (float(v) for v in clicked.split("start=(")[1].rstrip(")").split(", "))
     x_drag, y_drag = (float(v) for v in dragged.split("start=(")[1].rstrip(")").split(", "))
     assert x_drag > x_click and y_drag > y_click, (clicked, dragged)  # right and up, as the mouse went
-    notebook.shutdown_kernel()
 
 
-def test_a_click_on_the_phase_map_moves_both_sliders(lab_server, page, artifacts):
-    notebook = LabNotebook(page, lab_server, _write_direct_manipulation_notebook()).open()
-    notebook.run_all()
+def _a_click_on_the_phase_map_moves_both_sliders(notebook, artifacts):
     output = notebook.output_with(slider="^momentum β$")
     figure, before = _check_first_paint(notebook, output, artifacts)
     lr, momentum = slider_in(output, "^learning rate$"), slider_in(output, "^momentum β$")
@@ -198,7 +203,6 @@ def test_a_click_on_the_phase_map_moves_both_sliders(lab_server, page, artifacts
     save(artifacts, "figure-after.png", after)
     line = code_line(output)
     assert f"momentum={float(momentum_after):g}" in line, line  # the code line follows the sliders
-    notebook.shutdown_kernel()
 
 
 def test_case_study_cost_calculator_redraws(lab_server, page, artifacts):
