@@ -28,6 +28,7 @@ clipping threshold (log scale, with "off") and the learning rate move.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from .display import layout_key, make_widget, new_figure
 from .log_ticks import plain_log_ticks
 from .range_test import diagnose_if_possible
 from .style import COLORS, ROLE_COLORS, label_axes
-from .threads import single_blas_thread
+from .threads import halves, side_by_side, single_blas_thread
 
 __all__ = [
     "SEQ_LEN",
@@ -366,8 +367,10 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
     seed's batches, as :func:`train_rnn` with that seed does (a seed study trains at once).
     ``jitter``, ``draws``: slot ``i`` starts from its weights perturbed by draw ``draws[i]``
     (:func:`jittered`; every slot draw 0 when ``draws`` is None).
-    ``progress``: show a progress bar over the steps.
+    ``progress``: show a progress bar over the steps. A large stack trains as two halves on two
+    threads where there are two cores (:func:`coursekit.threads.side_by_side`; the same numbers).
     """
+    settings = list(settings)
     for mode, threshold, lr in settings:
         _check_setting("train_rnns", mode, threshold, lr)
     count = len(settings)
@@ -376,9 +379,26 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
     for name, values in (("seed", seeds), ("draws", draws)):
         if len(values) != count:
             raise ValueError(f"train_rnns: {name} must have one entry per setting ({count}), got {len(values)}")
+    # Starts are drawn here, on one thread (minigrad's random generator is one for the process); each
+    # thread gets its own copies, since functional_call swaps a module's weights while it runs.
     starts = {(s, d): jittered(TinyRNN(hidden, gain, s), jitter, d) for s, d in dict.fromkeys(zip(seeds, draws))}
+    parts = halves(count, RNN_SPLIT_AT)
+    own = [starts] + [copy.deepcopy(starts) for _ in parts[1:]]
+
+    def train(index, part):
+        return _train_rnn_group(settings[part], seeds[part], draws[part], own[index], steps, seq_len, batch_size,
+                                momentum, progress and not index)
+    return [run for runs in side_by_side(train, parts) for run in runs]
+
+
+RNN_SPLIT_AT = 24  # settings: from here two threads pay (most of a step is np.tanh on the whole stack)
+
+
+def _train_rnn_group(settings, seeds, draws, starts, steps, seq_len, batch_size, momentum, progress):
+    """:func:`train_rnns` for one slice of the settings, on the calling thread."""
+    count = len(settings)
     params, _ = stack_module_state([starts[start] for start in zip(seeds, draws)])
-    model = next(iter(starts.values()))  # the structure functional_call fills in with each slot's weights
+    model = starts[seeds[0], draws[0]]  # the structure functional_call fills in with each slot's weights
     weights = list(params.values())
     distinct = list(dict.fromkeys(seeds))
     rngs = {s: np.random.default_rng(s + 1) for s in distinct}

@@ -19,7 +19,6 @@ reads them as it reads a ``fit`` run.
 from __future__ import annotations
 
 import copy
-import os
 import time
 from dataclasses import dataclass
 
@@ -35,7 +34,7 @@ from minigrad.training.history import History
 from minigrad.utils.data import TensorDataset
 
 from .allocator import keep_freed_memory
-from .threads import single_blas_thread
+from .threads import halves, side_by_side, single_blas_thread
 
 __all__ = ["loader_batches", "train_stacked", "StackedRuns"]
 
@@ -183,12 +182,7 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     """
     _check_arguments(models, batches, lrs, optimizer)
     lrs = _rates(lrs, len(models), len(batches))
-    groups = _groups(len(models))
-    if len(groups) == 1:
-        return _train_group(models, batches, lrs, optimizer, betas1, weight_decay, epoch_ends, val, scored,
-                            max_steps, momentum, progress, description)
-    from concurrent.futures import ThreadPoolExecutor
-
+    groups = halves(len(models), SPLIT_AT)
     # functional_call swaps a module's weights while it runs: each thread gets its own copies, made
     # before any thread starts (a list holding one model S times is copied as one model S times).
     model_groups = [models[groups[0]]] + [copy.deepcopy(models[part]) for part in groups[1:]]
@@ -198,20 +192,11 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
                             None if betas1 is None else betas1[part], weight_decay, epoch_ends, val, scored,
                             max_steps, momentum, progress and not index, description)
 
-    with ThreadPoolExecutor(len(groups)) as pool:
-        parts = list(pool.map(train, range(len(groups)), groups))
-    return _joined(parts, models[0])
+    parts = side_by_side(train, groups)
+    return parts[0] if len(parts) == 1 else _joined(parts, models[0])
 
 
 SPLIT_AT = 48  # copies: below this a step is mostly Python, which one thread runs at a time
-
-
-def _groups(count):
-    """Slices of the stack to train side by side: two halves for a large stack on a machine with 2+ cores."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if count < SPLIT_AT or cores < 2:
-        return [slice(0, count)]
-    return [slice(0, count // 2), slice(count // 2, count)]
 
 
 def _joined(parts, model):

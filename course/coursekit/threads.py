@@ -16,8 +16,9 @@ to one thread inside a block or a decorated function and restores the setting af
 from __future__ import annotations
 
 import contextlib
+import os
 
-__all__ = ["limit_blas_threads", "single_blas_thread"]
+__all__ = ["limit_blas_threads", "single_blas_thread", "halves", "side_by_side"]
 
 
 def limit_blas_threads(n: int = 1):
@@ -44,3 +45,28 @@ class single_blas_thread(contextlib.ContextDecorator):
         if self._limits is not None:
             self._limits.restore_original_limits()
         return False
+
+
+def halves(count: int, split_at: int) -> list:
+    """How to cut a stack of ``count`` copies for :func:`side_by_side`: two halves where there are
+    at least ``split_at`` copies and two cores or more, else the whole stack (a list of slices)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if count < split_at or cores < 2:
+        return [slice(0, count)]
+    return [slice(0, count // 2), slice(count // 2, count)]
+
+
+def side_by_side(work, parts: list) -> list:
+    """``[work(i, part) for i, part in enumerate(parts)]``, the parts on threads of their own.
+
+    NumPy lets go of Python's lock inside its array work (products, ufuncs on more than a few
+    hundred numbers), so two halves of a large stack of networks train at the same time. BLAS
+    must already be limited to one thread (:func:`single_blas_thread` around the whole call:
+    its setting is one for the whole process).
+    """
+    if len(parts) == 1:
+        return [work(0, parts[0])]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(parts)) as pool:
+        return list(pool.map(work, range(len(parts)), parts))
