@@ -196,7 +196,7 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     return parts[0] if len(parts) == 1 else _joined(parts, models[0])
 
 
-SPLIT_AT = 48  # copies: below this a step is mostly Python, which one thread runs at a time
+SPLIT_AT = 24  # copies: below this a step is mostly Python, which one thread runs at a time
 
 
 def _joined(parts, model):
