@@ -24,31 +24,13 @@ import pytest
 from coursekit import clipping as cl
 from coursekit import questions
 
-JITTER = 1e-15  # relative: a unit or two in the last place of a float64 weight
-DRAWS = range(5)
-
-FEATURED_SETTINGS = {
-    "off": (None, None, cl.LR),
-    "norm_1": ("norm", 1.0, cl.LR),
-    "norm_5": ("norm", 5.0, cl.LR),
-    "value_01": ("value", 0.1, cl.LR),
-    "value_1": ("value", 1.0, cl.LR),
-    "norm_01": ("norm", 0.1, cl.LR),  # section 8: "threshold **0.1** by norm: every step is clipped"
-    "off_slow": (None, None, 0.01),  # section 8: "learning rate **0.01** with clipping **off**"
-}
+from lesson8_runs import JITTER, featured_runs
 
 
 @pytest.fixture(scope="module")
 def featured():
-    """The featured seed's runs of every setting the lesson quotes: as the notebook trains them
-    (alone), then from each perturbed start (stacked: all draws and settings at once)."""
-    names = list(FEATURED_SETTINGS)
-    alone = {name: cl.train_rnn(*FEATURED_SETTINGS[name], seed=cl.FEATURED_SEED) for name in names}
-    slots = [(draw, name) for draw in DRAWS for name in names]
-    runs = cl.train_rnns([FEATURED_SETTINGS[name] for _, name in slots], seed=cl.FEATURED_SEED, jitter=JITTER,
-                         draws=[draw for draw, _ in slots])
-    perturbed = [{name: runs[i * len(names) + j] for j, name in enumerate(names)} for i in range(len(DRAWS))]
-    return [alone] + perturbed
+    """The featured seed's runs of every setting the lesson quotes (tests/lesson8_runs.py)."""
+    return featured_runs()
 
 
 def test_the_featured_seed_leads_the_seed_study():

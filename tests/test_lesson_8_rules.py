@@ -18,28 +18,13 @@ from coursekit import clipping as cl
 from minigrad.nn import functional as F
 from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
 
-JITTER = 1e-15  # as in tests/test_lesson_8_claims.py: a unit or two in the last place of a float64 weight
-DRAWS = range(5)
-
-SETTINGS = {
-    "off": (None, None, cl.LR),
-    "norm_1": ("norm", 1.0, cl.LR),
-    "norm_5": ("norm", 5.0, cl.LR),
-    "value_01": ("value", 0.1, cl.LR),
-    "value_1": ("value", 1.0, cl.LR),
-}
+from lesson8_runs import JITTER, featured_runs
 
 
 @pytest.fixture(scope="module")
 def featured():
-    """The featured seed's runs: as the notebook trains them (alone), then from each perturbed start."""
-    names = list(SETTINGS)
-    alone = {name: cl.train_rnn(*SETTINGS[name], seed=cl.FEATURED_SEED) for name in names}
-    slots = [(draw, name) for draw in DRAWS for name in names]
-    runs = cl.train_rnns([SETTINGS[name] for _, name in slots], seed=cl.FEATURED_SEED, jitter=JITTER,
-                         draws=[draw for draw, _ in slots])
-    perturbed = [{name: runs[i * len(names) + j] for j, name in enumerate(names)} for i in range(len(DRAWS))]
-    return [alone] + perturbed
+    """The featured seed's runs, as tests/test_lesson_8_claims.py reads them (tests/lesson8_runs.py)."""
+    return featured_runs()
 
 
 def test_section_1_this_network_starts_on_the_vanishing_side():
