@@ -388,7 +388,7 @@ def test_schedule_explorer_reuses_runs_it_is_given(digit_data):
 # -- folded plumbing cells (lessons 0 and 9) ------------------------------------------------------
 
 
-@pytest.mark.parametrize("lesson", ["00_welcome", "09_finetuning_case_study"])
+@pytest.mark.parametrize("lesson", ["00_welcome", "08_gradient_clipping", "09_finetuning_case_study"])
 def test_folded_cells_stay_folded_in_the_built_notebook_and_say_so(lesson):
     """JupyterLab folds a cell's code when its metadata has jupyter.source_hidden; the .md source and
     the built .ipynb must agree (the build tool compares only sources and tags), and the lesson's
