@@ -249,11 +249,11 @@ def test_a_stack_split_over_two_threads_gives_every_run_the_numbers_of_one_threa
     batches, ends = sweep.loader_batches(loader, 40)
     rates = np.geomspace(1e-3, 0.3, 7)
     kwargs = dict(optimizer="adam", epoch_ends=[20, 40], val=(digit_data.X_val, digit_data.y_val))
-    monkeypatch.setattr(sweep, "SPLIT_AT", 10**6)
+    monkeypatch.setattr(threads, "SPLIT_AT", 10**6)
     one = sweep.train_stacked([model] * 7, batches, rates, **kwargs)
-    monkeypatch.setattr(sweep, "SPLIT_AT", 2)
+    monkeypatch.setattr(threads, "SPLIT_AT", 2)
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert len(threads.halves(7, sweep.SPLIT_AT)) == 2
+    assert len(threads.halves(7)) == 2
     two = sweep.train_stacked([model] * 7, batches, rates, **kwargs)
     for name in ("step_loss", "grad_norm", "epoch_train_loss", "epoch_val_loss"):
         np.testing.assert_allclose(getattr(two, name), getattr(one, name), rtol=1e-13, err_msg=name)
@@ -272,9 +272,9 @@ def test_recurrent_runs_split_over_two_threads_are_the_runs_of_one_thread(monkey
     settings = [("norm", 1.0, 0.25), ("value", 0.1, 0.25), (None, None, 0.1), ("norm", 5.0, 0.25), ("value", 1.0, 0.1)]
     seeds = [0, 1, 2, 0, 1]
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(cl, "RNN_SPLIT_AT", 10**6)
+    monkeypatch.setattr(threads, "SPLIT_AT", 10**6)
     one = cl.train_rnns(settings, steps=30, seed=seeds, jitter=1e-15, draws=[0, 1, 0, 1, 0])
-    monkeypatch.setattr(cl, "RNN_SPLIT_AT", 2)
+    monkeypatch.setattr(threads, "SPLIT_AT", 2)
     two = cl.train_rnns(settings, steps=30, seed=seeds, jitter=1e-15, draws=[0, 1, 0, 1, 0])
     assert [(r.mode, r.threshold, r.lr, r.seed, r.diverged_step) for r in two] == \
         [(r.mode, r.threshold, r.lr, r.seed, r.diverged_step) for r in one]

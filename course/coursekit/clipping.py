@@ -382,7 +382,7 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
     # Starts are drawn here, on one thread (minigrad's random generator is one for the process); each
     # thread gets its own copies, since functional_call swaps a module's weights while it runs.
     starts = {(s, d): jittered(TinyRNN(hidden, gain, s), jitter, d) for s, d in dict.fromkeys(zip(seeds, draws))}
-    parts = halves(count, RNN_SPLIT_AT)
+    parts = halves(count)
     own = [starts] + [copy.deepcopy(starts) for _ in parts[1:]]
 
     def train(index, part):
@@ -390,8 +390,6 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
                                 momentum, progress and not index)
     return [run for runs in side_by_side(train, parts) for run in runs]
 
-
-RNN_SPLIT_AT = 24  # settings: from here two threads pay (most of a step is np.tanh on the whole stack)
 
 
 def _train_rnn_group(settings, seeds, draws, starts, steps, seq_len, batch_size, momentum, progress):

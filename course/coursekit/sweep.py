@@ -176,13 +176,13 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     (``diverged_step``); the others go on.
 
     A large stack trains as two halves on two threads where the machine has two cores or more
-    (:data:`SPLIT_AT`): NumPy lets go of Python's lock inside its array work, so the halves
+    (:func:`coursekit.threads.halves`): NumPy lets go of Python's lock inside its array work, so the halves
     run side by side, and each run's numbers are the same to the last digit (a copy's
     arithmetic never involves another copy).
     """
     _check_arguments(models, batches, lrs, optimizer)
     lrs = _rates(lrs, len(models), len(batches))
-    groups = halves(len(models), SPLIT_AT)
+    groups = halves(len(models))
     # functional_call swaps a module's weights while it runs: each thread gets its own copies, made
     # before any thread starts (a list holding one model S times is copied as one model S times).
     model_groups = [models[groups[0]]] + [copy.deepcopy(models[part]) for part in groups[1:]]
@@ -195,8 +195,6 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     parts = side_by_side(train, groups)
     return parts[0] if len(parts) == 1 else _joined(parts, models[0])
 
-
-SPLIT_AT = 24  # copies: below this a step is mostly Python, which one thread runs at a time
 
 
 def _joined(parts, model):
