@@ -177,32 +177,3 @@ def test_a_jittered_start_differs_in_the_last_digits_only():
     for a, b in zip(plain.parameters(), moved.parameters()):
         np.testing.assert_allclose(b.data, a.data, rtol=1e-14, atol=0)
     assert any((a.data != b.data).any() for a, b in zip(plain.parameters(), moved.parameters()))
-
-
-def test_lesson_8_clipping_costs_a_fraction_of_a_percent_of_a_step():
-    """Rule 2: 'It costs a fraction of a percent of a step (section 9)'; the intro: 'what clipping costs
-    (next to nothing)'. Timed as section 9 does, but with the fastest of several repeats of each,
-    which a busy machine slows least (observed: 0.15%; the lesson's averages print about 0.6%)."""
-    import time
-
-    from minigrad.nn.utils import clip_grad_norm_
-
-    model = cl.TinyRNN(seed=0)
-    params = list(model.parameters())
-    x, y = cl.fading_sum_batch(np.random.default_rng(0), 32, cl.SEQ_LEN)
-
-    def fastest(action, repeats):
-        times = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            action()
-            times.append(time.perf_counter() - started)
-        return min(times)
-
-    def step():
-        model.zero_grad()
-        ((model(x) - y) ** 2).mean().backward()
-
-    step_time = fastest(step, 5)
-    clip_time = fastest(lambda: clip_grad_norm_(params, 1.0), 200)
-    assert clip_time < 0.01 * step_time, (clip_time, step_time)
