@@ -391,7 +391,6 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
     return [run for runs in side_by_side(train, parts) for run in runs]
 
 
-
 def _train_rnn_group(settings, seeds, draws, starts, steps, seq_len, batch_size, momentum, progress):
     """:func:`train_rnns` for one slice of the settings, on the calling thread."""
     count = len(settings)

@@ -196,7 +196,6 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     return parts[0] if len(parts) == 1 else _joined(parts, models[0])
 
 
-
 def _joined(parts, model):
     """One StackedRuns from the records of consecutive slices of the stack."""
     first = parts[0]
