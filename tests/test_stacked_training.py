@@ -8,8 +8,11 @@ differences step after step, so the tight comparison uses rates where it is not,
 chaotic rate is compared on its first steps only.
 """
 import math
+import threading
 
 import numpy as np
+
+import minigrad as mg
 import pytest
 
 from coursekit import range_test as rt
@@ -185,10 +188,54 @@ def test_a_stacked_rnn_run_that_blows_up_stops_there():
 
 def test_the_clipping_widget_looks_up_every_threshold_of_its_rate():
     widget = cl.clipping_widget(threshold=1.0, lr=0.01, steps=20, seed=0, interactive=False)
-    assert widget.state["trained_at_once"] == 2 * 13 + 10  # both modes x 13 thresholds, and "off" at 10 rates
+    assert widget.state["trained_at_once"] == 2 * 13 + 1  # both modes x 13 thresholds, and "off", at its rate
     widget.set(threshold=0.1, mode="value")
     alone = cl.train_rnn("value", 0.1, 0.01, steps=20, seed=0)
     np.testing.assert_allclose(widget.state["run"].losses, alone.losses, rtol=1e-9)
+
+
+def test_the_clipping_widget_trains_the_rates_next_to_the_one_shown_ahead_without_touching_the_generator(
+        monkeypatch):
+    """After a move, the rate shown and its neighbours train in the background (every threshold of both
+    modes, and no clipping); then a move there trains nothing, and its run is the run alone. The
+    background draws nothing from minigrad's generator, which the participant's cells share."""
+    widget = cl.clipping_widget(threshold=1.0, lr=0.01, steps=20, seed=0, interactive=False)
+    runs = widget.state["runs"]
+    on_main = []
+    train = cl.train_rnns
+    monkeypatch.setattr(cl, "train_rnns", lambda settings, **kw: on_main.append(
+        threading.current_thread() is threading.main_thread()) or train(settings, **kw))
+    widget.set(lr=0.02)  # a move: 0.02 and its neighbours 0.01 and 0.05 train ahead
+    generator = mg.random.generator().bit_generator.state
+    assert runs.wait_ahead(timeout=300) and runs.error is None
+    assert mg.random.generator().bit_generator.state == generator
+    assert len(runs) == 3 * (2 * 13 + 1) and on_main == [True] + [False] * 6  # the move, then 3 rates x 2 modes
+    del on_main[:]
+    for rate in (0.05, 0.01):
+        widget.set(lr=rate)
+        widget.set(threshold=0.1, mode="value")
+        widget.set(threshold=10.0, mode="norm")
+    assert not any(on_main)  # every move found its run (0.05's move started 0.1 training ahead)
+    assert runs.wait_ahead(timeout=300)
+    alone = cl.train_rnn("norm", 10.0, 0.01, steps=20, seed=0)
+    np.testing.assert_allclose(widget.state["run"].losses, alone.losses, rtol=1e-9)
+    np.testing.assert_allclose(widget.state["run"].grad_norms, alone.grad_norms, rtol=1e-9)
+
+
+def test_the_lesson_8_widget_s_limits_hold_the_unclipped_run_of_every_rate():
+    """The limits come from the runs at the starting rate (section 8's widget); the promise that every
+    rate keeps its traces on the plot (or above the caps, where a run explodes) is checked here against
+    the unclipped run of every rate on the slider, which the widget trains only when a move nears it."""
+    widget = cl.clipping_widget(threshold=1.0, lr=cl.LR, mode="norm", seed=cl.FEATURED_SEED, interactive=False,
+                                train_ahead=False)
+    (loss_low, loss_high), (norm_low, norm_high) = widget.fig.axes[0].get_ylim(), widget.fig.axes[1].get_ylim()
+    rates = [value for _, value in widget.controls["lr"].options]
+    for run in cl.train_rnns([(None, None, rate) for rate in rates], seed=cl.FEATURED_SEED):
+        for values, low, high, cap in ((run.losses, loss_low, loss_high, cl.LOSS_CAP),
+                                       (run.grad_norms, norm_low, norm_high, cl.NORM_CAP)):
+            shown = values[np.isfinite(values) & (values > 0)]
+            assert shown.min() >= low, f"lr {run.lr}: a trace goes below the plot"
+            assert shown.max() <= high or high == cap, f"lr {run.lr}: a trace leaves the top below the cap"
 
 
 # -- lesson 7: the rates of one batch size train side by side ---------------------------------------------------
@@ -225,6 +272,33 @@ def test_the_batch_size_widget_looks_up_every_rate_of_its_starting_batch_size():
     np.testing.assert_allclose(run.val_losses, alone.val_losses, rtol=1e-9)
     # timed at the step time measured at its batch size when the widget was built
     assert run.seconds > 0 and run.history.step_time == [run.history.step_time[0]] * run.steps
+
+
+def test_the_batch_size_widget_trains_the_batch_sizes_next_to_the_one_shown_ahead(monkeypatch):
+    """After a move, the batch size shown and the two next to it train in the background, each with
+    every rate at once; then moves there train nothing, and a run is the run alone."""
+    split = bs.noisy_digits(n_train=128, n_val=128, seed=0)
+    widget = bs.batch_size_widget(split, batch_size=32, lr=0.05, epochs=3, interactive=False)
+    trained = []
+    train = bs.train_batch_rates
+    monkeypatch.setattr(bs, "train_batch_rates", lambda split, b, lrs, **kw: trained.append(
+        (b, len(lrs), threading.current_thread() is threading.main_thread())) or train(split, b, lrs, **kw))
+    runs = widget.state["runs"]
+    widget.set(batch_size=64)  # shown before its turn: that one run trains now
+    assert trained == [(64, 1, True)]
+    generator = mg.random.generator().bit_generator.state
+    assert runs.wait_ahead(timeout=300) and runs.error is None
+    assert mg.random.generator().bit_generator.state == generator  # the start was drawn at build
+    assert sorted(trained[1:]) == [(64, 30, False), (128, 31, False)]  # 32 was trained at build
+    del trained[:]
+    rate = 10 ** -0.7  # a stop of the rate slider
+    for b in (128, 32, 64):
+        widget.set(batch_size=b)
+        widget.set(lr=rate)
+    assert not any(on_main for _, _, on_main in trained)  # every move found its run
+    assert runs.wait_ahead(timeout=300)  # (the move to 128 started 256 training ahead)
+    alone = bs.train_batch(split, 64, rate, epochs=3)
+    np.testing.assert_allclose(widget.state["run"].val_losses, alone.val_losses, rtol=1e-9)
 
 
 def test_the_clipping_widget_trains_a_setting_off_the_starting_rate_alone():

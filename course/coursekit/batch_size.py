@@ -18,6 +18,7 @@ learning-rate slider over the training curves and what the run cost.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import math
 import time
@@ -36,6 +37,7 @@ from .controls import batch_size_slider, log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import plain_log_ticks
 from .range_test import diagnose_if_possible
+from .run_cache import RunCache
 from .style import COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
 from .threads import single_blas_thread
 
@@ -270,7 +272,8 @@ def train_batch(split, batch_size, lr, *, epochs=EPOCHS, rule="none", seed=0):
                     len(split.y_train))
 
 
-def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step=0.0, seed=0, progress=False):
+def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step=0.0, seed=0, progress=False,
+                      model=None, between_steps=None):
     """:func:`train_batch` at one batch size for every rate in ``lrs``, all at once: ``[BatchRun]``.
 
     The batch size cannot be stacked (it changes the number of steps), the rate can: the
@@ -279,6 +282,9 @@ def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step
     compare them). A stack has no time of its own per run: ``seconds_per_step`` (the widget
     measures it with :func:`measure_throughput` at this batch size; the step time does not
     depend on the rate) is recorded as each step's time. ``progress``: show a progress bar over the steps.
+    ``model``: the initial network, ``make_model(split.num_features, seed=seed)`` if None (that draws
+    from minigrad's generator, one for the process: a caller on another thread passes it in).
+    ``between_steps``: called before every step (:func:`coursekit.sweep.train_stacked`).
     """
     from .sweep import loader_batches, train_stacked
 
@@ -288,13 +294,13 @@ def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step
     for lr in lrs:
         if not 0 < lr < math.inf:
             raise ValueError(f"train_batch_rates: every lr must be a finite number > 0, got {lr!r}")
-    model = make_model(split.num_features, seed=seed)
+    model = make_model(split.num_features, seed=seed) if model is None else model
     loader = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=int(batch_size), shuffle=True,
                         seed=seed + 1)
     batches, epoch_ends = loader_batches(loader, epochs * len(loader))
     stacked = train_stacked([model] * len(lrs), batches, lrs, optimizer="sgd", momentum=0.9, epoch_ends=epoch_ends,
                             val=(split.X_val, split.y_val), scored=(split.X_train, split.y_train),
-                            progress=progress, description=f"batch {int(batch_size)}:")
+                            progress=progress, description=f"batch {int(batch_size)}:", between_steps=between_steps)
     runs = []
     for i, lr in enumerate(lrs):
         history = stacked.history(i)
@@ -407,7 +413,7 @@ def plot_bars(ax, runs_by_rule, batch_sizes, *, metric="val"):
 
 
 def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epochs=EPOCHS, reference=None,
-                      interactive=None):
+                      interactive=None, train_ahead=True):
     """Batch size (powers of two) and learning rate (log scale) over the training curves and the bill.
 
     Left: training and validation loss per epoch, titled with the gap and
@@ -418,37 +424,38 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     at once (:func:`train_batch_rates`), and one training step is timed at every batch
     size (:func:`measure_throughput`): a run's training time is its step count times the
     step time measured at its batch size. Another batch size cannot join the stack (it
-    changes the number of steps): there a setting trains alone, in the same stacked code
-    (a tenth of a second or so), the first time it is shown. Runs are cached, so returning
-    to a setting is instant.
+    changes the number of steps). From the first move on, the batch size shown and the two
+    next to it train in the background, each with all its rates at once (``train_ahead``;
+    :class:`coursekit.run_cache.RunCache`); a setting shown before its turn trains alone then
+    (a tenth of a second to about a second). Runs are kept, so returning to a setting is instant.
     """
     split = noisy_digits() if split is None else split
-    cache = {}
     size_control = batch_size_slider(batch_size, 8, 512, description="batch size")
     lr_control = log_slider("learning rate", lr, 1e-3, 1.0, steps_per_decade=10, continuous_update=True)
     sizes = [value for _, value in size_control.options]
     step_seconds = {b: b / rate for b, rate in measure_throughput(sizes, timed_steps=10, warmup_steps=2).items()}
+    start = make_model(split.num_features)  # drawn here, once: training ahead draws nothing
 
-    def key(b, rate):
-        return int(b), round(math.log10(rate), 6)
+    def train(settings, progress=False, between_steps=None):
+        b = settings[0][0]  # one batch size per call: the rates stack, the batch size cannot
+        return train_batch_rates(split, b, [rate for _, rate in settings], epochs=epochs,
+                                 seconds_per_step=step_seconds[b], progress=progress, model=copy.deepcopy(start),
+                                 between_steps=between_steps)
 
-    def train(b, rates, progress=False):
-        for run in train_batch_rates(split, int(b), rates, epochs=epochs, seconds_per_step=step_seconds[int(b)],
-                                     progress=progress):
-            cache.setdefault(key(run.batch_size, run.lr), run)
-
-    def compute(b, rate):
-        if key(b, rate) not in cache:
-            train(b, [rate])
-        return cache[key(b, rate)]
-
+    runs = RunCache(lambda setting: (int(setting[0]), round(math.log10(setting[1]), 6)), train)
     if reference is not None:
-        cache[key(reference.batch_size, reference.lr)] = reference
+        runs.put((reference.batch_size, reference.lr), reference)
     stops = [10 ** (lr_control.min + k * lr_control.step)
              for k in range(int(round((lr_control.max - lr_control.min) / lr_control.step)) + 1)]
-    fresh = [rate for rate in stops if key(size_control.value, rate) not in cache]
-    train(size_control.value, fresh, progress=True)
-    reference = compute(BASE_BATCH_SIZE, BASE_LR)
+    fresh = [rate for rate in stops if (size_control.value, rate) not in runs]
+    runs.ensure([(size_control.value, rate) for rate in fresh], progress=True)
+    reference = runs.get((BASE_BATCH_SIZE, BASE_LR))
+
+    def ahead(b):
+        """The rates of the batch size shown and of the two next to it, one stack per batch size: where
+        the next move is likely to go (a slider moves a stop at a time). Farther sizes wait for a move
+        nearer them, so that a participant's kernel trains only around where they look."""
+        return [[(size, rate) for rate in stops] for size in (b, b // 2, b * 2) if size in sizes]
 
     fig, (ax_curves, ax_time) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     ref_epochs = np.arange(1, reference.epochs + 1)
@@ -474,7 +481,7 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     # settings compare at a glance. The losses: every run trained at build (capped at 6 nats,
     # so one run that blows up does not squash the others); the times: from the first epoch
     # of the largest batch to the last of the smallest, at the step times measured above.
-    known = np.concatenate([np.concatenate([r.train_losses, r.val_losses]) for r in cache.values()])
+    known = np.concatenate([np.concatenate([r.train_losses, r.val_losses]) for r in runs.runs()])
     top = min(float(known[np.isfinite(known)].max()) * 1.1, 6.0)
     ax_curves.set_xlim(0.5, epochs + 0.5)
     ax_curves.set_ylim(0, top)
@@ -484,7 +491,14 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
                      max([s * epochs for s in epoch_seconds] + [ref_times.max()]) * 1.5)
 
     def update(widget):
-        run = compute(size_control.value, lr_control.value)
+        moved = "run" in widget.state  # the first call draws the starting setting: no one has moved yet
+        with runs.foreground():
+            update_figure(widget)
+        if train_ahead and moved:
+            runs.train_ahead(ahead(size_control.value))
+
+    def update_figure(widget):
+        run = runs.get((size_control.value, lr_control.value))
         epochs_axis = np.arange(1, run.epochs + 1)
         train_line.set_data(epochs_axis[:len(run.train_losses)], run.train_losses)
         val_line.set_data(epochs_axis, run.val_losses)
@@ -506,5 +520,5 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     widget = make_widget(fig, {"batch_size": size_control, "lr": lr_control}, update,
                          title="Batch size and learning rate", columns=2, relayout=layout_key,
                          animated=[train_line, val_line, time_line, ax_curves.title, ax_time.title])
-    widget.state["trained_at_once"] = len(fresh)
+    widget.state.update(trained_at_once=len(fresh), runs=runs)
     return widget

@@ -46,6 +46,7 @@ from .controls import clip_slider, clip_threshold, round_log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import plain_log_ticks
 from .range_test import diagnose_if_possible
+from .run_cache import RunCache
 from .style import COLORS, ROLE_COLORS, label_axes
 from .threads import halves, side_by_side, single_blas_thread
 
@@ -352,7 +353,7 @@ def stacked_rnn_loss(model, per_copy_data=False):
 
 @single_blas_thread()
 def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GAIN, batch_size=32,
-               momentum=MOMENTUM, seed=0, jitter=0.0, draws=None, progress=False):
+               momentum=MOMENTUM, seed=0, jitter=0.0, draws=None, progress=False, start=None, between_steps=None):
     """:func:`train_rnn` for every ``(mode, threshold, lr)`` in ``settings``, all at once: ``[ClipRun]``.
 
     The networks are stacked (``minigrad.func``: every weight gets a leading axis, one slot
@@ -369,6 +370,9 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
     (:func:`jittered`; every slot draw 0 when ``draws`` is None).
     ``progress``: show a progress bar over the steps. A large stack trains as two halves on two
     threads where there are two cores (:func:`coursekit.threads.side_by_side`; the same numbers).
+    ``start``: the initial network of every slot (one seed, no jitter), instead of drawing
+    ``TinyRNN(hidden, gain, seed)`` here from minigrad's generator, which is one for the process
+    (a caller on another thread passes it in). ``between_steps``: called before every step (by each thread).
     """
     settings = list(settings)
     for mode, threshold, lr in settings:
@@ -381,17 +385,23 @@ def train_rnns(settings, *, steps=STEPS, seq_len=SEQ_LEN, hidden=HIDDEN, gain=GA
             raise ValueError(f"train_rnns: {name} must have one entry per setting ({count}), got {len(values)}")
     # Starts are drawn here, on one thread (minigrad's random generator is one for the process); each
     # thread gets its own copies, since functional_call swaps a module's weights while it runs.
-    starts = {(s, d): jittered(TinyRNN(hidden, gain, s), jitter, d) for s, d in dict.fromkeys(zip(seeds, draws))}
+    if start is None:
+        starts = {(s, d): jittered(TinyRNN(hidden, gain, s), jitter, d) for s, d in dict.fromkeys(zip(seeds, draws))}
+    elif len(set(zip(seeds, draws))) == 1 and jitter == 0:
+        starts = {(seeds[0], draws[0]): copy.deepcopy(start)}  # our own: functional_call swaps its weights
+    else:
+        raise ValueError("train_rnns: start= gives every slot one network: it needs one seed and no jitter")
     parts = halves(count)
     own = [starts] + [copy.deepcopy(starts) for _ in parts[1:]]
 
     def train(index, part):
         return _train_rnn_group(settings[part], seeds[part], draws[part], own[index], steps, seq_len, batch_size,
-                                momentum, progress and not index)
+                                momentum, progress and not index, between_steps)
     return [run for runs in side_by_side(train, parts) for run in runs]
 
 
-def _train_rnn_group(settings, seeds, draws, starts, steps, seq_len, batch_size, momentum, progress):
+def _train_rnn_group(settings, seeds, draws, starts, steps, seq_len, batch_size, momentum, progress,
+                     between_steps=None):
     """:func:`train_rnns` for one slice of the settings, on the calling thread."""
     count = len(settings)
     params, _ = stack_module_state([starts[start] for start in zip(seeds, draws)])
@@ -418,6 +428,8 @@ def _train_rnn_group(settings, seeds, draws, starts, steps, seq_len, batch_size,
         bar = TrainingProgress(steps, f"training {count} networks at once")
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for step in range(steps):
+            if between_steps is not None:
+                between_steps()
             batches = {s: _fading_sums(rngs[s], batch_size, seq_len) for s in distinct}
             if len(distinct) == 1:
                 x, y = batches[distinct[0]]
@@ -741,7 +753,7 @@ def _rate_slider(lr):
 
 
 def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEATURED_SEED, reference=None,
-                    interactive=None):
+                    interactive=None, train_ahead=True):
     """Clipping threshold (log scale, with "off"), clipping mode and learning rate over the two traces.
 
     ``threshold=None`` starts with clipping off; ``seed``: the run's start and batches (the
@@ -752,11 +764,13 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
     Left: the training loss; right: the gradient norm before clipping, with the
     threshold drawn when clipping by norm. The run without clipping at the same
     learning rate stays in the background, faint. When the widget is built, every
-    threshold of both modes at the starting rate, and the unclipped run at every rate,
-    train at once (:func:`train_rnns`; those given in ``reference`` are not trained again):
-    a threshold or mode move is a look-up and a redraw. At another rate a setting trains
-    alone the first time it is shown (all the settings of every rate at once would take
-    several times longer to build); visited settings are kept.
+    threshold of both modes at the starting rate, and the unclipped run there, train at
+    once (:func:`train_rnns`; those given in ``reference`` are not trained again): a
+    threshold or mode move is a look-up and a redraw. From the first move on, the rate shown
+    and the two next to it train in the background, a rate and mode at a time (every
+    threshold at once; ``train_ahead``; :class:`coursekit.run_cache.RunCache`; every rate when
+    built would take several times longer); a setting shown before its turn trains alone then.
+    Runs are kept, so returning to a setting is instant.
     """
     import ipywidgets
 
@@ -767,31 +781,36 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
     lr_control = _rate_slider(lr)
     thresholds = [value for _, value in threshold_control.options if math.isfinite(value)]
     rates = [value for _, value in lr_control.options]
-    cache = {}
+    start = TinyRNN(seed=seed)  # drawn here, once: training ahead draws nothing
 
-    def key(m, t, rate):
+    def key(setting):
+        m, t, rate = setting
         return (m, None if m is None else round(math.log10(t), 6), round(math.log10(rate), 6))
 
-    def every_threshold(rate):
-        return [(m, t, rate) for m in ("norm", "value") for t in thresholds]
+    def train(settings, progress=False, between_steps=None):
+        return train_rnns(settings, steps=steps, seed=seed, progress=progress, start=start,
+                          between_steps=between_steps)
 
-    def train(settings, progress=False):
-        for run in train_rnns(settings, steps=steps, seed=seed, progress=progress):
-            cache.setdefault(key(run.mode, run.threshold, run.lr), run)
+    def every_threshold(rate, modes=("norm", "value")):
+        return [(m, t, rate) for m in modes for t in thresholds]
 
+    runs = RunCache(key, train)
     for run in reference or ():
-        cache[key(run.mode, run.threshold, run.lr)] = run
-    built = [setting for setting in every_threshold(lr_control.value) + [(None, None, rate) for rate in rates]
-             if key(*setting) not in cache]  # the reference runs are not trained again
-    if built:
-        train(built, progress=True)
+        runs.put((run.mode, run.threshold, run.lr), run)
+    built = [setting for setting in every_threshold(lr_control.value) + [(None, None, lr_control.value)]
+             if setting not in runs]  # the reference runs are not trained again
+    runs.ensure(built, progress=True)
 
-    def compute(m, t, rate):
-        # Off the starting rate, a setting trains alone when first asked for: all 27 settings of a
-        # rate cost 27 times the arithmetic (over a second), one costs about a tenth of a second.
-        if key(m, t, rate) not in cache:
-            train([(m, t, rate)])
-        return cache[key(m, t, rate)]
+    def ahead(rate, mode):
+        """The settings of the rate shown and of the two rates next to it, one stack per rate and mode
+        (every threshold, and no clipping with the first), the mode shown first: where the next move is
+        likely to go. Farther rates wait for a move nearer them, so that a participant's kernel trains
+        only around where they look."""
+        at = rates.index(rate)
+        near = [rates[i] for i in (at, at - 1, at + 1) if 0 <= i < len(rates)]
+        other = "value" if mode == "norm" else "norm"
+        return ([every_threshold(r, (mode,)) + [(None, None, r)] for r in near]
+                + [every_threshold(r, (other,)) for r in near])
 
     fig, (ax_loss, ax_norm) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     off_style = {"color": COLORS["light_grey"], "linewidth": 1.6}
@@ -823,13 +842,15 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
         line.set_data(np.arange(1, len(values) + 1)[keep], values[keep])
 
     def limits():
-        """y limits holding every run trained when the widget was built (every threshold and mode at the
-        starting rate, no clipping at every rate) and the thresholds, the same at every rate: a move then
-        redraws the traces only, and rates compare at a glance. The tops are capped (loss 10^4, norm
-        10^6) so that one run that explodes does not squash the others: its trace leaves the plot."""
-        runs = list(cache.values())
-        loss_values = np.concatenate([run.losses for run in runs])
-        norm_values = np.concatenate([run.grad_norms for run in runs] + [thresholds])
+        """y limits holding every run kept when the widget was built (every threshold and mode, and no
+        clipping, at the starting rate; any ``reference`` runs) and the thresholds, the same at every
+        rate: a move then redraws the traces only, and rates compare at a glance. The tops are capped
+        (loss 10^4, norm 10^6) so that one run that explodes does not squash the others: its trace
+        leaves the plot. (The unclipped runs at the other rates of the lesson's widget fall inside
+        these limits or above the caps; a test checks it.)"""
+        kept = runs.runs()
+        loss_values = np.concatenate([run.losses for run in kept])
+        norm_values = np.concatenate([run.grad_norms for run in kept] + [thresholds])
         spans = []
         for values, cap in ((loss_values, LOSS_CAP), (norm_values, NORM_CAP)):
             values = values[np.isfinite(values) & (values > 0)]
@@ -841,11 +862,17 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
     ax_norm.set_ylim(norm_low, norm_high)
 
     def update(widget):
+        moved = "run" in widget.state  # the first call draws the starting setting: no one has moved yet
+        with runs.foreground():
+            update_figure(widget)
+        if train_ahead and moved:
+            runs.train_ahead(ahead(lr_control.value, mode_control.value))
+
+    def update_figure(widget):
         rate = lr_control.value
         chosen = clip_threshold(threshold_control.value)  # None: "off"
         current_mode = None if chosen is None else mode_control.value
-        run = compute(current_mode, chosen, rate)
-        off = compute(None, None, rate)
+        run, off = runs.get((current_mode, chosen, rate), (None, None, rate))
         set_trace(off_loss, off.losses)
         set_trace(off_norm, off.grad_norms)
         set_trace(loss_line, run.losses)
@@ -872,5 +899,5 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
                          title="Gradient clipping", columns=3, relayout=layout_key,
                          animated=[off_loss, off_norm, loss_line, norm_line, clipped_dots, threshold_line,
                                    diverged_marker, ax_loss.title, ax_norm.title])
-    widget.state["trained_at_once"] = len(built)
+    widget.state.update(trained_at_once=len(built), runs=runs)
     return widget

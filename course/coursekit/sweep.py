@@ -153,7 +153,8 @@ class StackedRuns:
 
 @single_blas_thread()  # once, around every thread: BLAS's thread count is one setting for the whole process
 def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight_decay=None, epoch_ends=None,
-                  val=None, scored=None, max_steps=False, momentum=0.0, progress=False, description="training"):
+                  val=None, scored=None, max_steps=False, momentum=0.0, progress=False, description="training",
+                  between_steps=None):
     """Train every model in ``models`` on the same ``batches``, each with its own learning rates, all at once.
 
     Float64 throughout, as the lessons' models: the stacked products add in another order
@@ -171,6 +172,8 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     there, and ``scored`` another ``(X, y)`` too (``epoch_scored_loss``; e.g. the whole training
     set). ``max_steps``: True when ``batches`` was cut at a step count (as ``fit``'s
     ``max_steps``; the records then say so). ``progress``: show a progress bar over the steps.
+    ``between_steps``: called before every step (by each thread), e.g. to let a widget answer a move
+    first (:class:`coursekit.run_cache.RunCache`).
 
     Like ``fit``, a run whose loss or gradient norm stops being finite is stopped there
     (``diverged_step``); the others go on.
@@ -190,7 +193,7 @@ def train_stacked(models, batches, lrs, *, optimizer="adam", betas1=None, weight
     def train(index, part):
         return _train_group(model_groups[index], batches, lrs[part], optimizer,
                             None if betas1 is None else betas1[part], weight_decay, epoch_ends, val, scored,
-                            max_steps, momentum, progress and not index, description)
+                            max_steps, momentum, progress and not index, description, between_steps)
 
     parts = side_by_side(train, groups)
     return parts[0] if len(parts) == 1 else _joined(parts, models[0])
@@ -225,7 +228,7 @@ def _rates(lrs, count, steps):
 
 
 def _train_group(models, batches, lrs, optimizer, betas1, weight_decay, epoch_ends, val, scored, max_steps,
-                 momentum, progress, description):
+                 momentum, progress, description, between_steps=None):
     """:func:`train_stacked` on one thread (``lrs`` already of shape (S, steps))."""
     count, steps = len(models), len(batches)
     epoch_ends = [steps] if epoch_ends is None else list(epoch_ends)
@@ -249,6 +252,8 @@ def _train_group(models, batches, lrs, optimizer, betas1, weight_decay, epoch_en
     norms_of = vmap(get_total_norm)
     with np.errstate(all="ignore"):  # a run that blows up is recorded as diverged, as fit does
         for step, (inputs, targets) in enumerate(batches):
+            if between_steps is not None:
+                between_steps()
             flat_grad[...] = 0.0
             step_losses = losses_of(params, mg.Tensor(inputs), mg.Tensor(targets))
             step_losses.sum().backward()  # each copy's gradient depends on its own loss only

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 
 __all__ = ["limit_blas_threads", "single_blas_thread", "halves", "side_by_side"]
 
@@ -35,16 +36,35 @@ def limit_blas_threads(n: int = 1):
 
 
 class single_blas_thread(contextlib.ContextDecorator):
-    """Context manager and decorator: BLAS uses one thread inside, and the old setting after."""
+    """Context manager and decorator: BLAS uses one thread inside, and the old setting after.
+
+    BLAS's thread count is one setting for the whole process, so the blocks of all threads
+    count as one: the first to enter sets one thread, the last to leave restores the old
+    setting. (A widget trains ahead on a thread of its own while the kernel answers a move;
+    each restoring what it found would leave the other's setting behind.)
+    """
 
     def __enter__(self):
-        self._limits = limit_blas_threads(1)
+        global _blas_limits, _blas_depth
+        with _blas_lock:
+            if _blas_depth == 0:
+                _blas_limits = limit_blas_threads(1)
+            _blas_depth += 1
         return self
 
     def __exit__(self, *exc):
-        if self._limits is not None:
-            self._limits.restore_original_limits()
+        global _blas_limits, _blas_depth
+        with _blas_lock:
+            _blas_depth -= 1
+            if _blas_depth == 0 and _blas_limits is not None:
+                _blas_limits.restore_original_limits()
+                _blas_limits = None
         return False
+
+
+_blas_lock = threading.Lock()
+_blas_depth = 0  # blocks inside single_blas_thread, on every thread
+_blas_limits = None  # the limiter that restores the setting found by the first block
 
 
 SPLIT_AT = 24  # copies: below this a step of a stack is mostly Python, which one thread runs at a time
