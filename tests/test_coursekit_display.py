@@ -124,6 +124,39 @@ def test_a_blit_paints_the_same_pixels_as_a_full_draw(race_widget):
     race_widget.set(adaptive_lr=0.1)
 
 
+def test_a_blit_from_the_first_changed_artist_paints_what_a_full_draw_paints():
+    """A drag of the phase map's start changes only the last animated artists (the paths, the note):
+    the blit restores the picture with the unchanged ones (the map's marker and title) drawn, kept
+    from the move before. Each frame must equal a full draw, also when a slider then changes one of
+    the kept artists."""
+    from coursekit.phase_map import momentum_phase_map
+
+    widget = momentum_phase_map(interactive=False)
+    canvas = widget.fig.canvas
+    canvas.draw()
+    ax_path = widget.fig.axes[1]
+
+    def frame():
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    widget.drag_interval = 0.0  # every move redraws
+    widget.mouse_event("button_press_event", ax_path, -2.0, 2.0)
+    widget.mouse_event("motion_notify_event", ax_path, -1.5, 2.0)
+    kept = widget._settled
+    assert kept is not None and kept[0] == 2  # the marker and the title drawn, kept
+    widget.mouse_event("motion_notify_event", ax_path, -1.0, 2.0)
+    assert widget._settled is kept  # the next move starts from that picture
+    blitted = frame()
+    canvas.draw()
+    np.testing.assert_array_equal(blitted, frame())
+    widget.mouse_event("button_release_event", ax_path, -1.0, 2.0)
+    widget.set(lr=0.05)  # the marker and the title change: redrawn from the first artist
+    assert widget._settled[0] == 0
+    blitted = frame()
+    canvas.draw()
+    np.testing.assert_array_equal(blitted, frame())
+
+
 def test_a_layout_pass_never_becomes_the_picture_a_blit_restores():
     # A layout pass clears the canvas and paints nothing; blitting over that showed only the
     # moving artists on a transparent figure (a blank widget in the browser).

@@ -5,12 +5,15 @@ functions says why the course needs the internal it touches.
 """
 import os
 import subprocess
+from io import BytesIO
 import sys
 import warnings
 
 import ipympl
 import matplotlib
+import numpy as np
 import pytest
+from PIL import Image
 
 from coursekit import mpl_compat
 from coursekit.display import new_figure
@@ -108,3 +111,36 @@ def test_rapid_frames_go_whole_and_spaced_frames_stay_diffs(ipympl_figure):
     assert canvas._current_image_mode == "full", f"get_diff_image/_png_is_old/_force_full changed: {RECHECK}"
     fig, _ = new_figure(interactive=False)
     mpl_compat.send_rapid_frames_whole(fig.canvas, window=1.0)  # Agg: nothing to wrap, no error
+
+
+def _decoded(frame):
+    return np.asarray(Image.open(BytesIO(frame)).convert("RGBA"))
+
+
+def test_fast_frames_paint_the_pixels_matplotlib_s_own_frames_paint(ipympl_figure):
+    """The same frame kinds and, decoded, the same pixels as matplotlib's get_diff_image, whole and diff."""
+    from matplotlib.backends.backend_webagg_core import FigureCanvasWebAggCore
+
+    canvas = ipympl_figure.canvas
+    canvas.rapid_frame_window = 0.0  # coursekit's rapid-frame rule off: whole, then diffs
+    ours_of = canvas.get_diff_image
+    frames = []
+
+    def both():  # each frame built by ours, then by matplotlib's from the same state
+        state = (canvas._png_is_old, canvas._force_full, canvas._last_buff.copy())
+        ours, ours_mode = ours_of(), canvas._current_image_mode
+        canvas._png_is_old, canvas._force_full, canvas._last_buff = state
+        theirs = FigureCanvasWebAggCore.get_diff_image(canvas)
+        frames.append((ours, ours_mode, theirs, canvas._current_image_mode))
+        return ours
+
+    canvas.get_diff_image = both
+    line = ipympl_figure.axes[0].lines[0]
+    for y_end in (1.0, 0.5, 0.2):
+        line.set_ydata([0, y_end])
+        canvas.draw()
+    assert [(mode, their_mode) for _, mode, _, their_mode in frames] == \
+        [("full", "full"), ("diff", "diff"), ("diff", "diff")], f"get_diff_image's frame kinds changed: {RECHECK}"
+    for ours, _, theirs, _ in frames:
+        np.testing.assert_array_equal(_decoded(ours), _decoded(theirs))
+    assert Image.open(BytesIO(frames[0][0])).mode == "RGB"  # ours (matplotlib's whole frames are RGBA)

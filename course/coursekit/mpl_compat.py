@@ -20,6 +20,7 @@ __all__ = [
     "waiting_for_first_frame",
     "send_next_frame_whole",
     "send_rapid_frames_whole",
+    "encode_frames_fast",
     "mark_first_frame_shown",
     "set_base_dpi",
 ]
@@ -103,6 +104,66 @@ def send_rapid_frames_whole(canvas, window: float) -> None:
         if frame is not None:
             last_sent[0] = now
         return frame
+
+    canvas.get_diff_image = get_diff_image
+
+
+def _png(pixels) -> bytes:
+    """``pixels`` (height, width, 3 or 4 uint8) as a PNG: rows unfiltered, zlib at its fastest level.
+
+    Pillow's encoder tries a filter per row and keeps the best, which takes most of its time (about
+    18 ms for a two-panel figure, here 7 ms): a plot's flat colours compress as well without one
+    (the same size within a few %). The format: PNG's signature, then the IHDR, IDAT and IEND chunks.
+    """
+    import struct
+    import zlib
+
+    import numpy as np
+
+    height, width, channels = pixels.shape
+    rows = np.zeros((height, width * channels + 1), dtype=np.uint8)  # each row: filter type 0, then its bytes
+    rows[:, 1:].reshape(height, width, channels)[...] = pixels  # one copy (a view: each row stays contiguous)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    colour_type = 6 if channels == 4 else 2  # RGBA or RGB, 8 bits each
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+            + chunk(b"IEND", b""))
+
+
+def encode_frames_fast(canvas) -> None:
+    """Make an ipympl canvas encode its frames two to three times as fast (a drag sends one per move).
+
+    matplotlib's webagg core builds each frame in ``get_diff_image``: the whole picture, or
+    only the pixels that changed since the last frame (the rest transparent), PNG-encoded by
+    Pillow, which takes most of a frame's time (about 30 ms for a two-panel figure). This is
+    the same method (matplotlib 3.11's, reading the private ``_png_is_old``, ``_force_full``
+    and ``_last_buff``) with a faster encoding (:func:`_png`), and an opaque whole frame sent
+    without its alpha channel, a quarter fewer bytes: the browser paints the same pixels (a
+    test decodes both). Does nothing to a canvas without a browser side (Agg).
+    """
+    if not hasattr(canvas, "get_diff_image"):
+        return
+    import numpy as np
+
+    def get_diff_image():
+        if not canvas._png_is_old:
+            return None
+        pixels = np.asarray(canvas.get_renderer().buffer_rgba())
+        buff = pixels.view(np.uint32).squeeze(2)  # a pixel as one number: compared in one call
+        opaque = bool((pixels[:, :, 3] == 255).all())
+        if canvas._force_full or buff.shape != canvas._last_buff.shape or not opaque:
+            canvas.set_image_mode("full")  # a diff cannot be laid over transparent pixels
+            data = pixels[:, :, :3] if opaque else pixels
+        else:
+            canvas.set_image_mode("diff")
+            data = np.where(buff != canvas._last_buff, buff, 0).view(np.uint8).reshape(*buff.shape, 4)
+        canvas._last_buff = buff.copy()
+        canvas._force_full = False
+        canvas._png_is_old = False
+        return _png(data)
 
     canvas.get_diff_image = get_diff_image
 

@@ -264,7 +264,8 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
         new_rule = rule_control.value != state.get("rule")
         current = set_rule(rule_control.value) if new_rule else phase_map(surface, state["rule"], lr_range=lr_range)
         lr_now, beta_now = rate.value, beta.value
-        setting.set_data([lr_now], [beta_now])
+        if (list(setting.get_xdata()), list(setting.get_ydata())) != ([lr_now], [beta_now]):
+            setting.set_data([lr_now], [beta_now])  # else left alone: a drag of the start does not redraw it
         region = current.region_at(lr_now, beta_now)
         per_direction = [REGIONS[int(classify(state["rule"], lr_now, beta_now, lam))] for lam in lams]
         radius = max(float(np.abs(eigenvalues(state["rule"], lr_now, beta_now, lam)[0])) for lam in lams)
@@ -310,7 +311,7 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
                          defaults={"rule": "Momentum", "steps": 100})
 
     return make_widget(fig, {"lr": rate, "momentum": beta, "rule": rule_control}, update,
-                       title="Momentum phase map", animated=[setting, path_line, sgd_line, start_dot, note, map_title],
+                       title="Momentum phase map", animated=[setting, map_title, path_line, sgd_line, start_dot, note],
                        code=code, on_click=on_click)
 
 
