@@ -544,14 +544,17 @@ def _linear_rule(linear, input, weight, bias=None):
     return _wrap(linear(x if isinstance(x, Tensor) else Tensor(x), w, b))
 
 
-def _tanh_rnn_rule(tanh_rnn, inputs, weight):
-    """Stacked input terms and/or recurrent weights: the same loop over the physical arrays, the model axis first."""
-    if not _any_batched(inputs, weight):
-        return tanh_rnn(inputs, weight)
-    rank = max(inputs.ndim, weight.ndim + 1)  # the weight's leading axes line up with the inputs' (..., N, T, H)
-    u = _lift(inputs, rank) if isinstance(inputs, BatchedTensor) else inputs
-    w = _lift(weight, rank - 1) if isinstance(weight, BatchedTensor) else weight
-    return _wrap(tanh_rnn(u, w))
+def _tanh_rnn_rule(tanh_rnn, inputs, weight, input_weight=None, bias=None):
+    """Stacked inputs and/or weights: the same loop over the physical arrays, the model axis first."""
+    if not _any_batched(inputs, weight, input_weight, bias):
+        return tanh_rnn(inputs, weight, input_weight, bias)
+    # the weights' leading axes line up with the inputs' (..., N, T, I), the bias's too
+    rank = max(inputs.ndim, weight.ndim + 1, _rank(input_weight) + 1, _rank(bias) + 2)
+
+    def lifted(x, to):
+        return _lift(x, to) if isinstance(x, BatchedTensor) else x
+    return _wrap(tanh_rnn(lifted(inputs, rank), lifted(weight, rank - 1), lifted(input_weight, rank - 1),
+                          lifted(bias, rank - 2)))
 
 
 def _dropout_rule(dropout, input, p=0.5, training=True):

@@ -118,8 +118,8 @@ class TinyRNN(nn.Module):
     constant 1). ``gain`` scales the random recurrent weights: above about 1 each
     step can amplify what the memory holds, and with it the gradients flowing back.
     The recurrence is one ``F.tanh_rnn`` node (the same arithmetic as the loop
-    ``h = (drive_t + h @ W_rec).tanh()``, with backpropagation through time written
-    out) instead of four nodes per step.
+    ``h = ([x_t, 1] @ W_in + h @ W_rec).tanh()``, with backpropagation through time
+    written out) instead of several nodes per step.
     """
 
     def __init__(self, hidden=HIDDEN, gain=GAIN, seed=0):
@@ -136,8 +136,9 @@ class TinyRNN(nn.Module):
         """``x``: (batch, seq_len) numbers -> (batch,) answers, read after the last step."""
         if not isinstance(x, mg.Tensor):
             x = mg.tensor(np.asarray(x, dtype=np.float64))
-        drives = x.unsqueeze(-1) * self.input[0] + self.input[1]  # [x_t, 1] W_in for every step: (batch, seq_len, H)
-        return self.output(F.tanh_rnn(drives, self.recurrent)).reshape(x.shape[0])
+        # [x_t, 1] W_in at every step, inside the recurrence: W_in's first row weighs the input, its second is the bias
+        last = F.tanh_rnn(x.unsqueeze(-1), self.recurrent, self.input[0:1], self.input[1])
+        return self.output(last).reshape(x.shape[0])
 
 
 def jittered(model, jitter=0.0, draw=0):

@@ -161,37 +161,73 @@ def linear(input, weight, bias=None):
 
 
 @batchable
-def tanh_rnn(inputs, weight):
-    """The last state of the recurrence ``h_t = tanh(inputs[..., t, :] + h_{t-1} @ weight)``, ``h_{-1} = 0``.
+def tanh_rnn(inputs, weight, input_weight=None, bias=None):
+    """The last state of the recurrence ``h_t = tanh(u_t + h_{t-1} @ weight)``, ``h_{-1} = 0``.
 
-    ``inputs`` (..., N, T, H): each step's input term (e.g. ``x @ W_in``, all steps in one
-    product); ``weight`` (..., H, H). Returns ``h_{T-1}`` (..., N, H). One node, as PyTorch's
-    fused RNN kernels: its backward is backpropagation through time, written out beside the
-    forward, instead of 4 nodes per step (the sequence loop is where a recurrent network spends
-    its time). Leading axes broadcast, so a stack of models (``vmap``) runs in the same loop.
+    Without ``input_weight``: ``inputs`` (..., N, T, H) holds each step's input term ``u_t``
+    (e.g. ``x @ W_in``, all steps in one product). With ``input_weight`` (..., I, H) and
+    optionally ``bias`` (..., H), as PyTorch's ``nn.RNN`` cell (weights stored (in, out)):
+    ``inputs`` (..., N, T, I) is the sequence itself and ``u_t = inputs[..., t, :] @ input_weight
+    + bias`` is computed step by step inside the node, so no (..., N, T, H) array of input terms
+    is made, and the input weight's gradient is summed step by step. ``weight`` (..., H, H).
+    Returns ``h_{T-1}`` (..., N, H). One node, as PyTorch's fused RNN kernels: its backward is
+    backpropagation through time, written out beside the forward, instead of 4 nodes per step
+    (the sequence loop is where a recurrent network spends its time). Leading axes broadcast,
+    so a stack of models (``vmap``) runs in the same loop.
     """
     xp = inputs.xp
-    u, w = inputs.data, weight.data
-    if u.ndim < 3 or w.shape[-2:] != (u.shape[-1], u.shape[-1]):
-        raise RuntimeError(f"tanh_rnn: expected inputs (..., N, T, H) and a weight (..., H, H), got {inputs.shape} "
-                           f"and {weight.shape}")
-    steps = u.shape[-2]
-    lead = np.broadcast_shapes(u.shape[:-3], w.shape[:-2])
-    states = [xp.zeros(lead + (u.shape[-3], u.shape[-1]), dtype=u.dtype)]  # h_{-1}, then every h_t
+    x, w = inputs.data, weight.data
+    projected = input_weight is not None
+    w_in = input_weight.data if projected else None
+    b = bias.data if bias is not None else None
+    width = x.shape[-1] if x.ndim else 0
+    if (x.ndim < 3 or w.ndim < 2 or w.shape[-1] != w.shape[-2]
+            or (w_in.shape[-2:] != (width, w.shape[-1]) if projected else width != w.shape[-1])
+            or (b is not None and (not projected or b.shape[-1:] != w.shape[-1:]))):
+        expected = ("inputs (..., N, T, I), a weight (..., H, H), an input_weight (..., I, H) and a bias (..., H)"
+                    if projected or b is not None else "inputs (..., N, T, H) and a weight (..., H, H)")
+        got = ", ".join(str(a.shape) for a in (inputs, weight, input_weight, bias) if a is not None)
+        raise RuntimeError(f"tanh_rnn: expected {expected}, got {got}")
+    steps = x.shape[-2]
+    lead = np.broadcast_shapes(x.shape[:-3], w.shape[:-2], *([w_in.shape[:-2]] if projected else []),
+                               *([b.shape[:-1]] if b is not None else []))
+
+    def term(t):  # step t's input term, in the order of ``x_t @ W_in + b`` as separate ops
+        if not projected:
+            return x[..., t, :]
+        u = x[..., t, :] @ w_in
+        return u if b is None else u + b[..., None, :]
+
+    states = [xp.zeros(lead + (x.shape[-3], w.shape[-1]), dtype=w.dtype)]  # h_{-1}, then every h_t
     for t in range(steps):
-        states.append(xp.tanh(u[..., t, :] + states[-1] @ w))
+        states.append(xp.tanh(term(t) + states[-1] @ w))
+    parents = (inputs, weight) + ((input_weight,) if projected else ()) + ((bias,) if b is not None else ())
 
     def backward(g):
-        grad_steps = [None] * steps  # each step's gradient, stacked once at the end (a strided write per step is slow)
-        grad_w = xp.zeros(lead + w.shape[-2:], dtype=w.dtype)
+        step_grads = [None] * steps if inputs.requires_grad else None  # stacked once at the end (a strided
+        grad_w = xp.zeros(lead + w.shape[-2:], dtype=w.dtype)           # write per step is slow)
+        grad_w_in = xp.zeros(lead + w_in.shape[-2:], dtype=w.dtype) if projected and input_weight.requires_grad \
+            else None
+        grad_b = xp.zeros(lead + b.shape[-1:], dtype=w.dtype) if b is not None and bias.requires_grad else None
         w_t = w.swapaxes(-1, -2)
         for t in range(steps - 1, -1, -1):
             g = g * (1 - states[t + 1] * states[t + 1])  # through tanh: the gradient at step t's pre-activation
-            grad_steps[t] = g
             grad_w += states[t].swapaxes(-1, -2) @ g
+            if grad_w_in is not None:
+                grad_w_in += x[..., t, :].swapaxes(-1, -2) @ g
+            if grad_b is not None:
+                grad_b += g.sum(axis=-2)
+            if step_grads is not None:
+                step_grads[t] = g @ w_in.swapaxes(-1, -2) if projected else g
             g = g @ w_t
-        return _unbroadcast(xp.stack(grad_steps, axis=-2), u.shape), _unbroadcast(grad_w, w.shape)
-    return make_result(states[-1], (inputs, weight), backward)
+        grads = [None if step_grads is None else _unbroadcast(xp.stack(step_grads, axis=-2), x.shape),
+                 _unbroadcast(grad_w, w.shape)]
+        if projected:
+            grads.append(None if grad_w_in is None else _unbroadcast(grad_w_in, w_in.shape))
+        if b is not None:
+            grads.append(None if grad_b is None else _unbroadcast(grad_b, b.shape))
+        return tuple(grads)
+    return make_result(states[-1], parents, backward)
 
 
 @batchable
