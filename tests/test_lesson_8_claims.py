@@ -41,10 +41,10 @@ def test_the_featured_seed_leads_the_seed_study():
 
 def test_lesson_8_the_featured_run_explodes_and_clipping_at_one_tames_it(featured):
     """The intro: the network, 'trained at a learning rate too high for it, makes gradients hundreds of
-    times their typical size and explodes; clipping rescues it.' Section 3: 'The run improves for a few
-    steps (its best point is printed above) ... Then one step's gradient reaches a hundred times the
-    typical one (the lines above say when), the loss runs away, and the run ends higher than it
-    started.' Section 4: 'Clipping at 1.0 keeps this run from exploding, and it ends lower than at 5.0'.
+    times their typical size or more and explodes; clipping rescues it.' Section 3: 'The run improves
+    for a few steps (its best point is printed above) ... around the step where the gradient reaches a
+    hundred times the typical one (the lines above say when) the loss runs away. Whether and how far it
+    comes back down is chance ..., but it ends higher than it started, and far above its best.' Section 4: 'Clipping at 1.0 keeps this run from exploding, and it ends lower than at 5.0'.
     (The creep of the norm and the loss before that step: tests/test_lesson_8_rules.py. The
     playground's section 2 relies on the explosion and on clipping at 1.0 removing it.)"""
     for runs in featured:
@@ -56,6 +56,7 @@ def test_lesson_8_the_featured_run_explodes_and_clipping_at_one_tames_it(feature
         assert best_loss < off.losses[0]                   # it improves at first ...
         assert best_step < cl.explosion_step(off)          # ... before the explosion
         assert off.final_loss > off.losses[0]              # and ends higher than it started (observed: 1.9x and more)
+        assert off.final_loss > 2 * best_loss              # "far above its best" (observed: 4x and more)
         assert not cl.explodes(norm_1) and not norm_1.diverged
         assert norm_1.final_loss < norm_5.final_loss
         assert norm_1.final_loss < off.final_loss / 4      # "clipping rescues it"
@@ -87,7 +88,7 @@ def test_lesson_8_clipping_by_value_bends_at_0_1_and_lets_long_steps_through_at_
     for runs in featured:
         value_01, value_1, norm_1 = runs["value_01"], runs["value_1"], runs["norm_1"]
         assert not cl.explodes(value_01) and not value_01.diverged
-        assert value_01.clipped_fraction > 0.95  # "touches nearly every step"
+        assert value_01.clipped_fraction > 0.95  # "touches every step, or nearly"
         assert value_01.cosines.mean() < 0.95  # bent: observed mean cosine 0.91 to 0.92
         assert 1 - value_1.cosines.mean() < 0.7 * (1 - value_01.cosines.mean())  # bent less
         assert value_1.final_loss > 1.5 * norm_1.final_loss  # observed 1.8 times and more
@@ -129,7 +130,8 @@ def study(request):
 
 
 def test_lesson_8_over_ten_seeds_clipping_at_one_wins_nearly_everywhere(study):
-    """Section 5: 'At this rate runs without clipping explode (the table counts them). Clipping at 1.0
+    """Section 5: 'At this rate nearly every run without clipping had a spike (the stars; the last row
+    counts them); where a run ended after its spike is chance. Clipping at 1.0
     ended lower than no clipping, and lower than clipping at 5.0, in most or all seeds; 5.0 beat no
     clipping in most seeds (counts above).' Rule 2: 'without it, runs here exploded and ended higher
     than with clipping at 1.0 (section 5's counts)'. Held with margins: 8 of 10 or more for 'explode'
@@ -143,13 +145,13 @@ def test_lesson_8_over_ten_seeds_clipping_at_one_wins_nearly_everywhere(study):
 
 
 def test_lesson_8_clipping_at_one_is_more_than_a_smaller_step(study):
-    """Section 5 (control): 'At the matched rate some runs without clipping still exploded, and the worst
+    """Section 5 (control): 'At the matched rate runs without clipping still exploded (the count is printed), and the worst
     ended far higher than the worst clipped run: clipping did more than shorten the typical step, it
     capped every long gradient before it could grow the next.' The matched rate is one of the 'lower
     rates' of the control, 'half the rate, and the rate at which an unclipped step is as short as a
     typical clipped one', and section 4's '1.0 sits just below the typical gradient norm' puts it
     between the two (no closer figure is claimed; the cell prints it). Observed: the matched rate 73%
-    to 75% of the rate; 3 to 6 of 10 matched runs exploded; their worst final loss 1e15 and more, the
+    to 75% of the rate; 3 to 7 of 10 matched runs exploded; their worst final loss 1e15 and more, the
     clipped runs' worst below 0.3. (A clipped run's gradient may still spike before clipping, as one
     did from one perturbed start: 'with clipping it is cut: a starred clipped run did not fail', so
     the clipped runs are not counted here.)"""
@@ -160,11 +162,12 @@ def test_lesson_8_clipping_at_one_is_more_than_a_smaller_step(study):
 
 
 def test_lesson_8_halving_the_rate_matches_clipping_typically_but_not_in_the_worst_run(study):
-    """Section 5 (control): 'Halving the rate came within a factor of two of clipping in a typical seed
-    (compare the medians; ...), though its worst run ended higher than the worst clipped one.' Rule 5:
-    'half the rate without clipping came close (section 5)'. Observed: medians 0.96 to 1.24 times
-    clipping's (with the per-step loop and with F.tanh_rnn); the worst halved run 2.3 times the worst
-    clipped one and more."""
+    """Section 5 (control): 'Halving the rate did about as well as clipping in a typical seed (the medians
+    are within a factor of two of each other; ...), though its worst run ended higher than the worst
+    clipped one.' Rule 5: 'half the rate without clipping did about as well in a typical seed (section
+    5)'. Observed: medians 0.77 to 1.24 times clipping's (with the per-step loop, with F.tanh_rnn on
+    precomputed input terms, and with its input weight inside the node); the worst halved run 2.3 times
+    the worst clipped one and more."""
     _, clip_1, _, _, half, _ = study
     clipped, halved = cl.final_losses(clip_1), cl.final_losses(half)
     assert 0.5 < np.median(halved) / np.median(clipped) < 2
