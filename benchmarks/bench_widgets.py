@@ -18,13 +18,15 @@ widgets train every slider stop of their starting setting at once when they are 
 "build" rows, the median of three builds, target under 5 s; a move is then a look-up and a redraw).
 Lesson 7 stacks every rate of its starting batch size, lesson 8 every threshold and mode at its
 starting rate. After a move, both train ahead in the background (the batch size or rate shown
-and the two next to it, all their stops at once): the rows "after training ahead" make each
-move once the training ahead started by the move before has finished (a participant looking
-at each setting for a few seconds; how long it ran is its own reference row), and are held to
-the same budget. A setting shown before training ahead reaches it trains alone: the rows
-"before training ahead reaches it" time that on a widget that does not train ahead, over
-``min(--moves, 5)`` settings not visited yet (a reference: how long a participant who outruns
-the background waits). Slider values are the slider's own stops and options, as a drag
+and the two next to it, all their stops at once; a move pauses it). Rows "while training ahead
+runs" time look-ups made as that background training goes on. Rows "after training ahead" time
+look-ups made once the training ahead started by the move before has finished (the "training
+ahead" reference row says how long that took: a participant who looks at a setting for that
+long). A participant who moves sooner meets the rows "before training ahead reaches it": the
+setting trains on the spot before the plot updates, timed on a widget that does not train ahead
+over ``min(--moves, 5)`` settings not visited yet. These cannot meet the 100 ms budget (one run
+of 1,920 steps at batch 8 is about a second of arithmetic); they are held to their own,
+p90 under 1 s. Slider values are the slider's own stops and options, as a drag
 produces them. Rows naming "drag" or "click" send mouse events to the figure (ipympl's press / move / release, through
 ``InteractiveFigure.mouse_event``): dragging the start reruns every path on each move, so
 they are held to 50 ms (the course issue's target for six optimizers x 300 steps).
@@ -64,7 +66,9 @@ RELEASE = "update on release (retrains)"
 STEPPING_MOVES = 8  # moves a stop at a time, each after training ahead has finished
 AHEAD = "after training ahead (look-up)"
 AHEAD_WAIT = "training ahead (background, ms) after"  # a reference row: how long a participant should look
-COLD = "before training ahead reaches it (trains one run)"  # a reference row
+COLD = "before training ahead reaches it (trains one run)"
+COLD_P90_MS = 1000.0  # a setting trained on the spot: its own budget (see the module docstring)
+WHILE_AHEAD = "(look-up, while training ahead runs)"
 BUILD = "build: trains every stop at once"
 BUILD_TARGET_S = 5.0  # building a widget that trains all its stops (the issue's budget; goal 2 s)
 BUILDS = 3  # builds timed per widget: the median counts, so one hiccup of a shared machine does not
@@ -292,7 +296,7 @@ def lesson_rows(n):
         # size cannot be stacked (it changes the step count). After a move, the batch size shown
         # and the two next to it train ahead in the background, all their rates at once.
         ("lesson 7 batch_size_widget", BUILD, lambda: _timed(lambda i: batch_size_widget(interactive=False), BUILDS)),
-        ("lesson 7 batch_size_widget", "lr at the starting batch size (look-up)", drag(sizes, "lr")),
+        ("lesson 7 batch_size_widget", f"lr at the starting batch size {WHILE_AHEAD}", drag(sizes, "lr")),
         ("lesson 7 batch_size_widget", f"batch_size, a stop at a time, {AHEAD}",
          lambda: bench_stepping(sizes(), "batch_size", min(n, STEPPING_MOVES), ahead_waits["lesson 7"])),
         ("lesson 7 batch_size_widget", f"{AHEAD_WAIT} a batch-size move", lambda: waited("lesson 7")),
@@ -300,15 +304,15 @@ def lesson_rows(n):
          lambda: bench_after_ahead(sizes(), "lr", n, batch_size=512)),
         # the slowest case: 1,920 steps per run
         ("lesson 7 batch_size_widget", f"lr at batch 8, {AHEAD}", lambda: bench_after_ahead(sizes(), "lr", n, batch_size=8)),
-        # Where a participant outruns training ahead, the setting trains alone: timed on a widget
-        # that does not train ahead (a reference, not a slider move the budget can hold).
+        # Where a participant outruns training ahead, the setting trains on the spot: timed on a
+        # widget that does not train ahead, held to its own budget (COLD_P90_MS).
         ("lesson 7 batch_size_widget", f"batch_size, {COLD}", release(cold_sizes, "batch_size")),
         ("lesson 7 batch_size_widget", f"lr at batch 8, {COLD}", release(cold_sizes, "lr", batch_size=8)),
         # Lesson 8 trains every threshold of both modes, and no clipping, at the starting rate when
         # built. After a move, the rate shown and the two next to it train ahead in the background.
         ("lesson 8 clipping_widget", BUILD, lambda: _timed(lambda i: clipping_widget(interactive=False), BUILDS)),
-        ("lesson 8 clipping_widget", "mode (look-up)", drag(clipping, "mode")),
-        ("lesson 8 clipping_widget", "threshold (look-up)", drag(clipping, "threshold")),
+        ("lesson 8 clipping_widget", f"mode {WHILE_AHEAD}", drag(clipping, "mode")),
+        ("lesson 8 clipping_widget", f"threshold {WHILE_AHEAD}", drag(clipping, "threshold")),
         ("lesson 8 clipping_widget", f"lr, a stop at a time, {AHEAD}",
          lambda: bench_stepping(clipping(), "lr", min(n, STEPPING_MOVES), ahead_waits["lesson 8"])),
         ("lesson 8 clipping_widget", f"{AHEAD_WAIT} a rate move", lambda: waited("lesson 8")),
@@ -354,7 +358,8 @@ def main(argv=None):
         elif control.startswith(AHEAD_WAIT):
             verdict = "(reference: background work between moves, not a move)"
         elif control.endswith(COLD):
-            verdict = "(reference: a participant faster than training ahead)"
+            p90 = float(np.percentile(times, 90))
+            verdict = "ok (own budget)" if p90 < COLD_P90_MS else f"OVER ITS BUDGET ({COLD_P90_MS:.0f} ms p90)"
         elif control == BUILD:
             verdict = "ok" if median < BUILD_TARGET_S * 1000 else f"OVER TARGET ({BUILD_TARGET_S:.0f} s)"
         elif control.endswith(RELEASE):  # the issue's budget holds for these too, though they update on release

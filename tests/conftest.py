@@ -36,3 +36,15 @@ def strict_cuda():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _no_training_ahead_left_running():
+    """A widget test that moved a lesson 7 or 8 widget may leave it training ahead on a thread: stop
+    it after the test, so that it neither calls into the next test's patches nor takes its processor."""
+    yield
+    import sys
+
+    run_cache = sys.modules.get("coursekit.run_cache")
+    if run_cache is not None:
+        run_cache.stop_training_ahead()

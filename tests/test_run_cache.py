@@ -8,7 +8,7 @@ import threading
 import pytest
 from threadpoolctl import threadpool_info
 
-from coursekit import threads
+from coursekit import run_cache, threads
 from coursekit.run_cache import RunCache
 
 
@@ -129,8 +129,17 @@ def _blas_threads():
 
 def test_single_blas_thread_blocks_on_two_threads_restore_the_setting_only_when_both_have_left():
     """The setting is one for the process: a block that ends while another thread's block goes on
-    leaves it at one thread, and the last to leave restores what the first found."""
+    leaves it at one thread, and the last to leave restores what the first found (two threads here,
+    so that restoring is seen)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        _check_blas_blocks()
+
+
+def _check_blas_blocks():
     before = _blas_threads()
+    assert before == [2]
     first, second = threads.single_blas_thread(), threads.single_blas_thread()
     first.__enter__()
     inside = []
@@ -141,3 +150,75 @@ def test_single_blas_thread_blocks_on_two_threads_restore_the_setting_only_when_
     assert inside == [[1]] and _blas_threads() == [1]
     second.__exit__(None, None, None)
     assert _blas_threads() == before
+
+
+def test_a_new_cache_of_the_same_name_stops_the_old_one_s_training_ahead():
+    started, go_on = threading.Event(), threading.Event()
+    calls = []
+
+    def train(settings, progress=False, between_steps=None):
+        calls.append(list(settings))
+        started.set()
+        go_on.wait(timeout=60)
+        between_steps()  # the next step: the old widget's training stops here
+        return [None] * len(settings)
+
+    old = RunCache(lambda s: s, train, name="some widget")
+    old.train_ahead([[1], [2]])
+    assert started.wait(timeout=60)
+    new = RunCache(lambda s: s, Recorder(), name="some widget")  # the cell run again
+    go_on.set()
+    assert old.wait_ahead(timeout=60)
+    assert calls == [[1]] and 1 not in old and old.error is None  # stopped mid-group, nothing kept
+    new.train_ahead([[1]])
+    assert new.wait_ahead(timeout=60) and 1 in new
+
+
+def test_training_ahead_starts_again_after_it_ran_out_of_groups():
+    train = Recorder()
+    runs = RunCache(lambda s: s, train)
+    runs.train_ahead([[1]])
+    assert runs.wait_ahead(timeout=60)
+    runs.train_ahead([[2]])  # a later move: a new thread takes it
+    assert runs.wait_ahead(timeout=60) and 2 in runs
+
+
+def test_training_ahead_can_be_turned_off_by_the_hub(monkeypatch):
+    monkeypatch.setenv("COURSEKIT_TRAIN_AHEAD", "0")
+    runs = RunCache(lambda s: s, Recorder())
+    runs.train_ahead([[1]])
+    assert runs.wait_ahead(timeout=0) and 1 not in runs
+    assert runs.get(1) == ("run", 1)  # shown: trained then
+
+
+def test_in_a_kernel_training_ahead_waits_while_a_cell_runs(monkeypatch):
+    """IPython's pre_run_cell / post_run_cell events hold training ahead for the whole cell."""
+    handlers = {}
+
+    class Events:
+        def register(self, name, function):
+            handlers[name] = function
+
+    class Shell:
+        events = Events()
+
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    monkeypatch.setattr(run_cache, "_watching_cells", False)
+    entered = threading.Event()
+
+    def train(settings, progress=False, between_steps=None):
+        entered.set()
+        return [None] * len(settings)
+
+    runs = RunCache(lambda s: s, train)
+    runs.train_ahead([])  # the first call registers the handlers
+    assert set(handlers) == {"pre_run_cell", "post_run_cell"}
+    handlers["pre_run_cell"](None)  # a cell starts
+    try:
+        runs.train_ahead([[1]])
+        assert not entered.wait(timeout=0.2)
+    finally:
+        handlers["post_run_cell"](None)  # it ends
+    assert runs.wait_ahead(timeout=60) and entered.is_set()

@@ -205,8 +205,8 @@ def test_the_clipping_widget_trains_the_rates_next_to_the_one_shown_ahead_withou
     train = cl.train_rnns
     monkeypatch.setattr(cl, "train_rnns", lambda settings, **kw: on_main.append(
         threading.current_thread() is threading.main_thread()) or train(settings, **kw))
-    widget.set(lr=0.02)  # a move: 0.02 and its neighbours 0.01 and 0.05 train ahead
     generator = mg.random.generator().bit_generator.state
+    widget.set(lr=0.02)  # a move: 0.02 and its neighbours 0.01 and 0.05 train ahead
     assert runs.wait_ahead(timeout=300) and runs.error is None
     assert mg.random.generator().bit_generator.state == generator
     # the move (its run and the unclipped one), then 0.02 and 0.05 by mode (0.01 was trained when built)
@@ -285,9 +285,9 @@ def test_the_batch_size_widget_trains_the_batch_sizes_next_to_the_one_shown_ahea
     monkeypatch.setattr(bs, "train_batch_rates", lambda split, b, lrs, **kw: trained.append(
         (b, len(lrs), threading.current_thread() is threading.main_thread())) or train(split, b, lrs, **kw))
     runs = widget.state["runs"]
+    generator = mg.random.generator().bit_generator.state
     widget.set(batch_size=64)  # shown before its turn: that one run trains now
     assert trained == [(64, 1, True)]
-    generator = mg.random.generator().bit_generator.state
     assert runs.wait_ahead(timeout=300) and runs.error is None
     assert mg.random.generator().bit_generator.state == generator  # the start was drawn at build
     assert sorted(trained[1:]) == [(64, 30, False), (128, 31, False)]  # 32 was trained at build

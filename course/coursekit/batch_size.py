@@ -442,7 +442,8 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
                                  seconds_per_step=step_seconds[b], progress=progress, model=copy.deepcopy(start),
                                  between_steps=between_steps)
 
-    runs = RunCache(lambda setting: (int(setting[0]), round(math.log10(setting[1]), 6)), train)
+    runs = RunCache(lambda setting: (int(setting[0]), round(math.log10(setting[1]), 6)), train,
+                    name="batch_size_widget")
     if reference is not None:
         runs.put((reference.batch_size, reference.lr), reference)
     stops = [10 ** (lr_control.min + k * lr_control.step)

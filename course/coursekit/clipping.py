@@ -795,7 +795,7 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
     def every_threshold(rate, modes=("norm", "value")):
         return [(m, t, rate) for m in modes for t in thresholds]
 
-    runs = RunCache(key, train)
+    runs = RunCache(key, train, name="clipping_widget")
     for run in reference or ():
         runs.put((run.mode, run.threshold, run.lr), run)
     built = [setting for setting in every_threshold(lr_control.value) + [(None, None, lr_control.value)]
