@@ -86,23 +86,30 @@ def test_training_ahead_waits_while_a_move_is_answered():
     assert entered.is_set() and steps_during_move == [False] * 5
 
 
-def test_a_later_call_replaces_what_is_left_to_train_ahead():
-    started, go_on = threading.Event(), threading.Event()
-    calls = []
+class Held:
+    """A ``train`` that records its calls and holds each until ``go_on`` is set, then takes a step."""
 
-    def train(settings, progress=False, between_steps=None):
-        calls.append(list(settings))
-        started.set()
-        go_on.wait(timeout=60)
+    def __init__(self):
+        self.calls, self.started, self.go_on = [], threading.Event(), threading.Event()
+
+    def __call__(self, settings, progress=False, between_steps=None):
+        self.calls.append(list(settings))
+        self.started.set()
+        self.go_on.wait(timeout=60)
+        if between_steps is not None:
+            between_steps()  # the next step: where a cancelled training stops
         return [None] * len(settings)
 
+
+def test_a_later_call_replaces_what_is_left_to_train_ahead():
+    train = Held()
     runs = RunCache(lambda s: s, train)
     runs.train_ahead([[1], [2], [3]])
-    assert started.wait(timeout=60)  # group [1] is training: [2], [3] are left
+    assert train.started.wait(timeout=60)  # group [1] is training: [2], [3] are left
     runs.train_ahead([[4], [3]])  # a move elsewhere: the new order replaces the old
-    go_on.set()
+    train.go_on.set()
     assert runs.wait_ahead(timeout=60)
-    assert calls == [[1], [4], [3]]
+    assert train.calls == [[1], [4], [3]]
 
 
 def test_a_failure_while_training_ahead_is_kept_and_moves_still_train():
@@ -153,23 +160,14 @@ def _check_blas_blocks():
 
 
 def test_a_new_cache_of_the_same_name_stops_the_old_one_s_training_ahead():
-    started, go_on = threading.Event(), threading.Event()
-    calls = []
-
-    def train(settings, progress=False, between_steps=None):
-        calls.append(list(settings))
-        started.set()
-        go_on.wait(timeout=60)
-        between_steps()  # the next step: the old widget's training stops here
-        return [None] * len(settings)
-
+    train = Held()
     old = RunCache(lambda s: s, train, name="some widget")
     old.train_ahead([[1], [2]])
-    assert started.wait(timeout=60)
+    assert train.started.wait(timeout=60)
     new = RunCache(lambda s: s, Recorder(), name="some widget")  # the cell run again
-    go_on.set()
+    train.go_on.set()
     assert old.wait_ahead(timeout=60)
-    assert calls == [[1]] and 1 not in old and old.error is None  # stopped mid-group, nothing kept
+    assert train.calls == [[1]] and 1 not in old and old.error is None  # stopped mid-group, nothing kept
     new.train_ahead([[1]])
     assert new.wait_ahead(timeout=60) and 1 in new
 
