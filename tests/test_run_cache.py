@@ -12,6 +12,11 @@ from coursekit import run_cache, threads
 from coursekit.run_cache import RunCache
 
 
+@pytest.fixture(autouse=True)
+def _training_ahead_on(monkeypatch):
+    monkeypatch.setenv("COURSEKIT_TRAIN_AHEAD", "1")  # off for the rest of the suite (tests/conftest.py)
+
+
 class Recorder:
     """A ``train`` that records its calls: each run is ("run", setting); optional hooks per step."""
 

@@ -199,6 +199,7 @@ def test_the_clipping_widget_trains_the_rates_next_to_the_one_shown_ahead_withou
     """After a move, the rate shown and its neighbours train in the background (every threshold of both
     modes, and no clipping); then a move there trains nothing, and its run is the run alone. The
     background draws nothing from minigrad's generator, which the participant's cells share."""
+    monkeypatch.setenv("COURSEKIT_TRAIN_AHEAD", "1")  # off for the rest of the suite (tests/conftest.py)
     widget = cl.clipping_widget(threshold=1.0, lr=0.01, steps=20, seed=0, interactive=False)
     runs = widget.state["runs"]
     on_main = []
@@ -278,6 +279,7 @@ def test_the_batch_size_widget_looks_up_every_rate_of_its_starting_batch_size():
 def test_the_batch_size_widget_trains_the_batch_sizes_next_to_the_one_shown_ahead(monkeypatch):
     """After a move, the batch size shown and the two next to it train in the background, each with
     every rate at once; then moves there train nothing, and a run is the run alone."""
+    monkeypatch.setenv("COURSEKIT_TRAIN_AHEAD", "1")  # off for the rest of the suite (tests/conftest.py)
     split = bs.noisy_digits(n_train=128, n_val=128, seed=0)
     widget = bs.batch_size_widget(split, batch_size=32, lr=0.05, epochs=3, interactive=False)
     trained = []
