@@ -54,16 +54,14 @@ def test_other_controls_keep_values_legal():
     assert all(0 <= value < 1 for _, value in C.beta2_slider().options)
     warmup = C.warmup_slider(0.1)
     assert (warmup.min, warmup.max, warmup.readout_format) == (0.0, 0.5, ".0%")
-    assert C.schedule_dropdown("cosine").value == "cosine"
-    from coursekit.schedules import SCHEDULE_KEYS, SCHEDULE_LABELS
-
-    assert [key for _, key in C.schedule_dropdown().options] == list(SCHEDULE_KEYS)
-    assert [label for label, _ in C.schedule_dropdown().options] == [SCHEDULE_LABELS[k] for k in SCHEDULE_KEYS]
+    catalogue = {"Constant": "constant", "Cosine decay": "cosine"}
+    assert C.schedule_dropdown("cosine", catalogue).value == "cosine"
+    assert C.schedule_dropdown("cosine", catalogue).options == (("Constant", "constant"), ("Cosine decay", "cosine"))
     boxes = C.optimizer_checkboxes(["adam", "SGD"])
     assert [name for name, box in boxes.items() if box.value] == ["SGD", "Adam"]
     assert C.surface_dropdown("beale").value == "beale"
     for bad in (lambda: C.momentum_slider(1.0), lambda: C.beta2_slider(0.5), lambda: C.warmup_slider(0.8),
-                lambda: C.schedule_dropdown("linear"), lambda: C.surface_dropdown("bowl", ["valley"])):
+                lambda: C.schedule_dropdown("linear", catalogue), lambda: C.surface_dropdown("bowl", ["valley"])):
         with pytest.raises(ValueError):
             bad()
 

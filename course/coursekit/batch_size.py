@@ -36,8 +36,7 @@ from .datasets import ClassificationSplit, digits
 from .controls import batch_size_slider, log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import plain_log_ticks
-from .range_test import diagnose_if_possible
-from .run_cache import RunCache
+from .run_cache import RunCache, diagnose_if_possible
 from .style import COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
 from .threads import single_blas_thread
 

@@ -45,8 +45,7 @@ from minigrad.optim import functional as OF
 from .controls import clip_slider, clip_threshold, round_log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import plain_log_ticks
-from .range_test import diagnose_if_possible
-from .run_cache import RunCache
+from .run_cache import RunCache, diagnose_if_possible
 from .style import COLORS, ROLE_COLORS, label_axes
 from .threads import halves, side_by_side, single_blas_thread
 

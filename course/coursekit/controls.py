@@ -12,7 +12,7 @@ Each function returns a configured ipywidget; ranges make impossible values impo
 ``batch_size_slider``     powers of two
 ``clip_slider``           gradient-clipping threshold, log scale, "off" (= inf) at the end
 ``warmup_slider``         warmup as a fraction of all training steps, 0-50%
-``schedule_dropdown``     the learning-rate schedules of lesson 5 (``schedules.SCHEDULE_KEYS``)
+``schedule_dropdown``     a choice of learning-rate schedules (lesson 5 passes its catalogue)
 ``optimizer_checkboxes``  which optimizers race (dict name -> Checkbox)
 ``surface_dropdown``      which 2-D loss surface
 ========================  ==========================================================
@@ -205,16 +205,12 @@ def warmup_slider(value=0.1, max=0.5, *, description="warmup", continuous_update
                                   style=_WIDE, layout=_SLIDER_LAYOUT)
 
 
-def schedule_dropdown(value="cosine", *, description="schedule", schedules=None):
+def schedule_dropdown(value, schedules, *, description="schedule"):
     """A dropdown of learning-rate schedules; ``.value`` is a key such as "cosine".
 
-    ``schedules``: dict label -> key; by default every schedule of lesson 5, named by
-    ``schedules.SCHEDULE_LABELS``.
+    ``schedules``: dict label -> key, in the order shown (lesson 5 passes its catalogue: the
+    toolkit knows no lesson's schedules).
     """
-    if schedules is None:
-        from .schedules import SCHEDULE_KEYS, SCHEDULE_LABELS
-
-        schedules = {SCHEDULE_LABELS[key]: key for key in SCHEDULE_KEYS}
     schedules = dict(schedules)
     if value not in schedules.values():
         raise ValueError(f"schedule_dropdown: value {value!r} is not one of {list(schedules.values())}")

@@ -31,13 +31,14 @@ import numpy as np
 import minigrad as mg
 from minigrad import nn
 from minigrad.nn import functional as F
-from minigrad.training import diagnose, fit, lr_find
+from minigrad.training import fit, lr_find
 from minigrad.utils.data import DataLoader, TensorDataset
 
 from .datasets import digits
 from .controls import log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import integer_ticks, plain_log_ticks
+from .run_cache import diagnose_if_possible
 from .style import COLORS, ROLE_COLORS, label_axes
 from .threads import single_blas_thread
 
@@ -51,7 +52,6 @@ __all__ = [
     "TrainRun",
     "train_at",
     "train_at_rates",
-    "diagnose_if_possible",
     "check_pick",
     "lr_sweep",
     "steps_to_reach",
@@ -214,12 +214,6 @@ def train_at_rates(split, lrs, *, epochs=4, batch_size=DEFAULT_BATCH_SIZE, optim
         history = stacked.history(i)
         runs.append(TrainRun(lr, history, diagnose_if_possible(history), factor))
     return runs
-
-
-def diagnose_if_possible(run):
-    """``diagnose(run)``, or None for a run too short to read a trend from (under three steps)."""
-    steps = run.num_steps if hasattr(run, "num_steps") else len(run)
-    return diagnose(run) if steps >= 3 else None
 
 
 def check_pick(split, lr, factors=(0.1, 1.0, 10.0), **kwargs):

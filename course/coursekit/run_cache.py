@@ -23,7 +23,7 @@ import os
 import threading
 import weakref
 
-__all__ = ["RunCache", "foreground", "stop_training_ahead"]
+__all__ = ["RunCache", "foreground", "stop_training_ahead", "diagnose_if_possible"]
 
 _lock = threading.Lock()
 _idle = threading.Event()  # set while no move is answered and no cell runs: training ahead may go on
@@ -205,3 +205,12 @@ class RunCache:
             raise RuntimeError(f"RunCache: train gave {len(runs)} runs for {len(settings)} settings")
         for setting, run in zip(settings, runs):
             self._runs.setdefault(self._key(setting), run)
+
+
+def diagnose_if_possible(run):
+    """``minigrad.training.diagnose(run)``, or None for a run too short to read a trend from (under three
+    steps): the verdict the lessons' widgets title each run with."""
+    from minigrad.training import diagnose
+
+    steps = run.num_steps if hasattr(run, "num_steps") else len(run)
+    return diagnose(run) if steps >= 3 else None

@@ -477,7 +477,7 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
                   if len(run.lrs) == total_steps})
     peaks = sorted({key[2] for key in cache})
     warmups = sorted({key[1] for key in cache})
-    dropdown = schedule_dropdown(kind)
+    dropdown = schedule_dropdown(kind, {SCHEDULE_LABELS[key]: key for key in SCHEDULE_KEYS})
     warmup = _stops_slider("warmup", warmups, warmup_fraction, lambda w: f"{w:.0%}")
     peak = _stops_slider("peak learning rate", peaks, peak_lr, lambda p: f"{p:g}")
     fig, (ax_lr, ax_loss) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
