@@ -21,7 +21,6 @@ TOP = {"questions", "playground", "playground_panel", "playground_recipes", "fin
 STILL_SIDEWAYS = {
     ("minibatches", "gradient_descent"),  # lesson 3 runs lesson 1's problems: one 2-D engine will hold them
     ("minibatch_plots", "gd_plots"),  # and draws its paths with lesson 1's plots
-    ("clipping", "casestudy"),  # lesson 8's GPT clipping study belongs beside the case study
 }
 
 

@@ -335,13 +335,13 @@ def test_lesson_8_clipping_the_gpt_softens_but_does_not_prevent_a_too_high_rate(
     jumps several-fold and the norm to several times the sensible run's largest, both then come down; the
     first update is the same with and without clipping (AdamW); clipped runs end a little lower in most
     seeds, far above the sensible rate."""
-    from coursekit import clipping as cl
+    from coursekit.casestudy import clipping_study as gpt
 
-    good = cl.train_gpt(cl.GPT_LR / 30)
+    good = gpt.train_gpt(gpt.GPT_LR / 30)
     assert 0.7 < np.median(good.grad_norms[5:]) < 1.5 and good.grad_norms[10:].max() < 2.5
-    pairs = [(cl.train_gpt(cl.GPT_LR, seed=s), cl.train_gpt(cl.GPT_LR, 1.0, seed=s)) for s in (0, 1, 2)]
+    pairs = [(gpt.train_gpt(gpt.GPT_LR, seed=s), gpt.train_gpt(gpt.GPT_LR, 1.0, seed=s)) for s in (0, 1, 2)]
     for off, clipped in pairs:
-        assert abs(cl.gpt_first_step_ratio(off, clipped) - 1) < 5e-4
+        assert abs(gpt.gpt_first_step_ratio(off, clipped) - 1) < 5e-4
         for run in (off, clipped):
             assert run.losses.max() > 3 * run.losses[0]
             assert run.grad_norms.max() > 2.5 * good.grad_norms.max()

@@ -12,6 +12,7 @@ import pytest
 
 from coursekit import batch_size as bs
 from coursekit import clipping as cl
+from coursekit.casestudy import clipping_study as gpt
 from coursekit import range_test as rt
 from coursekit.display import layout_key
 from coursekit.log_ticks import plain_log_ticks
@@ -300,8 +301,8 @@ def test_step_shrink_matched_lr_and_the_control_table():
 
 
 def test_train_gpt_records_a_gradient_norm_per_step_and_clips():
-    off = cl.train_gpt(0.01, None, steps=3)
-    clipped = cl.train_gpt(0.01, 1.0, steps=3)
+    off = gpt.train_gpt(0.01, None, steps=3)
+    clipped = gpt.train_gpt(0.01, 1.0, steps=3)
     assert off.losses.shape == off.grad_norms.shape == (3,)
     assert off.losses[0] == pytest.approx(clipped.losses[0])  # same start, same first batch
     assert off.clipped_fraction == 0.0 and clipped.clipped_fraction == np.mean(clipped.grad_norms > 1.0)

@@ -23,6 +23,7 @@ from cycler import cycler
 
 __all__ = [
     "OKABE_ITO",
+    "clip_style",
     "COLORS",
     "CYCLE",
     "OPTIMIZER_COLORS",
@@ -208,3 +209,13 @@ def label_axes(ax, title=None, xlabel=None, ylabel=None, *, legend=False, legend
         if handles:
             ax.legend(loc=legend_loc)
     return ax
+
+
+def clip_style(mode, threshold=None):
+    """Colour and line style of a gradient-clipping setting (``mode`` None: off, "norm" or "value"), the
+    same in every plot of lesson 8 and of the case study's clipping study."""
+    if mode is None:
+        return {"color": ROLE_COLORS["diverges"], "linestyle": "-"}
+    if mode == "norm":
+        return {"color": COLORS["blue"] if (threshold or 0) <= 2 else COLORS["sky_blue"], "linestyle": "-"}
+    return {"color": COLORS["bluish_green"], "linestyle": "--"}
