@@ -9,7 +9,7 @@ from pathlib import Path
 COURSEKIT = Path(__file__).resolve().parent.parent / "course" / "coursekit"
 
 TOOLKIT = {"allocator", "checks", "controls", "datasets", "display", "log_ticks", "mpl_compat", "predict", "progress",
-           "run_cache", "style", "surfaces", "sweep", "threads", "trajectories"}
+           "least_squares", "run_cache", "style", "surfaces", "sweep", "threads", "trajectories"}
 LESSONS = {  # lesson -> its modules (a lesson may split into a few)
     0: {"welcome"}, 1: {"gradient_descent", "gd_plots"}, 2: {"learning_rate", "lr_plots"},
     3: {"minibatches", "minibatch_plots"}, 4: {"optimizers", "optimizer_plots", "phase_map", "escape"},
@@ -18,10 +18,7 @@ LESSONS = {  # lesson -> its modules (a lesson may split into a few)
 TOP = {"questions", "playground", "playground_panel", "playground_recipes", "finetune_demo"}  # gather lessons
 
 # Sideways imports still to move down (issue 22): each one removed from here once it is gone.
-STILL_SIDEWAYS = {
-    ("minibatches", "gradient_descent"),  # lesson 3 runs lesson 1's problems: one 2-D engine will hold them
-    ("minibatch_plots", "gd_plots"),  # and draws its paths with lesson 1's plots
-}
+STILL_SIDEWAYS = set()
 
 
 def _module_of(path):

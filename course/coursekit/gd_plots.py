@@ -8,7 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .gradient_descent import EXTENT_2D
+from .least_squares import contour_grid
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 
 __all__ = ["plot_candidates", "plot_difference_errors", "plot_descent_1d", "contour_grid", "plot_descent_2d",
@@ -58,13 +58,6 @@ def plot_descent_1d(problem, path):
     ax_curve.semilogy(path.losses - problem.min_loss, "o-", color=OPTIMIZER_COLORS["SGD"], markersize=3)
     label_axes(ax_curve, "A straight line on a log scale: steady progress", "step", "loss − minimum loss (log scale)")
     return ax_path, ax_curve
-
-
-def contour_grid(problem, points: int = 121):
-    """The two-weight loss on a grid over the lessons' map (EXTENT_2D): (W1, W2, loss)."""
-    xmin, xmax, ymin, ymax = EXTENT_2D
-    W1, W2 = np.meshgrid(np.linspace(xmin, xmax, points), np.linspace(ymin, ymax, points))
-    return W1, W2, problem.grid_values(np.stack([W1, W2], axis=-1))
 
 
 def plot_descent_2d(problem, path, start):

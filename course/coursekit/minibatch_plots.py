@@ -7,7 +7,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .gd_plots import contour_grid
+from .least_squares import contour_grid
 from .log_ticks import plain_log_ticks
 from .minibatches import batch_size_colors
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes

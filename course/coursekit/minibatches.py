@@ -39,7 +39,7 @@ from minigrad.utils.data import DataLoader, TensorDataset
 
 from .controls import batch_size_slider, lr_slider
 from .display import make_widget, new_figure
-from .gradient_descent import EXTENT_2D, START_2D, LeastSquares, lesson1_problems
+from .least_squares import EXTENT_2D, START_2D, LeastSquares, lesson1_problems
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
 
