@@ -38,7 +38,7 @@ from .datasets import digits
 from .controls import log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import integer_ticks, plain_log_ticks
-from .run_cache import diagnose_if_possible
+from .run_cache import RunCache, diagnose_if_possible
 from .style import COLORS, ROLE_COLORS, label_axes
 from .threads import single_blas_thread
 
@@ -366,19 +366,19 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
     lr = min(max(lr, min_lr), max_lr)
     slider = log_slider("learning rate", lr, min_lr, max_lr, steps_per_decade=10, continuous_update=True)
 
-    def key(rate):
-        return round(math.log10(rate), 6)
+    def train(rates, progress=False, between_steps=None):  # a rate set from code between the stops: alone
+        return [train_at(split, rate, epochs=epochs) for rate in rates]
 
     stops = [10 ** (slider.min + k * slider.step)
              for k in range(int(round((slider.max - slider.min) / slider.step)) + 1)]
     trained = train_at_rates(split, stops + [reference_lr], epochs=epochs, progress=True)
-    cache = {key(run.lr): run for run in trained}
-    cache.update({key(run.lr): run for run in runs if run.history.epoch_end_step[-1:] == trained[0].history.epoch_end_step[-1:]})
-
-    def compute(rate):
-        if key(rate) not in cache:  # a rate set from code between the stops: train it alone
-            cache[key(rate)] = train_at(split, rate, epochs=epochs)
-        return cache[key(rate)]
+    kept = RunCache(lambda rate: round(math.log10(rate), 6), train)
+    for run in runs:  # the earlier runs first: they are shown for their rates instead of the stack's
+        if run.history.epoch_end_step[-1:] == trained[0].history.epoch_end_step[-1:]:
+            kept.put(run.lr, run)
+    for run in trained:
+        kept.put(run.lr, run)
+    compute = kept.get
 
     fig, (ax_test, ax_run) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     artists = plot_range_test(ax_test, result, chosen_lr=slider.value, title="Range test: where is your pick?")
@@ -397,7 +397,7 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
     # Fixed limits that hold every trained run (blow-ups beyond LOSS_CEILING leave the top), so a move
     # redraws the run's lines only.
     ax_run.set_xlim(0, steps_total + 1)
-    ax_run.set_ylim(*_loss_limits(cache.values()))
+    ax_run.set_ylim(*_loss_limits(kept.runs()))
     plain_log_ticks(ax_run, "y")
     label_axes(ax_run, None, "optimizer step", "loss (nats, log scale)")
     ax_run.legend(loc="lower left", fontsize=9)
