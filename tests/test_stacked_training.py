@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 import minigrad as mg
+from minigrad.utils.data import DataLoader, TensorDataset
 import pytest
 
 from coursekit import range_test as rt
@@ -321,7 +322,7 @@ def test_a_stack_split_over_two_threads_gives_every_run_the_numbers_of_one_threa
     depended on the stack's size; observed: identical). Two threads also need grad mode and vmap's
     depth to be per thread: an evaluation under no_grad in one thread must not stop the other's graph."""
     model = sch.make_mlp(digit_data.num_features, seed=0)
-    loader = sch.DataLoader(sch.TensorDataset(digit_data.X_train, digit_data.y_train), batch_size=64, shuffle=True,
+    loader = DataLoader(TensorDataset(digit_data.X_train, digit_data.y_train), batch_size=64, shuffle=True,
                             seed=1)
     batches, ends = sweep.loader_batches(loader, 40)
     rates = np.geomspace(1e-3, 0.3, 7)

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 
 import minigrad as mg
-from minigrad import nn
 from minigrad.nn import functional as F
 from minigrad.training import evaluate, fit
 from minigrad.utils.data import DataLoader, TensorDataset
@@ -36,6 +35,7 @@ from .datasets import ClassificationSplit, digits
 from .controls import batch_size_slider, log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import plain_log_ticks
+from .networks import make_mlp, shuffled_loader
 from .run_cache import RunCache, diagnose_if_possible
 from .style import COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
 from .threads import single_blas_thread
@@ -109,10 +109,8 @@ def wrong_label_fraction(split, seed=0):
 
 
 def make_model(num_features=64, hidden=128, num_classes=10, seed=0):
-    """``Linear -> ReLU -> Linear`` with enough units to memorise 512 examples; same seed, same weights."""
-    mg.manual_seed(seed)
-    return nn.Sequential(nn.Linear(num_features, hidden, dtype=mg.float64), nn.ReLU(),
-                         nn.Linear(hidden, num_classes, dtype=mg.float64))
+    """The lessons' ``make_mlp`` with enough units (128) to memorise 512 examples; same seed, same weights."""
+    return make_mlp(num_features, hidden, num_classes, seed=seed)
 
 
 # -- throughput --------------------------------------------------------------------------------------------
@@ -249,8 +247,7 @@ def train_batch(split, batch_size, lr, *, epochs=EPOCHS, rule="none", seed=0):
         raise ValueError(f"train_batch: lr must be a finite number > 0, got {lr!r}")
     model = make_model(split.num_features, seed=seed)
     optimizer = mg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    loader = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=int(batch_size), shuffle=True,
-                        seed=seed + 1)
+    loader = shuffled_loader(split.X_train, split.y_train, batch_size, seed=seed)
     whole_train = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=len(split.y_train))
     val = DataLoader(TensorDataset(split.X_val, split.y_val), batch_size=len(split.y_val))
     steps_per_epoch = len(loader)
@@ -294,8 +291,7 @@ def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step
         if not 0 < lr < math.inf:
             raise ValueError(f"train_batch_rates: every lr must be a finite number > 0, got {lr!r}")
     model = make_model(split.num_features, seed=seed) if model is None else model
-    loader = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=int(batch_size), shuffle=True,
-                        seed=seed + 1)
+    loader = shuffled_loader(split.X_train, split.y_train, batch_size, seed=seed)
     batches, epoch_ends = loader_batches(loader, epochs * len(loader))
     stacked = train_stacked([model] * len(lrs), batches, lrs, optimizer="sgd", momentum=0.9, epoch_ends=epoch_ends,
                             val=(split.X_val, split.y_val), scored=(split.X_train, split.y_train),

@@ -40,6 +40,7 @@ from minigrad.utils.data import DataLoader, TensorDataset
 from .controls import batch_size_slider, lr_slider
 from .display import make_widget, new_figure
 from .least_squares import EXTENT_2D, START_2D, LeastSquares, lesson1_problems
+from .networks import shuffled_loader
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
 
@@ -234,8 +235,7 @@ def train_with_batch_size(data, batch_size: int, *, lr: float, epochs: float = N
         raise ValueError("train_with_batch_size: give epochs or steps (a positive number)")
     model = softmax_regression(data.num_features, data.num_classes, seed=seed) if model is None else model
     optimizer = optim.SGD(model.parameters(), lr=lr)
-    loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=batch_size, shuffle=True,
-                        seed=seed + 1)
+    loader = shuffled_loader(data.X_train, data.y_train, batch_size, seed=seed)
     X_all, y_all = mg.tensor(data.X_train), mg.tensor(data.y_train)
     if evaluations is None:
         checkpoints = None

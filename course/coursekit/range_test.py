@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 import minigrad as mg
-from minigrad import nn
 from minigrad.nn import functional as F
 from minigrad.training import fit, lr_find
 from minigrad.utils.data import DataLoader, TensorDataset
@@ -38,6 +37,7 @@ from .datasets import digits
 from .controls import log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import integer_ticks, plain_log_ticks
+from .networks import make_mlp
 from .run_cache import RunCache, diagnose_if_possible
 from .style import COLORS, ROLE_COLORS, label_axes
 from .threads import single_blas_thread
@@ -77,15 +77,6 @@ SUGGESTION_MARKERS = {"valley": ("o", COLORS["bluish_green"]), "steep": ("^", CO
 def make_split(val_fraction=0.25, seed=0):
     """The digits, split into training and validation images (float64, pixels in [0, 1])."""
     return digits(val_fraction=val_fraction, seed=seed)
-
-
-def make_mlp(num_features=64, hidden=64, num_classes=10, seed=0):
-    """A two-layer perceptron ``Linear -> ReLU -> Linear``; the same ``seed`` gives the same weights."""
-    if hidden < 1:
-        raise ValueError(f"make_mlp: hidden must be a positive number of units, got {hidden!r}")
-    mg.manual_seed(seed)
-    return nn.Sequential(nn.Linear(num_features, hidden, dtype=mg.float64), nn.ReLU(),
-                         nn.Linear(hidden, num_classes, dtype=mg.float64))
 
 
 def make_optimizer(model, lr, name="AdamW"):

@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import minigrad as mg
-from minigrad import nn, optim
+from minigrad import optim
 from minigrad.nn import functional as F
 from minigrad.optim import lr_scheduler as S
 from minigrad.training.smoothing import smooth
-from minigrad.utils.data import DataLoader, TensorDataset
 
 from .controls import schedule_dropdown
 from .display import make_widget, new_figure
+from .networks import make_mlp, shuffled_loader
 from .log_ticks import plain_log_ticks
 from .style import COLORS, ROLE_COLORS, color_cycle, label_axes
 from .threads import single_blas_thread
@@ -196,13 +196,6 @@ def schedule_colors():
     return dict(zip(SCHEDULE_KEYS, color_cycle(len(SCHEDULE_KEYS))))
 
 
-def make_mlp(num_features: int = 64, hidden: int = DEFAULTS["hidden"], num_classes: int = 10, *, seed: int = 0):
-    """A small network for the digits: Linear, ReLU, Linear (float64, seeded)."""
-    mg.manual_seed(seed)
-    return nn.Sequential(nn.Linear(num_features, hidden, dtype=mg.float64), nn.ReLU(),
-                         nn.Linear(hidden, num_classes, dtype=mg.float64))
-
-
 @dataclass
 class ScheduleRun:
     """One training run of the small network under one schedule."""
@@ -251,8 +244,7 @@ def train_with_schedule(data, kind: str, *, peak_lr: float, warmup_fraction: flo
     model = make_mlp(data.num_features, hidden, data.num_classes, seed=seed)
     optimizer = optim.Adam(model.parameters(), lr=peak_lr)
     scheduler = make_scheduler(optimizer, kind, total_steps, warmup_fraction)
-    loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=batch_size, shuffle=True,
-                        seed=seed + 1)
+    loader = shuffled_loader(data.X_train, data.y_train, batch_size, seed=seed)
     epochs = math.ceil(total_steps / len(loader))
     # fit prints a message when a run diverges; the run reports it itself (``diverged_at``).
     with np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
@@ -357,8 +349,7 @@ def stacked_schedule_runs(data, settings, *, total_steps: int = DEFAULTS["total_
               for pair in dict.fromkeys((kind, warmup) for kind, warmup, _ in settings)}
     curves = [(peak * shapes[kind, warmup][0], shapes[kind, warmup][1]) for kind, warmup, peak in settings]
     model = make_mlp(data.num_features, hidden, data.num_classes, seed=seed) if start is None else start
-    loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=batch_size, shuffle=True,
-                        seed=seed + 1)
+    loader = shuffled_loader(data.X_train, data.y_train, batch_size, seed=seed)
     batches, epoch_ends = loader_batches(loader, total_steps)
     stacked = train_stacked([model] * len(settings), batches, np.stack([lrs for lrs, _ in curves]),
                             betas1=np.stack([betas for _, betas in curves]),
