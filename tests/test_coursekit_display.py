@@ -320,3 +320,16 @@ def test_clicks_while_the_toolbar_zooms_belong_to_the_toolbar():
     widget.canvas.toolbar.zoom()  # the toolbar's zoom button
     widget.click(ax, 0.5, 0.5)
     assert len(clicks) == 1
+
+
+def test_signature_defaults_reads_a_function_s_defaults_for_its_code_line():
+    from coursekit.display import call_line, signature_defaults
+
+    def demo(lr, steps=12, *, rule="Momentum"):
+        return lr, steps, rule
+
+    defaults = signature_defaults(demo, "steps", "rule")
+    assert defaults == {"steps": 12, "rule": "Momentum"}
+    assert call_line("demo", lr=0.1, steps=12, rule="Adam", defaults=defaults) == "demo(lr=0.1, rule='Adam')"
+    with pytest.raises(ValueError, match="demo has no default for lr, speed"):
+        signature_defaults(demo, "lr", "speed")

@@ -545,6 +545,19 @@ def _literal(value) -> str:
     return repr(value)
 
 
+def signature_defaults(function, *names) -> dict:
+    """``{name: default}`` of ``function``'s parameters ``names``, read from its signature: a widget's
+    code line leaves out what equals them (:func:`call_line`) without a second copy of the values."""
+    import inspect
+
+    parameters = inspect.signature(function).parameters
+    missing = [name for name in names if name not in parameters
+               or parameters[name].default is inspect.Parameter.empty]
+    if missing:
+        raise ValueError(f"signature_defaults: {function.__name__} has no default for {', '.join(missing)}")
+    return {name: parameters[name].default for name in names}
+
+
 def call_line(function: str, *args, defaults=None, **kwargs) -> str:
     """``function(arg, ..., name=value, ...)`` as one line of Python (a widget's ``code`` line).
 

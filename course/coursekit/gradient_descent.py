@@ -29,7 +29,7 @@ import minigrad as mg
 from minigrad.optim import functional as OF
 
 from .controls import lr_slider
-from .display import call_line, make_widget, new_figure
+from .display import call_line, make_widget, new_figure, signature_defaults
 from .least_squares import EXTENT_2D, START_1D, START_2D, LeastSquares, lesson1_problems
 from .surfaces import start_marker
 from .threads import single_blas_thread
@@ -330,7 +330,7 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_
     def code(widget):
         return call_line("descent_explorer", lr=rate.value, steps=step_count.value, start=starts["two"],
                          start_1d=starts["one"], max_steps=max_steps,
-                         defaults={"start_1d": START_1D[0], "max_steps": 100})
+                         defaults=signature_defaults(descent_explorer, "start_1d", "max_steps"))
 
     return make_widget(fig, {"lr": rate, "steps": step_count}, update, title="Gradient descent explorer",
                        columns=2, animated=[path1, path2, start1, start2, gap1, gap2, status1, status2, title],

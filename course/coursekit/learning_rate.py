@@ -17,7 +17,7 @@ import numpy as np
 from minigrad.training import diagnose
 
 from .controls import lr_slider, surface_dropdown
-from .display import call_line, make_widget, new_figure
+from .display import call_line, make_widget, new_figure, signature_defaults
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 from .surfaces import (LOSS_FLOOR, checked_start, clicked_start, get_surface, loss_gap, redraw_surface,
                        start_marker)
@@ -214,7 +214,7 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, start=None, surfaces=("b
 
     def code(widget):
         return call_line("lr_explorer", surface=surface_control.value, lr=rate.value, steps=steps,
-                         start=widget.state["start"], defaults={"steps": 100})
+                         start=widget.state["start"], defaults=signature_defaults(lr_explorer, "steps"))
 
     # Another surface has other tick labels, maybe other margins: lay the figure out again.
     return make_widget(fig, {"lr": rate, "surface": surface_control}, update, title="Learning-rate explorer",

@@ -42,7 +42,7 @@ from .controls import (
     optimizer_checkboxes,
     surface_dropdown,
 )
-from .display import call_line, make_widget, new_figure
+from .display import call_line, make_widget, new_figure, signature_defaults
 from .style import OPTIMIZER_COLORS, OPTIMIZER_LINESTYLES, OPTIMIZER_NAMES, canonical_optimizer_name, label_axes
 from .surfaces import (LOSS_FLOOR, RACE_SURFACES, checked_start, clicked_start, get_surface, loss_gap, redraw_surface,
                        start_marker)
@@ -270,7 +270,9 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
         return call_line("optimizer_race", surface=surface_control.value, optimizers=racing, lr=sgd_lr.value,
                          adaptive_lr=ada_lr.value, momentum=momentum_control.value, beta1=beta1_control.value,
                          beta2=beta2_control.value, weight_decay=weight_decay, steps=steps, seed=seed,
-                         start=widget.state.get("start"), defaults=_RACE_DEFAULTS)
+                         start=widget.state.get("start"), defaults=signature_defaults(
+                             optimizer_race, "optimizers", "momentum", "beta1", "beta2", "weight_decay", "steps",
+                             "seed"))
 
     controls = [boxes, {"surface": surface_control, "lr": sgd_lr, "adaptive_lr": ada_lr},
                 {"momentum": momentum_control, "beta1": beta1_control, "beta2": beta2_control}]
@@ -284,9 +286,6 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
 
 
 NOBODY_RACING = "No optimizer is ticked: tick one or more above to race them."
-# optimizer_race's defaults, left out of its code line
-_RACE_DEFAULTS = {"optimizers": DEFAULT_RACE, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999,
-                  "weight_decay": 0.01, "steps": 300, "seed": 0}
 
 
 def _decade_limits(low, high):

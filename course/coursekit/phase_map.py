@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from .controls import lr_slider, momentum_slider, nearest_log_stop
-from .display import call_line, make_widget, new_figure
+from .display import call_line, make_widget, new_figure, signature_defaults
 from .style import COLORS, OKABE_ITO, OPTIMIZER_COLORS, OPTIMIZER_LINESTYLES, label_axes
 from .surfaces import checked_start, clicked_start, get_surface, loss_gap, redraw_surface, start_marker
 from .trajectories import drawable, stability_limit, trajectory
@@ -308,7 +308,7 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
     def code(widget):
         return call_line("momentum_phase_map", surface=surface.key, lr=rate.value, momentum=beta.value,
                          rule=rule_control.value, steps=steps, start=widget.state.get("start"),
-                         defaults={"rule": "Momentum", "steps": 100})
+                         defaults=signature_defaults(momentum_phase_map, "rule", "steps"))
 
     return make_widget(fig, {"lr": rate, "momentum": beta, "rule": rule_control}, update,
                        title="Momentum phase map", animated=[setting, map_title, path_line, sgd_line, start_dot, note],

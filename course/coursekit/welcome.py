@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .controls import lr_slider
-from .display import call_line, make_widget, new_figure
+from .display import call_line, make_widget, new_figure, signature_defaults
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 
 __all__ = ["descent_1d", "descent_demo"]
@@ -84,7 +84,8 @@ def descent_demo(lr=0.3, steps=12, *, start=-4.0, interactive=None):
         update(widget)
 
     def code(widget):
-        return call_line("descent_demo", lr=rate.value, steps=steps, start=where["start"], defaults={"steps": 12})
+        return call_line("descent_demo", lr=rate.value, steps=steps, start=where["start"],
+                         defaults=signature_defaults(descent_demo, "steps"))
 
     return make_widget(fig, {"lr": rate}, update, title="Your first slider", columns=1,
                        animated=[path_line, start_dot, ax.title], code=code, on_click=on_click)
