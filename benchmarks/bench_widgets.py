@@ -198,8 +198,9 @@ def bench_release(widget, control, count, skip=()):
 
 def bench_stepping(widget, control, count, waits):
     """Times of ``count`` moves of ``control`` a stop at a time (on to the end, then back), each made
-    once the widget's training ahead from the move before has finished: a participant who looks
-    at each setting for a few seconds. The wall time of each wait is appended to ``waits`` (ms)."""
+    once the widget's training ahead from the move before has finished: a participant who looks at
+    each setting that long. The wall time of each wait is appended to ``waits`` (ms), the row that
+    says how long that is."""
     values = legal_values(widget.controls[control])
     at = min(range(len(values)), key=lambda i: abs(values[i] - widget.controls[control].value))
     path, step = [], 1
@@ -209,7 +210,6 @@ def bench_stepping(widget, control, count, waits):
         at += step
         path.append(values[at])
     runs = widget.state["runs"]
-
     times, cpu = [], []
     for i in range(count):
         started = time.perf_counter()
