@@ -183,7 +183,7 @@ def test_a_stacked_rnn_run_that_blows_up_stops_there():
         assert run.diverged_step == alone.diverged_step is not None and calm.diverged_step is None
         assert (len(run.losses), len(run.grad_norms), len(run.clipped)) == \
             (len(alone.losses), len(alone.grad_norms), len(alone.clipped))
-    with pytest.raises(ValueError, match="clipping by norm needs a threshold > 0, got None"):
+    with pytest.raises(ValueError, match="the threshold for clipping by norm must be a finite number > 0, got None"):
         cl.train_rnns([("norm", None, 0.05)])
 
 

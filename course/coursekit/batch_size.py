@@ -28,7 +28,8 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.nn import functional as F
-from minigrad.training import evaluate, fit
+from minigrad.training import evaluate, fit, train_step
+from minigrad.utils.checks import check_count, check_positive
 from minigrad.utils.data import DataLoader, TensorDataset
 
 from .datasets import ClassificationSplit, digits
@@ -139,9 +140,7 @@ def measure_throughput(batch_sizes, *, timed_steps=20, warmup_steps=3, seed=0):
             times = []
             for step in range(warmup_steps + timed_steps):
                 started = time.perf_counter()
-                optimizer.zero_grad()
-                F.cross_entropy(model(inputs), targets).backward()
-                optimizer.step()
+                train_step(model, optimizer, F.cross_entropy, (inputs, targets))
                 if step >= warmup_steps:
                     times.append(time.perf_counter() - started)
             results[int(batch_size)] = int(batch_size) / float(np.median(times))
@@ -241,10 +240,8 @@ def train_batch(split, batch_size, lr, *, epochs=EPOCHS, rule="none", seed=0):
     After every epoch the model is scored on the whole training set and on the
     validation set. A run that blows up stops and is reported as diverged.
     """
-    if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
-        raise ValueError(f"train_batch: batch_size must be a positive integer, got {batch_size!r}")
-    if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
-        raise ValueError(f"train_batch: lr must be a finite number > 0, got {lr!r}")
+    check_count("batch_size", batch_size, "train_batch")
+    check_positive("lr", lr, "train_batch")
     model = make_model(split.num_features, seed=seed)
     optimizer = mg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     loader = shuffled_loader(split.X_train, split.y_train, batch_size, seed=seed)
@@ -284,12 +281,8 @@ def train_batch_rates(split, batch_size, lrs, *, epochs=EPOCHS, seconds_per_step
     """
     from .sweep import loader_batches, train_stacked
 
-    if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
-        raise ValueError(f"train_batch_rates: batch_size must be a positive integer, got {batch_size!r}")
-    lrs = [float(lr) for lr in lrs]
-    for lr in lrs:
-        if not 0 < lr < math.inf:
-            raise ValueError(f"train_batch_rates: every lr must be a finite number > 0, got {lr!r}")
+    check_count("batch_size", batch_size, "train_batch_rates")
+    lrs = [check_positive("every lr", lr, "train_batch_rates") for lr in lrs]
     model = make_model(split.num_features, seed=seed) if model is None else model
     loader = shuffled_loader(split.X_train, split.y_train, batch_size, seed=seed)
     batches, epoch_ends = loader_batches(loader, epochs * len(loader))

@@ -38,8 +38,10 @@ import minigrad as mg
 from minigrad import nn
 from minigrad.func import functional_call, stack_module_state, vmap
 from minigrad.nn import functional as F
-from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
+from minigrad.nn.utils import clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from minigrad.optim import functional as OF
+from minigrad.training import train_step
+from minigrad.utils.checks import check_positive
 
 from .controls import clip_slider, clip_threshold, round_log_slider
 from .display import layout_key, make_widget, new_figure
@@ -280,42 +282,34 @@ def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN,
     """
     _check_setting("train_rnn", mode, threshold, lr)
     model = jittered(TinyRNN(hidden, gain, seed), jitter, draw)
-    params = list(model.parameters())
-    optimizer = mg.optim.SGD(params, lr=lr, momentum=momentum)
+    optimizer = mg.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     rng = np.random.default_rng(seed + 1)
     losses, norms, clipped, cosines = [], [], [], []
     diverged_step = None
+
+    value_clipping = {}  # what clamping did to this step's gradient (clipping by value only)
+
+    def clip_by_value(params):  # train_step calls it between the backward pass and the update
+        before = _flat([p.grad for p in params])
+        clip_grad_value_(params, threshold)
+        after = _flat([p.grad for p in params])
+        value_clipping.update(hit=bool(np.any(before != after)),
+                              cosine=float(before @ after / (np.linalg.norm(before) * np.linalg.norm(after) + 1e-300)))
+
     with single_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for step in range(1, steps + 1):
-            x, y = fading_sum_batch(rng, batch_size, seq_len)
-            optimizer.zero_grad()
-            loss = F.mse_loss(model(x), y)
-            value = loss.item()
-            if not math.isfinite(value):
-                losses.append(value)
+            value_clipping.update(hit=False, cosine=1.0)  # scaling the whole gradient keeps its direction
+            result = train_step(model, optimizer, F.mse_loss, fading_sum_batch(rng, batch_size, seq_len),
+                                clip_grad_norm=threshold if mode == "norm" else None,
+                                after_backward=clip_by_value if mode == "value" else None)
+            losses.append(result.loss)
+            if result.grad_norm is not None:
+                norms.append(result.grad_norm)
+            if not result.updated:  # the loss or the gradient norm stopped being finite
                 diverged_step = step
                 break
-            loss.backward()
-            if mode == "norm":
-                norm = clip_grad_norm_(params, threshold)  # returns the norm before clipping
-                was_clipped, cosine = norm > threshold, 1.0  # scaling keeps the direction
-            else:
-                norm = clip_grad_norm_(params, math.inf)  # measure only, never scales
-                was_clipped, cosine = False, 1.0
-                if mode == "value" and math.isfinite(norm):
-                    before = _flat([p.grad for p in params])
-                    clip_grad_value_(params, threshold)
-                    after = _flat([p.grad for p in params])
-                    was_clipped = bool(np.any(before != after))
-                    cosine = float(before @ after / (np.linalg.norm(before) * np.linalg.norm(after) + 1e-300))
-            losses.append(value)
-            norms.append(norm)
-            if not math.isfinite(norm):
-                diverged_step = step
-                break
-            clipped.append(was_clipped)
-            cosines.append(cosine)
-            optimizer.step()
+            clipped.append(result.grad_norm > threshold if mode == "norm" else value_clipping["hit"])
+            cosines.append(value_clipping["cosine"])
     losses = np.asarray(losses, dtype=float)
     verdict = diagnose_if_possible(losses)
     return ClipRun(mode, None if mode is None else float(threshold), float(lr), losses,
@@ -326,10 +320,9 @@ def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN,
 def _check_setting(caller, mode, threshold, lr):
     if mode not in MODES:
         raise ValueError(f"{caller}: mode must be None, 'norm' or 'value', got {mode!r}")
-    if mode is not None and not (isinstance(threshold, (int, float)) and threshold > 0):
-        raise ValueError(f"{caller}: clipping by {mode} needs a threshold > 0, got {threshold!r}")
-    if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
-        raise ValueError(f"{caller}: lr must be a finite number > 0, got {lr!r}")
+    if mode is not None:
+        check_positive(f"the threshold for clipping by {mode}", threshold, caller)
+    check_positive("lr", lr, caller)
 
 
 def stacked_rnn_loss(model, per_copy_data=False):

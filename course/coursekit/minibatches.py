@@ -35,6 +35,7 @@ import minigrad as mg
 from minigrad import nn, optim
 from minigrad.nn import functional as F
 from minigrad.optim import functional as OF
+from minigrad.training import train_step
 from minigrad.utils.data import DataLoader, TensorDataset
 
 from .controls import batch_size_slider, lr_slider
@@ -173,7 +174,7 @@ def noise_scale(model, X, y, loss_fn=F.cross_entropy) -> float:
 @single_blas_thread()
 def time_per_step(make_model, X, y, batch_sizes, *, repeats: int = 30, lr: float = 0.1,
                   loss_fn=F.cross_entropy) -> np.ndarray:
-    """Median wall-clock seconds of one SGD step (forward, backward, update) for each batch size."""
+    """Median wall-clock seconds of one SGD step (``train_step``: forward, backward, update) for each batch size."""
     X, y = np.asarray(X), np.asarray(y)
     medians = []
     for batch_size in batch_sizes:
@@ -183,9 +184,7 @@ def time_per_step(make_model, X, y, batch_sizes, *, repeats: int = 30, lr: float
         times = []
         for _ in range(repeats + 2):
             started = time.perf_counter()
-            optimizer.zero_grad()
-            loss_fn(model(xb), yb).backward()
-            optimizer.step()
+            train_step(model, optimizer, loss_fn, (xb, yb))
             times.append(time.perf_counter() - started)
         medians.append(float(np.median(times[2:])))  # the first two warm caches up
     return np.array(medians)

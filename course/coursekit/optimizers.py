@@ -445,6 +445,7 @@ def train_digit_classifier(optimizer: str = "AdamW", *, lr: float = 0.01, weight
     import minigrad as mg
     import minigrad.nn.functional as F
     from minigrad import nn, optim
+    from minigrad.training import train_step
 
     from .datasets import digits
 
@@ -460,15 +461,14 @@ def train_digit_classifier(optimizer: str = "AdamW", *, lr: float = 0.01, weight
     extra = {"momentum": momentum} if optimizer == "SGD" else {}
     opt = classes[optimizer](model.parameters(), lr=lr, weight_decay=weight_decay, **extra)
     squared = np.zeros_like(initial)
+
+    def add_squared_gradient(params):
+        squared[...] += model.weight.grad.astype(np.float64) ** 2
+
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a rate far too high blows up
         for _ in range(steps):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(X), y)
-            if not math.isfinite(loss.item()):
+            if not train_step(model, opt, F.cross_entropy, (X, y), after_backward=add_squared_gradient).updated:
                 break
-            loss.backward()
-            squared += model.weight.grad.astype(np.float64) ** 2
-            opt.step()
         with mg.no_grad():
             val_logits = model(mg.tensor(data.X_val.astype(np.float32)))
             predictions = val_logits.data.argmax(axis=1)

@@ -31,6 +31,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.nn import functional as F
 from minigrad.training import fit, lr_find
+from minigrad.utils.checks import check_positive
 from minigrad.utils.data import DataLoader, TensorDataset
 
 from .datasets import digits
@@ -165,8 +166,7 @@ def train_at(split, lr, *, epochs=4, batch_size=DEFAULT_BATCH_SIZE, optimizer="A
     A run that blows up stops at once and is reported as diverged (never an
     exception): ``diagnose`` labels it and says what to do.
     """
-    if not (isinstance(lr, (int, float)) and 0 < lr < math.inf):
-        raise ValueError(f"train_at: lr must be a finite number > 0, got {lr!r}")
+    check_positive("lr", lr, "train_at")
     model = make_mlp(split.num_features, seed=seed)
     opt = make_optimizer(model, lr, optimizer)
     quiet = io.StringIO()  # fit prints a line when a run diverges; the lesson shows the diagnosis instead
@@ -187,10 +187,7 @@ def train_at_rates(split, lrs, *, epochs=4, batch_size=DEFAULT_BATCH_SIZE, optim
     """
     from .sweep import loader_batches, train_stacked
 
-    lrs = [float(lr) if isinstance(lr, (int, float, np.floating)) else lr for lr in lrs]
-    for lr in lrs:
-        if not (isinstance(lr, float) and 0 < lr < math.inf):
-            raise ValueError(f"train_at_rates: every lr must be a finite number > 0, got {lr!r}")
+    lrs = [check_positive("every lr", lr, "train_at_rates") for lr in lrs]
     if optimizer not in ("AdamW", "SGD"):
         raise ValueError(f"train_at_rates: optimizer must be 'AdamW' or 'SGD', got {optimizer!r}")
     model = make_mlp(split.num_features, seed=seed)

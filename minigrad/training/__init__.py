@@ -1,6 +1,7 @@
 """Training tools for the lessons and the case study.
 
-``fit`` runs the loop and returns a ``History``; ``diagnose`` reads a history
+``train_step`` takes one optimizer step (every loop here takes its steps with
+it); ``fit`` runs the loop and returns a ``History``; ``diagnose`` reads a history
 (or a list of losses) and names what went wrong; ``lr_find`` runs the
 learning-rate range test; ``EarlyStopping`` stops when validation stops
 improving; ``save_checkpoint`` / ``load_checkpoint`` store everything in one
@@ -13,6 +14,8 @@ from .fit import TrainingDiverged, evaluate, fit
 from .history import History
 from .lr_finder import LRFinderResult, lr_find
 from .smoothing import DebiasedAverage, smooth
+from .step import StepResult, train_step
 
-__all__ = ["fit", "evaluate", "History", "TrainingDiverged", "diagnose", "Diagnosis", "lr_find", "LRFinderResult",
-           "EarlyStopping", "save_checkpoint", "load_checkpoint", "CheckpointError", "smooth", "DebiasedAverage"]
+__all__ = ["train_step", "StepResult", "fit", "evaluate", "History", "TrainingDiverged", "diagnose", "Diagnosis",
+           "lr_find", "LRFinderResult", "EarlyStopping", "save_checkpoint", "load_checkpoint", "CheckpointError",
+           "smooth", "DebiasedAverage"]

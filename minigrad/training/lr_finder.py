@@ -22,13 +22,13 @@ too few to read, and ``message`` says so):
 """
 import copy
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .fit import _loss_value, _split_batch, check_non_finite_loss, no_gradient_message
+from ..utils.checks import check_count, check_positive, is_number
 from .smoothing import DebiasedAverage
+from .step import check_non_finite_loss, train_step
 
 __all__ = ["lr_find", "LRFinderResult", "suggest_steep", "suggest_valley", "suggest_minimum"]
 
@@ -121,25 +121,15 @@ class LRFinderResult:
         return f"LRFinderResult({len(self.lrs)} points, lr {self.lrs[0]:.1e}..{self.lrs[-1]:.1e}; suggestions: {found})"
 
 
-def _is_number(value, kind=numbers.Real):
-    """A Python or NumPy number (np.float32, np.int64 count too), but not a bool."""
-    return isinstance(value, kind) and not isinstance(value, (bool, np.bool_))
-
-
 def _check(start_lr, end_lr, num_iter, smooth_beta, diverge_threshold):
-    def positive(name, value):
-        if not _is_number(value) or not 0 < value < math.inf:
-            raise ValueError(f"lr_find: {name} must be a finite number > 0, got {value!r}")
-
-    positive("start_lr", start_lr)
-    positive("end_lr", end_lr)
+    check_positive("start_lr", start_lr, "lr_find")
+    check_positive("end_lr", end_lr, "lr_find")
     if not end_lr > start_lr:
         raise ValueError(f"lr_find: end_lr ({end_lr}) must be larger than start_lr ({start_lr})")
-    if not _is_number(num_iter, numbers.Integral) or num_iter < 2:
-        raise ValueError(f"lr_find: num_iter must be an integer >= 2, got {num_iter!r}")
-    if not _is_number(smooth_beta) or not 0 <= smooth_beta < 1:
+    check_count("num_iter", num_iter, "lr_find", low=2)
+    if not is_number(smooth_beta) or not 0 <= smooth_beta < 1:
         raise ValueError(f"lr_find: smooth_beta must be in [0, 1), got {smooth_beta!r}")
-    if not _is_number(diverge_threshold) or not diverge_threshold > 1:
+    if not is_number(diverge_threshold) or not diverge_threshold > 1:
         raise ValueError(f"lr_find: diverge_threshold must be a number > 1, got {diverge_threshold!r}")
 
 
@@ -160,8 +150,8 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
 
     ``lr_i = start_lr * (end_lr / start_lr) ** (i / (num_iter - 1))`` is set in
     every parameter group for step ``i``; batches come from ``train_loader``
-    (cycled if it is shorter than ``num_iter``), each step is
-    ``zero_grad, loss_fn(model(*inputs), target), backward, step``. The sweep
+    (cycled if it is shorter than ``num_iter``), each step is ``train_step``, as
+    in ``fit`` (a step whose gradient is not finite leaves the weights alone). The sweep
     stops early when the smoothed loss exceeds ``diverge_threshold`` times its
     best or stops being finite. Afterwards the model's weights and training
     mode and the optimizer's state and learning rates are restored from
@@ -185,24 +175,14 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the sweep is meant to blow up
         try:
             model.train()
-            params = [p for group in optimizer.param_groups for p in group["params"]]
             batches = _batches(train_loader)
             for i in range(num_iter):
                 lr = start_lr * ratio ** (i / (num_iter - 1))
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 batch = next(batches)
-                inputs, target = _split_batch(batch)
-                optimizer.zero_grad()
-                loss = loss_fn(model(*inputs), target)
-                value = _loss_value(loss)
-                if math.isfinite(value):
-                    if loss.requires_grad:
-                        loss.backward()
-                    if not any(param.grad is not None for param in params):
-                        raise RuntimeError(no_gradient_message(model, params, "lr_find"))
-                    optimizer.step()
-                else:  # bad data, or broken from the start, is not a learning rate's doing
+                value = train_step(model, optimizer, loss_fn, batch, caller="lr_find").loss
+                if not math.isfinite(value):  # bad data, or broken from the start, is not a learning rate's doing
                     check_non_finite_loss(value, batch, i + 1, "lr_find")
                 smooth = average.update(value)
                 lrs.append(lr)

@@ -19,6 +19,7 @@ import minigrad as mg
 from minigrad.optim import AdamW
 from minigrad.optim.lr_scheduler import LambdaLR
 from minigrad.training import EarlyStopping, diagnose, evaluate, fit
+from minigrad.utils.checks import check_count, check_positive
 
 from .lm import LMBatches, copy_model, lm_loss
 
@@ -39,12 +40,9 @@ class RunConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf):
-            raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
-        if not (isinstance(self.epochs, int) and self.epochs >= 1):
-            raise ValueError(f"epochs must be an integer >= 1, got {self.epochs!r}")
-        if not (isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1):
-            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+        check_positive("lr", self.lr)
+        check_count("epochs", self.epochs)
+        check_count("batch_size", self.batch_size)
         if not 0 <= self.warmup < 1:
             raise ValueError(f"warmup is a fraction of the planned steps in [0, 1), got {self.warmup!r}")
         if self.clip is not None and not self.clip > 0:
