@@ -479,13 +479,6 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     ax_time.set_xlim(min(epoch_seconds + [ref_times.min()]) / 1.5,
                      max([s * epochs for s in epoch_seconds] + [ref_times.max()]) * 1.5)
 
-    def update(widget):
-        moved = "run" in widget.state  # the first call draws the starting setting: no one has moved yet
-        with runs.foreground():
-            update_figure(widget)
-        if train_ahead and moved:
-            runs.train_ahead(ahead(size_control.value))
-
     def update_figure(widget):
         run = runs.get((size_control.value, lr_control.value))
         epochs_axis = np.arange(1, run.epochs + 1)
@@ -506,6 +499,7 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     # titles change length with the setting: lay the figure out again when the layout key says so
     ax_curves.set_title(" ", fontsize=11)
     ax_time.set_title(" ", fontsize=11)
+    update = runs.widget_update(update_figure, lambda: ahead(size_control.value), enabled=train_ahead)
     widget = make_widget(fig, {"batch_size": size_control, "lr": lr_control}, update,
                          title="Batch size and learning rate", columns=2, relayout=layout_key,
                          animated=[train_line, val_line, time_line, ax_curves.title, ax_time.title])

@@ -43,7 +43,7 @@ from minigrad.optim import functional as OF
 from minigrad.training import train_step
 from minigrad.utils.checks import check_positive
 
-from .controls import clip_slider, clip_threshold, round_log_slider
+from .controls import choice_buttons, clip_slider, clip_threshold, round_log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import plain_log_ticks
 from .run_cache import RunCache, diagnose_if_possible
@@ -663,12 +663,9 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
     built would take several times longer); a setting shown before its turn trains alone then.
     Runs are kept, so returning to a setting is instant.
     """
-    import ipywidgets
-
     threshold_control = clip_slider(math.inf if threshold is None else threshold, 0.01, 100.0,
                                     description="clip threshold", continuous_update=True)
-    mode_control = ipywidgets.ToggleButtons(options=[("by norm", "norm"), ("by value", "value")], value=mode,
-                                            description="clip", style={"button_width": "80px"})
+    mode_control = choice_buttons("clip", {"by norm": "norm", "by value": "value"}, mode)
     lr_control = _rate_slider(lr)
     thresholds = [value for _, value in threshold_control.options if math.isfinite(value)]
     rates = [value for _, value in lr_control.options]
@@ -752,13 +749,6 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
     ax_loss.set_ylim(loss_low, loss_high)
     ax_norm.set_ylim(norm_low, norm_high)
 
-    def update(widget):
-        moved = "run" in widget.state  # the first call draws the starting setting: no one has moved yet
-        with runs.foreground():
-            update_figure(widget)
-        if train_ahead and moved:
-            runs.train_ahead(ahead(lr_control.value, mode_control.value))
-
     def update_figure(widget):
         rate = lr_control.value
         chosen = clip_threshold(threshold_control.value)  # None: "off"
@@ -786,6 +776,8 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
         widget.redraw()
 
     # titles change length with the setting: lay the figure out again when the layout key says so
+    update = runs.widget_update(update_figure, lambda: ahead(lr_control.value, mode_control.value),
+                                enabled=train_ahead)
     widget = make_widget(fig, {"threshold": threshold_control, "mode": mode_control, "lr": lr_control}, update,
                          title="Gradient clipping", columns=3, relayout=layout_key,
                          animated=[off_loss, off_norm, loss_line, norm_line, clipped_dots, threshold_line,

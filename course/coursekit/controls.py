@@ -15,6 +15,12 @@ Each function returns a configured ipywidget; ranges make impossible values impo
 ``schedule_dropdown``     a choice of learning-rate schedules (lesson 5 passes its catalogue)
 ``optimizer_checkboxes``  which optimizers race (dict name -> Checkbox)
 ``surface_dropdown``      which 2-D loss surface
+``count_slider``          a whole number in a range (steps, epochs, patience)
+``number_slider``         a plain number in a range, evenly spaced (a price, hours)
+``stops_slider``          only the values given (settings a lesson trained ahead)
+``choice_buttons``        one of a few named options, side by side
+``choice_dropdown``       one of several options, in a dropdown
+``switch``                on or off (a Checkbox)
 ========================  ==========================================================
 
 ``nearest_log_stop`` puts a value on a log slider's stops and ``clip_threshold`` turns a
@@ -45,6 +51,12 @@ __all__ = [
     "schedule_dropdown",
     "optimizer_checkboxes",
     "surface_dropdown",
+    "count_slider",
+    "number_slider",
+    "stops_slider",
+    "choice_buttons",
+    "choice_dropdown",
+    "switch",
     "BETA2_CHOICES",
 ]
 
@@ -239,3 +251,59 @@ def surface_dropdown(value="valley", keys=None, *, description="surface"):
         raise ValueError(f"surface_dropdown: value {value!r} is not one of {keys}")
     options = [(SURFACES[k].title, k) for k in keys]
     return _widgets().Dropdown(options=options, value=value, description=description, style=_WIDE)
+
+
+def count_slider(description, value, min, max, *, continuous_update=True):
+    """A whole number in [``min``, ``max``] (steps, epochs, patience)."""
+    if not (min <= value <= max):
+        raise ValueError(f"count_slider {description!r}: value {value} is outside [{min}, {max}]")
+    return _widgets().IntSlider(value=value, min=min, max=max, step=1, description=description,
+                                continuous_update=continuous_update, style=_WIDE, layout=_SLIDER_LAYOUT)
+
+
+def number_slider(description, value, min, max, step, *, continuous_update=True):
+    """A number in [``min``, ``max``] in steps of ``step`` (a price, GPU-hours): a linear scale."""
+    if not (min <= value <= max):
+        raise ValueError(f"number_slider {description!r}: value {value} is outside [{min}, {max}]")
+    return _widgets().FloatSlider(value=value, min=min, max=max, step=step, description=description,
+                                  continuous_update=continuous_update, style=_WIDE, layout=_SLIDER_LAYOUT)
+
+
+def stops_slider(description, stops, value, label=str, *, continuous_update=True):
+    """A slider over ``stops`` only (the settings a lesson trained), at the stop nearest ``value``.
+
+    Nearness is measured on a log scale when every stop is positive (rates spread over
+    decades), on a linear one otherwise (fractions from 0). ``label(stop)`` is its readout.
+    """
+    stops = list(stops)
+    log = min(stops) > 0
+    nearest = min(stops, key=lambda stop: abs(math.log(stop / value)) if log else abs(stop - value))
+    return _widgets().SelectionSlider(options=[(label(stop), stop) for stop in stops], value=nearest,
+                                      description=description, continuous_update=continuous_update,
+                                      style=_WIDE, layout=_SLIDER_LAYOUT)
+
+
+def _checked_choice(who, options, value):
+    options = list(options.items()) if isinstance(options, dict) else list(options)
+    values = [option[1] if isinstance(option, tuple) else option for option in options]
+    if value not in values:
+        raise ValueError(f"{who}: value {value!r} is not one of {values}")
+    return options
+
+
+def choice_buttons(description, options, value):
+    """One of a few options as buttons side by side; ``options``: values, (label, value) pairs or a dict."""
+    options = _checked_choice(f"choice_buttons {description!r}", options, value)
+    return _widgets().ToggleButtons(options=options, value=value, description=description,
+                                    style={"button_width": "80px", **_WIDE})
+
+
+def choice_dropdown(description, options, value):
+    """One of several options in a dropdown; ``options``: values, (label, value) pairs or a dict."""
+    options = _checked_choice(f"choice_dropdown {description!r}", options, value)
+    return _widgets().Dropdown(options=options, value=value, description=description, style=_WIDE)
+
+
+def switch(description, value=False):
+    """On or off: a checkbox whose ``.value`` is a bool."""
+    return _widgets().Checkbox(value=bool(value), description=description, indent=False)

@@ -140,9 +140,8 @@ def cost_widget(*, gpu_hours_per_epoch: float | None = None,
     """
     if gpu_hours_per_epoch is None:
         gpu_hours_per_epoch = BRIEF_READING["gpu_hours_per_epoch"]
-    import ipywidgets as widgets
 
-    from ..controls import batch_size_slider
+    from ..controls import batch_size_slider, count_slider, number_slider, switch
     from ..display import make_widget, new_figure
     from ..style import COLORS, ROLE_COLORS
 
@@ -154,21 +153,14 @@ def cost_widget(*, gpu_hours_per_epoch: float | None = None,
     title = ax.set_title(" ", loc="left", fontsize=10)
     ax.invert_yaxis()
 
-    style = {"description_width": "initial"}
     controls = {
-        "gpu_hours_per_epoch": widgets.FloatSlider(value=gpu_hours_per_epoch, min=0.05, max=3.0,
-                                                   step=0.05, description="GPU-hours per epoch",
-                                                   style=style),
-        "price": widgets.FloatSlider(value=price_per_gpu_hour, min=0.1, max=5.0, step=0.05,
-                                     description="$ per GPU-hour", style=style),
-        "planned_epochs": widgets.IntSlider(value=planned_epochs, min=1, max=30,
-                                            description="planned epochs", style=style),
+        "gpu_hours_per_epoch": number_slider("GPU-hours per epoch", gpu_hours_per_epoch, 0.05, 3.0, 0.05),
+        "price": number_slider("$ per GPU-hour", price_per_gpu_hour, 0.1, 5.0, 0.05),
+        "planned_epochs": count_slider("planned epochs", planned_epochs, 1, 30),
         "batch_size": batch_size_slider(batch_size, 1, 512),
-        "early_stopping": widgets.Checkbox(value=early_stopping, description="early stopping"),
-        "best_epoch": widgets.IntSlider(value=best_epoch, min=1, max=30,
-                                        description="best epoch", style=style),
-        "patience": widgets.IntSlider(value=patience, min=0, max=10, description="patience",
-                                      style=style),
+        "early_stopping": switch("early stopping", early_stopping),
+        "best_epoch": count_slider("best epoch", best_epoch, 1, 30),
+        "patience": count_slider("patience", patience, 0, 10),
     }
 
     def update(widget):

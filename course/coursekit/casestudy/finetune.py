@@ -182,11 +182,9 @@ def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, dev
     seconds). Lines: training loss per step, validation loss per epoch; the title gives
     ``diagnose``'s verdict, the wall-clock time and its cost at ``price_per_gpu_hour``.
     """
-    from ..controls import batch_size_slider, clip_slider, clip_threshold, log_slider, warmup_slider
+    from ..controls import batch_size_slider, clip_slider, clip_threshold, count_slider, log_slider, warmup_slider
     from ..display import make_widget, new_figure
     from ..style import ROLE_COLORS
-
-    import ipywidgets as widgets
 
     fig, (ax_step, ax_epoch) = new_figure(1, 2, figsize=(10, 3.6))
     (train_line,) = ax_step.plot([], [], color=ROLE_COLORS["train"], lw=1.2, label="training loss (per step)")
@@ -204,8 +202,7 @@ def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, dev
         "lr": log_slider("learning rate", lr, 1e-5, 1.0, continuous_update=False),
         "warmup": warmup_slider(warmup, 0.5),
         "clip": clip_slider(math.inf if clip is None else clip, 0.01, 100.0),
-        "patience": widgets.IntSlider(value=patience, min=0, max=epochs, description="patience",
-                                      continuous_update=False),
+        "patience": count_slider("patience", patience, 0, epochs, continuous_update=False),
         "batch_size": batch_size_slider(batch_size, 4, 128),
     }
 
