@@ -44,7 +44,9 @@ def test_lesson_8_the_featured_run_explodes_and_clipping_at_one_tames_it(feature
     times their typical size or more and explodes; clipping rescues it.' Section 3: 'The run improves
     for a few steps (its best point is printed above) ... around the step where the gradient reaches a
     hundred times the typical one (the lines above say when) the loss runs away. Whether and how far it
-    comes back down is chance ..., but it ends higher than it started, and far above its best.' Section 4: 'Clipping at 1.0 keeps this run from exploding, and it ends lower than at 5.0'.
+    comes back down is chance ..., but it ends higher than it started, and far above its best.' Section 4:
+    'With clipping at 1.0 this run ends far below the run without clipping, and lower than at 5.0 ... Its
+    gradient can still jump on a rare step (whether it does here depends on your processor's rounding)'.
     (The creep of the norm and the loss before that step: tests/test_lesson_8_rules.py. The
     playground's section 2 relies on the explosion and on clipping at 1.0 removing it.)"""
     for runs in featured:
@@ -57,9 +59,11 @@ def test_lesson_8_the_featured_run_explodes_and_clipping_at_one_tames_it(feature
         assert best_step < cl.explosion_step(off)          # ... before the explosion
         assert off.final_loss > off.losses[0]              # and ends higher than it started (observed: 1.9x and more)
         assert off.final_loss > 2 * best_loss              # "far above its best" (observed: 4x and more)
-        assert not cl.explodes(norm_1) and not norm_1.diverged
+        # Not "no spike": over 20 perturbed starts one clipped run's gradient still jumped 100-fold (and
+        # recovered), so the lesson promises only what every start gave: the ends below.
+        assert not norm_1.diverged
         assert norm_1.final_loss < norm_5.final_loss
-        assert norm_1.final_loss < off.final_loss / 4      # "clipping rescues it"
+        assert norm_1.final_loss < off.final_loss / 4      # "far below the run without clipping"
 
 
 def test_lesson_8_the_typical_norm_sits_just_above_one_and_five_several_times_above(featured):
@@ -80,14 +84,14 @@ def test_lesson_8_the_typical_norm_sits_just_above_one_and_five_several_times_ab
 
 
 def test_lesson_8_clipping_by_value_bends_at_0_1_and_lets_long_steps_through_at_1(featured):
-    """Section 6: 'Clipping by value at 0.1 also keeps this run from exploding, but it touches nearly
-    every step and bends it (the mean cosine) ... At 1.0 it touches fewer steps and bends them less on
+    """Section 6: 'Clipping by value at 0.1 also tames this run (it ends far below the run without
+    clipping), but it touches nearly every step and bends it (the mean cosine) ... At 1.0 it touches fewer steps and bends them less on
     average ... long steps get through, and the run ends higher than with clipping by norm at 1.0.'
     Rule 3: 'Clipping by value either bends the gradient (small thresholds) or barely caps it (large
     ones).' (That 1.0 touches fewer steps, and where it caps the length: tests/test_lesson_8_rules.py.)"""
     for runs in featured:
         value_01, value_1, norm_1 = runs["value_01"], runs["value_1"], runs["norm_1"]
-        assert not cl.explodes(value_01) and not value_01.diverged
+        assert not value_01.diverged and value_01.final_loss < runs["off"].final_loss / 4  # a spike: 2 of 20 starts
         assert value_01.clipped_fraction > 0.95  # "touches every step, or nearly"
         assert value_01.cosines.mean() < 0.95  # bent: observed mean cosine 0.91 to 0.92
         assert 1 - value_1.cosines.mean() < 0.7 * (1 - value_01.cosines.mean())  # bent less

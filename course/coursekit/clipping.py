@@ -38,7 +38,7 @@ import minigrad as mg
 from minigrad import nn
 from minigrad.func import functional_call, stack_module_state, vmap
 from minigrad.nn import functional as F
-from minigrad.nn.utils import clip_grad_value_, clip_grads_with_norm_, get_total_norm
+from minigrad.nn.utils import clip_grad_value_, clip_grads_with_norm_
 from minigrad.optim import functional as OF
 from minigrad.training import train_step
 from minigrad.utils.checks import check_positive
@@ -48,6 +48,7 @@ from .display import layout_key, make_widget, new_figure
 from .log_ticks import plain_log_ticks
 from .run_cache import RunCache, diagnose_if_possible
 from .style import COLORS, ROLE_COLORS, clip_style, label_axes
+from .sweep import flat_views, stacked_step
 from .threads import halves, side_by_side, single_blas_thread
 
 __all__ = [
@@ -393,11 +394,12 @@ def _train_rnn_group(settings, seeds, draws, starts, steps, seq_len, batch_size,
     params, _ = stack_module_state([starts[start] for start in zip(seeds, draws)])
     model = starts[seeds[0], draws[0]]  # the structure functional_call fills in with each slot's weights
     weights = list(params.values())
+    flat, flat_grad = flat_views(weights)
     distinct = list(dict.fromkeys(seeds))
     rngs = {s: np.random.default_rng(s + 1) for s in distinct}
-    losses_of, norms_of = stacked_rnn_loss(model, per_copy_data=len(distinct) > 1), vmap(get_total_norm)
+    losses_of = stacked_rnn_loss(model, per_copy_data=len(distinct) > 1)
     clip_by_norm, clip_by_value = vmap(clip_grads_with_norm_), vmap(clip_grad_value_)
-    states = [{} for _ in weights]
+    state = {}
     rates = np.array([lr for _, _, lr in settings], dtype=np.float64)
     by_norm = np.array([mode == "norm" for mode, _, _ in settings])
     by_value = np.array([mode == "value" for mode, _, _ in settings])
@@ -421,32 +423,25 @@ def _train_rnn_group(settings, seeds, draws, starts, steps, seq_len, batch_size,
                 x, y = batches[distinct[0]]
             else:
                 x, y = (np.stack([batches[s][part] for s in seeds]) for part in (0, 1))
-            for weight in weights:
-                weight.grad = None
-            step_losses = losses_of(params, x, y)
-            loss = step_losses.data
+            loss, norm = stacked_step(losses_of, params, flat_grad, x, y)
             alive = (loss_stop == 0) & (norm_stop == 0)
             losses[alive, step] = loss[alive]
             loss_stop[alive & ~np.isfinite(loss)] = step + 1
-            step_losses.sum().backward()  # each network's gradient depends on its own loss only
-            norm = norms_of([w.grad for w in weights]).data
             measured = alive & (loss_stop == 0)
             norms[measured, step] = norm[measured]
             norm_stop[measured & ~np.isfinite(norm)] = step + 1
             clip_by_norm(weights, norm_limits, norm)
             value_hit = np.zeros(count, dtype=bool)
             if any_by_value:
-                before = np.concatenate([w.grad.reshape(count, -1) for w in weights], axis=1)
-                clip_by_value(weights, value_limits)
-                after = np.concatenate([w.grad.reshape(count, -1) for w in weights], axis=1)
+                before = flat_grad.copy()
+                clip_by_value(weights, value_limits)  # in place: flat_grad now holds the clamped gradients
+                after = flat_grad
                 value_hit = np.any(before != after, axis=1)
                 value_cos = np.einsum("sk,sk->s", before, after) / (
                     np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-300)
                 cosines[:, step] = np.where(by_value, value_cos, 1.0)
             clipped[:, step] = np.where(by_norm, norm > limits, by_value & value_hit)
-            for weight, state in zip(weights, states):
-                OF.sgd(weight.data, weight.grad, state, lr=rates.reshape(-1, *[1] * (weight.ndim - 1)),
-                       momentum=momentum)
+            OF.sgd(flat, flat_grad, state, lr=rates[:, None], momentum=momentum)
             if bar is not None:
                 bar.update(1)
     if bar is not None:

@@ -36,7 +36,7 @@ from minigrad.utils.data import TensorDataset
 from .allocator import keep_freed_memory
 from .threads import halves, side_by_side, single_blas_thread
 
-__all__ = ["loader_batches", "train_stacked", "StackedRuns"]
+__all__ = ["loader_batches", "train_stacked", "StackedRuns", "stacked_step", "flat_views"]
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 
@@ -235,10 +235,7 @@ def _train_group(models, batches, lrs, optimizer, betas1, weight_decay, epoch_en
     keep_freed_memory()  # each step's arrays reuse the last step's memory, not fresh pages
     template = models[0]
     params, _ = stack_module_state(models)  # every weight with a leading axis, one slot per setting
-    # The stacked weights and their gradients as views into two flat (S, P) arrays, so that the
-    # update rule runs once per step on the whole stack (it works entry by entry: no number
-    # changes). backward() adds into the gradients given (as zero_grad(set_to_none=False) leaves them).
-    flat, flat_grad = _flat_views(params.values())
+    flat, flat_grad = flat_views(params.values())
     losses_of = stacked_loss(template)
     state = {}
     decay = (0.01 if weight_decay is None else weight_decay) if optimizer == "adamw" else (weight_decay or 0.0)
@@ -249,16 +246,11 @@ def _train_group(models, batches, lrs, optimizer, betas1, weight_decay, epoch_en
     bar = _bar(progress, steps, count, description)
     started = time.perf_counter()
     ends = set(epoch_ends)
-    norms_of = vmap(get_total_norm)
     with np.errstate(all="ignore"):  # a run that blows up is recorded as diverged, as fit does
         for step, (inputs, targets) in enumerate(batches):
             if between_steps is not None:
                 between_steps()
-            flat_grad[...] = 0.0
-            step_losses = losses_of(params, mg.Tensor(inputs), mg.Tensor(targets))
-            step_losses.sum().backward()  # each copy's gradient depends on its own loss only
-            loss = step_losses.data
-            norm = norms_of(flat_grad).data  # every gradient of a copy lies in its row of flat_grad
+            loss, norm = stacked_step(losses_of, params, flat_grad, mg.Tensor(inputs), mg.Tensor(targets))
             if diverged.any():  # a run that stopped records nothing more
                 alive = diverged == 0
                 losses[alive, step], norms[alive, step] = loss[alive], norm[alive]
@@ -292,8 +284,32 @@ def _train_group(models, batches, lrs, optimizer, betas1, weight_decay, epoch_en
                        template)
 
 
-def _flat_views(params):
-    """Two flat (S, P) float64 arrays, weights and gradients, with each stacked parameter's data and grad as views."""
+def stacked_step(losses_of, params, flat_grad, *data):
+    """One step's forward and backward for every stacked copy: ``(losses, grad_norms)``, arrays of shape (S,).
+
+    The stacked counterpart of ``minigrad.training.train_step`` up to the update:
+    ``losses_of(params, *data)`` gives each copy's loss (a ``vmap`` of its loss); ``flat_grad``
+    is the (S, P) array the stacked gradients are views of (:func:`flat_views`), zeroed here and
+    filled by one ``backward()`` (each copy's gradient depends on its own loss only), so row s
+    holds copy s's whole gradient and its norm is the norm before any clipping. Clipping and the
+    update (a rule run once on the whole stack) are the caller's.
+    """
+    flat_grad[...] = 0.0
+    step_losses = losses_of(params, *data)
+    step_losses.sum().backward()
+    return step_losses.data, _norms_of(flat_grad).data
+
+
+_norms_of = vmap(get_total_norm)
+
+
+def flat_views(params):
+    """Two flat (S, P) float64 arrays, weights and gradients, with each stacked parameter's data and grad as views.
+
+    The update rule then runs once per step on the whole stack (it works entry by entry: no
+    number changes), and ``backward()`` adds into the gradients given (as
+    ``zero_grad(set_to_none=False)`` leaves them).
+    """
     params = list(params)
     count = params[0].shape[0]
     flat = np.concatenate([np.asarray(p.data, dtype=np.float64).reshape(count, -1) for p in params], axis=1)
