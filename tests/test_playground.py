@@ -371,6 +371,37 @@ def test_every_demo_shows_the_code_line_of_its_state(recipe_panels):
     assert recipe_panels["range_test"].code_line.startswith("range_test_widget(lr=0.00")
 
 
+def test_every_recipe_code_line_run_recreates_the_state_it_shows(recipe_panels):
+    from functools import partial
+
+    from coursekit.batch_size import batch_size_widget
+    from coursekit.finetune_demo import finetune_grid, target_data
+    from coursekit.range_test import range_test_widget
+    from coursekit.schedules import schedule_explorer
+
+    names = {"schedule_explorer": partial(schedule_explorer, interactive=False), "target_data": target_data,
+             "finetune_grid": finetune_grid, "batch_size_widget": partial(batch_size_widget, interactive=False),
+             "range_test_widget": partial(range_test_widget, interactive=False)}
+    shown = {"schedule": "no_warmup", "batch_size": "batch_linear_128", "range_test": "range_minimum"}
+    starts = {"schedule": "warmup_recipe", "batch_size": "batch_32", "range_test": "range_valley"}
+    for demo, key in shown.items():
+        panel = recipe_panels[demo].apply(key)
+        again = eval(panel.code_line, names)  # the line, run as a participant would paste it
+        assert {n: c.value for n, c in again.controls.items()} == {n: c.value for n, c in panel.widget.controls.items()}
+        run, rerun = panel.state["run"], again.state["run"]
+        if demo == "schedule":
+            assert rerun is run  # the fine-tunes' grid: the very run on screen
+        elif demo == "batch_size":
+            # trained alone by the panel, in a stack by the line: float64 sums in another order (see above)
+            assert (rerun.batch_size, rerun.diverged) == (run.batch_size, run.diverged)
+            assert rerun.lr == pytest.approx(run.lr, rel=1e-9)  # the slider's stop, up to its float rounding
+            assert rerun.train_losses[-1] == pytest.approx(run.train_losses[-1], rel=1e-9)
+        else:
+            assert rerun.diverged == run.diverged and rerun.label == run.label
+            assert rerun.final_val_loss == pytest.approx(run.final_val_loss, rel=1e-9)
+        recipe_panels[demo].apply(starts[demo])
+
+
 def test_a_demo_opens_on_its_own_preset_and_ignores_another_demo_s(race_panel):
     panel = playground.batch_size_demo("batch_same_lr", interactive=False)
     assert panel.active() == "batch_same_lr"

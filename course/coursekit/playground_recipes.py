@@ -25,7 +25,7 @@ import functools
 
 import numpy as np
 
-from .display import call_line
+from .display import call_line, signature_defaults
 from .playground_panel import Preset, PresetPanel, PresetResult, enlarge, on_log_grid
 
 __all__ = [
@@ -269,12 +269,25 @@ def schedule_demo(start=None, *, interactive=None) -> PresetPanel:
     return PresetPanel(widget, SCHEDULE_PRESETS, title="Learning-rate schedules and warmup", code=_schedule_code)
 
 
+class _Called:
+    """``function()`` in a code line: a call the line makes (``call_line`` writes a value as its ``repr``)."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __repr__(self) -> str:
+        return f"{self.function.__name__}()"
+
+
 def _schedule_code(widget):
+    from .finetune_demo import finetune_grid, target_data
+    from .schedules import schedule_explorer
+
     c = widget.controls
-    line = call_line("schedule_explorer", kind=c["schedule"].value, warmup_fraction=c["warmup"].value,
-                     peak_lr=c["peak_lr"].value)
-    # the fine-tunes' grid (finetune_demo.target_data, finetune_grid): the line recreates these runs
-    return line.replace("schedule_explorer(", "schedule_explorer(target_data(), ", 1)[:-1] + ", grid=finetune_grid())"
+    # the fine-tunes' data and grid (schedule_data, schedule_grid): the line recreates these runs
+    return call_line("schedule_explorer", _Called(target_data), kind=c["schedule"].value,
+                     warmup_fraction=c["warmup"].value, peak_lr=c["peak_lr"].value, total_steps=SCHEDULE_STEPS,
+                     grid=_Called(finetune_grid), defaults=signature_defaults(schedule_explorer, "total_steps"))
 
 
 def batch_size_demo(start=None, *, interactive=None) -> PresetPanel:
@@ -307,4 +320,7 @@ def range_test_demo(start=None, *, interactive=None) -> PresetPanel:
 
 
 def _range_code(widget):
-    return call_line("range_test_widget", lr=widget.controls["lr"].value)
+    from .range_test import range_test_widget
+
+    return call_line("range_test_widget", lr=widget.controls["lr"].value, epochs=RANGE_EPOCHS,
+                     defaults=signature_defaults(range_test_widget, "epochs"))

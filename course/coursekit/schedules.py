@@ -17,7 +17,8 @@ Schedule keys (``SCHEDULE_KEYS``, named by ``SCHEDULE_LABELS``): ``constant``, `
 ``exponential``, ``cosine``, ``warmup_linear``, ``warmup_cosine``, ``one_cycle``. The
 warmup fraction is the share of all steps spent rising linearly to the peak rate; for
 the first four it adds a linear warmup in front (``SequentialLR``), for one-cycle it is
-the rising phase (``pct_start``).
+the rising phase (``pct_start``). Each schedule is described once (:func:`schedule_spec`):
+:func:`make_scheduler` builds that description's scheduler and :func:`describe` prints its call.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ __all__ = [
     "SCHEDULE_LABELS",
     "USUAL_WARMUP",
     "warmup_steps",
+    "ScheduleSpec",
+    "schedule_spec",
     "make_scheduler",
     "describe",
     "lr_curve",
@@ -105,58 +108,133 @@ def warmup_steps(total_steps: int, warmup_fraction: float) -> int:
     return min(int(round(warmup_fraction * total_steps)), total_steps - 1)
 
 
+# -- one description per schedule: make_scheduler builds it, describe prints it -----------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An argument whose source text is not its value's: ``value`` goes to the scheduler, ``text`` is printed."""
+
+    value: object
+    text: str
+
+
+_PEAK = Shown(None, "peak")  # the optimizer's lr (the peak rate), read when the scheduler is built
+
+
+@dataclass(frozen=True)
+class SchedulerCall:
+    """One call of a minigrad scheduler (``torch``'s or Hugging Face's name) on ``optimizer``.
+
+    ``args`` follow the optimizer; ``kwargs`` are ``(name, value)`` pairs in printed order.
+    A value is a number, a :class:`Shown`, another call (built on the same optimizer)
+    or a list of them. :meth:`build` makes the scheduler, ``str()`` prints the call.
+    """
+
+    factory: object  # a class or function of minigrad.optim.lr_scheduler
+    args: tuple = ()
+    kwargs: tuple = ()
+
+    def build(self, optimizer):
+        def value(v):
+            if v is _PEAK:
+                return optimizer.param_groups[0]["lr"]
+            if isinstance(v, Shown):
+                return v.value
+            if isinstance(v, SchedulerCall):
+                return v.build(optimizer)
+            if isinstance(v, list):
+                return [value(item) for item in v]
+            return v
+
+        return self.factory(optimizer, *(value(a) for a in self.args),
+                            **{name: value(v) for name, v in self.kwargs})
+
+    def __str__(self) -> str:
+        def text(v):
+            if isinstance(v, Shown):
+                return v.text
+            if isinstance(v, list):
+                return f"[{', '.join(text(item) for item in v)}]"
+            if isinstance(v, float):
+                return f"{v:g}"
+            return str(v)  # an int, or a SchedulerCall
+
+        parts = ["optimizer", *(text(a) for a in self.args), *(f"{name}={text(v)}" for name, v in self.kwargs)]
+        return f"{self.factory.__name__}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """Schedule ``kind`` over ``total_steps`` steps: its derived step counts and the scheduler call.
+
+    :func:`make_scheduler` builds ``call``; :func:`describe` prints it, so the two cannot disagree.
+    """
+
+    kind: str
+    total_steps: int
+    warmup: int  # steps rising linearly to the peak (0: none)
+    call: SchedulerCall
+
+    @property
+    def label(self) -> str:
+        return SCHEDULE_LABELS[self.kind]
+
+    @property
+    def decay_steps(self) -> int:
+        """The steps after the warmup, over which the decay runs."""
+        return self.total_steps - self.warmup
+
+    def __str__(self) -> str:
+        return str(self.call)
+
+
+def schedule_spec(kind: str, total_steps: int, warmup_fraction: float = 0.0) -> ScheduleSpec:
+    """The one description of schedule ``kind`` that :func:`make_scheduler` and :func:`describe` share."""
+    _check_kind(kind)
+    warmup = warmup_steps(total_steps, warmup_fraction)
+    decay_steps = total_steps - warmup
+    if kind in ("warmup_linear", "warmup_cosine"):
+        factory = S.get_linear_schedule_with_warmup if kind == "warmup_linear" else S.get_cosine_schedule_with_warmup
+        call = SchedulerCall(factory, kwargs=(("num_warmup_steps", warmup), ("num_training_steps", total_steps)))
+        return ScheduleSpec(kind, total_steps, warmup, call)
+    if kind == "one_cycle":
+        pct_start = warmup / total_steps
+        call = SchedulerCall(S.OneCycleLR, kwargs=(("max_lr", _PEAK), ("total_steps", total_steps),
+                                                   ("pct_start", Shown(pct_start, f"{pct_start:.2g}"))))
+        return ScheduleSpec(kind, total_steps, warmup, call)
+    if kind == "constant":
+        main = SchedulerCall(S.LambdaLR, args=(Shown(_constant_factor, "lambda step: 1.0"),))
+    elif kind == "step":
+        main = SchedulerCall(S.StepLR, kwargs=(("step_size", max(1, math.ceil(decay_steps / 3))),
+                                               ("gamma", STEP_GAMMA)))
+    elif kind == "exponential":
+        gamma = EXPONENTIAL_FINAL_FACTOR ** (1.0 / max(1, decay_steps - 1))
+        main = SchedulerCall(S.ExponentialLR, kwargs=(("gamma", Shown(gamma, f"{gamma:.4f}")),))
+    else:  # cosine
+        main = SchedulerCall(S.CosineAnnealingLR, kwargs=(("T_max", decay_steps),))
+    if warmup == 0:
+        return ScheduleSpec(kind, total_steps, warmup, main)
+    # Linear warmup from peak/warmup up to the peak, then the decay starting from its own step 0.
+    rise = SchedulerCall(S.LinearLR, kwargs=(("start_factor", Shown(1.0 / warmup, f"1/{warmup}")),
+                                             ("total_iters", warmup)))
+    call = SchedulerCall(S.SequentialLR, args=([rise, main],), kwargs=(("milestones", [warmup]),))
+    return ScheduleSpec(kind, total_steps, warmup, call)
+
+
 def make_scheduler(optimizer, kind: str, total_steps: int, warmup_fraction: float = 0.0):
     """The minigrad scheduler for schedule ``kind`` over ``total_steps`` steps; step it after each optimizer step.
 
     The optimizer's lr is the peak rate.
     """
-    _check_kind(kind)
-    warmup = warmup_steps(total_steps, warmup_fraction)
-    if kind == "warmup_linear":
-        return S.get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
-    if kind == "warmup_cosine":
-        return S.get_cosine_schedule_with_warmup(optimizer, warmup, total_steps)
-    if kind == "one_cycle":
-        peak = optimizer.param_groups[0]["lr"]
-        return S.OneCycleLR(optimizer, max_lr=peak, total_steps=total_steps, pct_start=warmup / total_steps)
-    decay_steps = total_steps - warmup
-    if kind == "constant":
-        main = S.LambdaLR(optimizer, _constant_factor)
-    elif kind == "step":
-        main = S.StepLR(optimizer, step_size=max(1, math.ceil(decay_steps / 3)), gamma=STEP_GAMMA)
-    elif kind == "exponential":
-        main = S.ExponentialLR(optimizer, gamma=EXPONENTIAL_FINAL_FACTOR ** (1.0 / max(1, decay_steps - 1)))
-    else:  # cosine
-        main = S.CosineAnnealingLR(optimizer, T_max=decay_steps)
-    if warmup == 0:
-        return main
-    # Linear warmup from peak/warmup up to the peak, then the decay starting from its own step 0.
-    rise = S.LinearLR(optimizer, start_factor=1.0 / warmup, end_factor=1.0, total_iters=warmup)
-    return S.SequentialLR(optimizer, [rise, main], milestones=[warmup])
+    return schedule_spec(kind, total_steps, warmup_fraction).call.build(optimizer)
 
 
 def describe(kind: str, total_steps: int = DEFAULTS["total_steps"], warmup_fraction: float | None = None) -> str:
     """The scheduler call :func:`make_scheduler` makes, as code (the same names work in PyTorch)."""
     _check_kind(kind)
     warmup_fraction = USUAL_WARMUP[kind] if warmup_fraction is None else warmup_fraction
-    warmup = warmup_steps(total_steps, warmup_fraction)
-    decay_steps = total_steps - warmup
-    if kind == "warmup_linear":
-        return f"get_linear_schedule_with_warmup(optimizer, num_warmup_steps={warmup}, num_training_steps={total_steps})"
-    if kind == "warmup_cosine":
-        return f"get_cosine_schedule_with_warmup(optimizer, num_warmup_steps={warmup}, num_training_steps={total_steps})"
-    if kind == "one_cycle":
-        return f"OneCycleLR(optimizer, max_lr=peak, total_steps={total_steps}, pct_start={warmup / total_steps:.2g})"
-    main = {
-        "constant": "LambdaLR(optimizer, lambda step: 1.0)",
-        "step": f"StepLR(optimizer, step_size={max(1, math.ceil(decay_steps / 3))}, gamma={STEP_GAMMA:g})",
-        "exponential": f"ExponentialLR(optimizer, gamma={EXPONENTIAL_FINAL_FACTOR ** (1.0 / max(1, decay_steps - 1)):.4f})",
-        "cosine": f"CosineAnnealingLR(optimizer, T_max={decay_steps})",
-    }[kind]
-    if warmup == 0:
-        return main
-    return (f"SequentialLR(optimizer, [LinearLR(optimizer, start_factor=1/{warmup}, total_iters={warmup}), "
-            f"{main}], milestones=[{warmup}])")
+    return str(schedule_spec(kind, total_steps, warmup_fraction))
 
 
 def _constant_factor(step):
