@@ -36,8 +36,9 @@ from minigrad import optim
 from minigrad.nn import functional as F
 from minigrad.optim import lr_scheduler as S
 from minigrad.training.smoothing import smooth
+from minigrad.utils.checks import check_count, check_positive
 
-from .controls import schedule_dropdown
+from .controls import schedule_dropdown, stops_slider
 from .display import make_widget, new_figure
 from .networks import make_mlp, shuffled_loader
 from .log_ticks import plain_log_ticks
@@ -101,8 +102,7 @@ def _check_kind(kind):
 
 def warmup_steps(total_steps: int, warmup_fraction: float) -> int:
     """Steps of warmup for a fraction of ``total_steps`` (rounded; 0 means none)."""
-    if not isinstance(total_steps, (int, np.integer)) or total_steps < 2:
-        raise ValueError(f"total_steps must be an integer >= 2, got {total_steps!r}")
+    check_count("total_steps", total_steps, low=2)
     if not 0 <= warmup_fraction < 1:
         raise ValueError(f"warmup_fraction must be in [0, 1), got {warmup_fraction!r}")
     return min(int(round(warmup_fraction * total_steps)), total_steps - 1)
@@ -314,8 +314,7 @@ def train_with_schedule(data, kind: str, *, peak_lr: float, warmup_fraction: flo
     finite is reported as diverged (NaN losses), never as an error.
     """
     _check_kind(kind)
-    if not (isinstance(peak_lr, (int, float, np.floating)) and math.isfinite(peak_lr) and peak_lr > 0):
-        raise ValueError(f"peak_lr must be a positive finite number, got {peak_lr!r}")
+    check_positive("peak_lr", peak_lr)
     warmup_fraction = USUAL_WARMUP[kind] if warmup_fraction is None else float(warmup_fraction)
     from minigrad.training import fit
 
@@ -419,8 +418,7 @@ def stacked_schedule_runs(data, settings, *, total_steps: int = DEFAULTS["total_
     settings = [(kind, round(float(USUAL_WARMUP[kind] if warmup is None else warmup), 4), float(peak))
                 for kind, warmup, peak in settings]
     for kind, _, peak in settings:
-        if not (math.isfinite(peak) and peak > 0):
-            raise ValueError(f"peak_lr must be a positive finite number, got {peak!r}")
+        check_positive("peak_lr", peak)
     # A schedule's rates are its peak times a shape that depends on the schedule and warmup only
     # (to the last digit or two): read each shape once from the real scheduler, at peak 1.
     shapes = {pair: schedule_curves(pair[0], total_steps, 1.0, pair[1])
@@ -547,8 +545,8 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
     peaks = sorted({key[2] for key in cache})
     warmups = sorted({key[1] for key in cache})
     dropdown = schedule_dropdown(kind, {SCHEDULE_LABELS[key]: key for key in SCHEDULE_KEYS})
-    warmup = _stops_slider("warmup", warmups, warmup_fraction, lambda w: f"{w:.0%}")
-    peak = _stops_slider("peak learning rate", peaks, peak_lr, lambda p: f"{p:g}")
+    warmup = stops_slider("warmup", warmups, warmup_fraction, lambda w: f"{w:.0%}")
+    peak = stops_slider("peak learning rate", peaks, peak_lr, lambda p: f"{p:g}")
     fig, (ax_lr, ax_loss) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
     steps_axis = np.arange(1, total_steps + 1)
     (reference_lr,) = ax_lr.plot([], [], color=COLORS["grey"], linewidth=1.5, label="constant (for comparison)")
@@ -594,17 +592,6 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
     return make_widget(fig, {"schedule": dropdown, "warmup": warmup, "peak_lr": peak}, update,
                        title="Learning-rate schedule explorer", columns=3,
                        animated=[reference_lr, lr_line, reference_loss, raw_loss, loss_line, status, title])
-
-
-def _stops_slider(description, stops, value, label):
-    """A slider over the trained ``stops`` only, starting at the stop nearest ``value``."""
-    import ipywidgets
-
-    log = min(stops) > 0  # peaks are spread on a log scale, warmups (from 0) on a linear one
-    nearest = min(stops, key=lambda stop: abs(math.log(stop / value)) if log else abs(stop - value))
-    return ipywidgets.SelectionSlider(options=[(label(stop), stop) for stop in stops], value=nearest,
-                                      description=description, continuous_update=True,
-                                      style={"description_width": "initial"})
 
 
 def _summary(run: ScheduleRun, reference: ScheduleRun) -> str:
