@@ -47,8 +47,8 @@ def test_lesson_8_the_featured_run_explodes_and_clipping_at_one_tames_it(feature
     comes back down is chance ..., but it ends higher than it started, and far above its best.' Section 4:
     'With clipping at 1.0 this run ends far below the run without clipping, and lower than at 5.0 ... Its
     gradient can still jump on a rare step (whether it does here depends on your processor's rounding)'.
-    (The creep of the norm and the loss before that step: tests/test_lesson_8_rules.py. The
-    playground's section 2 relies on the explosion and on clipping at 1.0 removing it.)"""
+    The playground's section 2 relies on the explosion and on clipping at 1.0 ending far lower."""
+    # (The creep of the norm and the loss before that step: tests/test_lesson_8_rules.py.)
     for runs in featured:
         off, norm_1, norm_5 = runs["off"], runs["norm_1"], runs["norm_5"]
         assert cl.explodes(off)

@@ -227,16 +227,16 @@ def test_in_a_kernel_training_ahead_waits_while_a_cell_runs(monkeypatch):
     assert runs.wait_ahead(timeout=60) and entered.is_set()
 
 
-@pytest.mark.parametrize("enabled", [True, False])
-def test_a_widget_update_draws_then_trains_ahead_after_a_move_but_not_when_built(enabled):
+@pytest.mark.parametrize("ahead", [True, False])
+def test_a_widget_update_draws_then_trains_ahead_after_a_move_but_not_when_built(ahead):
     train = Recorder()
     runs = RunCache(lambda s: s, train)
     drawn = []
     update = runs.widget_update(lambda widget: drawn.append(runs.get(widget["setting"])), lambda: [[2, 3]],
-                                enabled=enabled)
+                                train_ahead=ahead)
     update({"setting": 1})  # make_widget's first call: the starting setting, nobody has moved
     assert runs.wait_ahead(timeout=60) and train.calls == [[1]]
     update({"setting": 2})  # a move: drawn first, then its neighbours train ahead
     assert runs.wait_ahead(timeout=60)
     assert drawn == [("run", 1), ("run", 2)]
-    assert train.calls == ([[1], [2], [3]] if enabled else [[1], [2]])
+    assert train.calls == ([[1], [2], [3]] if ahead else [[1], [2]])

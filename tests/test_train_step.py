@@ -44,7 +44,7 @@ def test_one_step_is_zero_grad_forward_backward_update():
         np.testing.assert_array_equal(ours.data, theirs.data)
 
 
-def test_after_backward_sees_the_gradients_clipped_by_norm_and_its_changes_reach_the_update():
+def test_before_step_sees_the_gradients_clipped_by_norm_and_its_changes_reach_the_update():
     model, x, y = linear_problem()
     opt = SGD(model.parameters(), lr=0.1)
     before = [p.data.copy() for p in model.parameters()]
@@ -54,7 +54,7 @@ def test_after_backward_sees_the_gradients_clipped_by_norm_and_its_changes_reach
         seen.append(math.sqrt(sum(float((p.grad ** 2).sum()) for p in params)))
         clip_grad_value_(params, 1e-3)
 
-    result = train_step(model, opt, F.mse_loss, (x, y), clip_grad_norm=0.5, after_backward=clamp)
+    result = train_step(model, opt, F.mse_loss, (x, y), clip_grad_norm=0.5, before_step=clamp)
     assert result.grad_norm > 0.5 and seen == [pytest.approx(0.5)]  # clipped by norm before the event
     moved = [np.abs(p.data - b).max() for p, b in zip(model.parameters(), before)]
     assert max(moved) == pytest.approx(0.1 * 1e-3)  # the update used the clamped gradient
@@ -74,13 +74,13 @@ def test_a_non_finite_loss_or_gradient_updates_nothing_and_skips_the_event():
     weights = [p.data.copy() for p in model.parameters()]
     events = []
     nan_target = mg.tensor(np.full((64, 1), np.nan))
-    result = train_step(model, opt, F.mse_loss, (x, nan_target), after_backward=events.append)
+    result = train_step(model, opt, F.mse_loss, (x, nan_target), before_step=events.append)
     assert math.isnan(result.loss) and result.grad_norm is None and not result.updated
     def root_loss(out, target):  # finite (0) at a zero output, but its gradient there is 0/0
         return ((out - target).abs() ** 0.5).mean()
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        result = train_step(model, opt, root_loss, (x, model(x).detach()), after_backward=events.append)
+        result = train_step(model, opt, root_loss, (x, model(x).detach()), before_step=events.append)
     assert result.loss == 0.0 and math.isnan(result.grad_norm)
     assert events == [] and not result.updated
     for ours, before in zip(model.parameters(), weights):
@@ -94,12 +94,12 @@ def test_clip_grad_norm_is_checked(bad):
         train_step(model, SGD(model.parameters(), lr=0.1), F.mse_loss, (x, y), clip_grad_norm=bad)
 
 
-def test_fit_hands_after_backward_to_every_step():
+def test_fit_hands_before_step_to_every_step():
     model, x, y = linear_problem()
     loader = DataLoader(TensorDataset(x, y), batch_size=16)
     calls = []
     history = fit(model, SGD(model.parameters(), lr=0.05), loader, F.mse_loss, epochs=2, progress=False,
-                  after_backward=lambda params: calls.append(len(params)))
+                  before_step=lambda params: calls.append(len(params)))
     assert calls == [2] * history.num_steps == [2] * 8
 
 
@@ -121,7 +121,7 @@ def test_fit_and_lr_find_take_their_steps_with_train_step(monkeypatch):
     assert counted == ["fit"] * 4 + ["lr_find"] * 10
 
 
-def _functions_stepping_an_optimizer_after_backward(path):
+def _functions_writing_a_step_out(path):
     """Functions in ``path`` that call ``.backward()`` and ``.step()`` themselves: a training step written out."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
@@ -134,7 +134,33 @@ def _functions_stepping_an_optimizer_after_backward(path):
 
 
 def test_no_training_loop_writes_the_step_out_again():
-    """Every loop in coursekit and minigrad.training goes through train_step (only train_step itself steps)."""
+    """No function in coursekit or minigrad.training but train_step calls backward() and an optimizer's
+    step() itself. (The stacked loops, which update through minigrad.optim.functional's rules, are held
+    to sweep.stacked_step by tests/test_coursekit_floors.py.)"""
     sources = sorted((ROOT / "course" / "coursekit").rglob("*.py")) + sorted((ROOT / "minigrad" / "training").glob("*.py"))
-    found = [name for path in sources for name in _functions_stepping_an_optimizer_after_backward(path)]
+    found = [name for path in sources for name in _functions_writing_a_step_out(path)]
     assert found == ["minigrad/training/step.py:train_step"]
+
+
+def test_lr_find_stops_when_a_gradient_stops_being_finite():
+    """A finite loss with a NaN gradient leaves the weights alone: the sweep must stop there, as fit
+    does, rather than sweep on with frozen weights and suggest a rate from a flat curve."""
+    model, x, y = linear_problem()
+    target = model(x).detach()  # the loss below is 0 at the start, its gradient 0/0
+
+    def root_loss(out, target):
+        return ((out - target).abs() ** 0.5).mean()
+
+    loader = DataLoader(TensorDataset(x, target), batch_size=64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = lr_find(model, SGD(model.parameters(), lr=0.05), loader, root_loss, num_iter=50)
+    assert len(result.lrs) == 1 and result.stopped_early
+    assert result.suggestion is None
+
+
+@pytest.mark.parametrize("event", ["callback", "before_step"])
+def test_fit_names_an_event_that_is_not_a_function(event):
+    model, x, y = linear_problem()
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    with pytest.raises(TypeError, match=f"fit: {event} must be a function"):
+        fit(model, SGD(model.parameters(), lr=0.05), loader, F.mse_loss, progress=False, **{event: 1})

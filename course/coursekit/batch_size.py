@@ -499,7 +499,7 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     # titles change length with the setting: lay the figure out again when the layout key says so
     ax_curves.set_title(" ", fontsize=11)
     ax_time.set_title(" ", fontsize=11)
-    update = runs.widget_update(update_figure, lambda: ahead(size_control.value), enabled=train_ahead)
+    update = runs.widget_update(update_figure, lambda: ahead(size_control.value), train_ahead=train_ahead)
     widget = make_widget(fig, {"batch_size": size_control, "lr": lr_control}, update,
                          title="Batch size and learning rate", columns=2, relayout=layout_key,
                          animated=[train_line, val_line, time_line, ax_curves.title, ax_time.title])

@@ -290,7 +290,7 @@ def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN,
 
     value_clipping = {}  # what clamping did to this step's gradient (clipping by value only)
 
-    def clip_by_value(params):  # train_step calls it between the backward pass and the update
+    def clip_by_value(params):  # train_step calls it after the backward pass, just before the update
         before = _flat([p.grad for p in params])
         clip_grad_value_(params, threshold)
         after = _flat([p.grad for p in params])
@@ -302,7 +302,7 @@ def train_rnn(mode=None, threshold=None, lr=LR, *, steps=STEPS, seq_len=SEQ_LEN,
             value_clipping.update(hit=False, cosine=1.0)  # scaling the whole gradient keeps its direction
             result = train_step(model, optimizer, F.mse_loss, fading_sum_batch(rng, batch_size, seq_len),
                                 clip_grad_norm=threshold if mode == "norm" else None,
-                                after_backward=clip_by_value if mode == "value" else None)
+                                before_step=clip_by_value if mode == "value" else None)
             losses.append(result.loss)
             if result.grad_norm is not None:
                 norms.append(result.grad_norm)
@@ -772,7 +772,7 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
 
     # titles change length with the setting: lay the figure out again when the layout key says so
     update = runs.widget_update(update_figure, lambda: ahead(lr_control.value, mode_control.value),
-                                enabled=train_ahead)
+                                train_ahead=train_ahead)
     widget = make_widget(fig, {"threshold": threshold_control, "mode": mode_control, "lr": lr_control}, update,
                          title="Gradient clipping", columns=3, relayout=layout_key,
                          animated=[off_loss, off_norm, loss_line, norm_line, clipped_dots, threshold_line,

@@ -272,11 +272,13 @@ def number_slider(description, value, min, max, step, *, continuous_update=True)
 def stops_slider(description, stops, value, label=str, *, continuous_update=True):
     """A slider over ``stops`` only (the settings a lesson trained), at the stop nearest ``value``.
 
-    Nearness is measured on a log scale when every stop is positive (rates spread over
-    decades), on a linear one otherwise (fractions from 0). ``label(stop)`` is its readout.
+    Nearness is measured on a log scale when every stop and ``value`` are positive (rates
+    spread over decades), on a linear one otherwise (fractions from 0). ``label(stop)`` is its readout.
     """
     stops = list(stops)
-    log = min(stops) > 0
+    if not stops:
+        raise ValueError(f"stops_slider {description!r}: needs at least one stop")
+    log = min(stops) > 0 and value > 0
     nearest = min(stops, key=lambda stop: abs(math.log(stop / value)) if log else abs(stop - value))
     return _widgets().SelectionSlider(options=[(label(stop), stop) for stop in stops], value=nearest,
                                       description=description, continuous_update=continuous_update,

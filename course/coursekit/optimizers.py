@@ -467,7 +467,7 @@ def train_digit_classifier(optimizer: str = "AdamW", *, lr: float = 0.01, weight
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a rate far too high blows up
         for _ in range(steps):
-            if not train_step(model, opt, F.cross_entropy, (X, y), after_backward=add_squared_gradient).updated:
+            if not train_step(model, opt, F.cross_entropy, (X, y), before_step=add_squared_gradient).updated:
                 break
         with mg.no_grad():
             val_logits = model(mg.tensor(data.X_val.astype(np.float32)))

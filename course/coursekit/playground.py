@@ -152,8 +152,8 @@ PRESETS: tuple[Preset, ...] = (
            "loss spike."),
     Preset("clip_1", "clip at 1.0", "clipping",
            {"threshold": 1.0, "mode": "norm", "lr": CLIP_LR},
-           "The same run with the gradient norm capped at 1.0 (the usual transformer setting): every step "
-           "is capped, so the run recovers from a jump in the gradient and ends far lower."),
+           "The same run with the gradient's length capped at 1.0 (the usual transformer setting): no "
+           "single step can be long, and the run ends far lower than without clipping."),
     Preset("adam_vs_sgd", "Adam vs SGD on a ravine", "race",
            {**_race_selection("SGD", "Adam"), "surface": "valley", "lr": _on_slider_grid(0.1),
             "adaptive_lr": _on_slider_grid(0.1),

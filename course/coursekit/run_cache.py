@@ -158,18 +158,18 @@ class RunCache:
                                                 daemon=True)
                 self._thread.start()
 
-    def widget_update(self, draw, ahead, *, enabled=True):
+    def widget_update(self, draw, ahead, *, train_ahead=True):
         """An ``update(widget)`` for :func:`coursekit.display.make_widget`: ``draw(widget)`` from the
-        runs (any it must train waits for nothing in the background), then, after a participant's
-        move, ``train_ahead(ahead())``. The first call draws the starting setting: nobody moved yet.
-        ``enabled=False``: draw only (a widget built with training ahead off)."""
+        runs (training ahead pauses while ``draw`` trains what it needs), then, after a participant's
+        move, ``self.train_ahead(ahead())``. The first call draws the starting setting: nobody moved
+        yet. ``train_ahead=False``: draw only (a widget built with training ahead off)."""
         built = False
 
         def update(widget):
             nonlocal built
             with foreground():
                 draw(widget)
-            if enabled and built:
+            if train_ahead and built:
                 self.train_ahead(ahead())
             built = True
         return update

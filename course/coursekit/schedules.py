@@ -128,7 +128,7 @@ class SchedulerCall:
 
     ``args`` follow the optimizer; ``kwargs`` are ``(name, value)`` pairs in printed order.
     A value is a number, a :class:`Shown`, another call (built on the same optimizer)
-    or a list of them. :meth:`build` makes the scheduler, ``str()`` prints the call.
+    or a tuple of them (printed and passed as a list). :meth:`build` makes the scheduler, ``str()`` prints the call.
     """
 
     factory: object  # a class or function of minigrad.optim.lr_scheduler
@@ -143,7 +143,7 @@ class SchedulerCall:
                 return v.value
             if isinstance(v, SchedulerCall):
                 return v.build(optimizer)
-            if isinstance(v, list):
+            if isinstance(v, tuple):  # kept as tuples, so that a spec is hashable; schedulers take lists
                 return [value(item) for item in v]
             return v
 
@@ -154,7 +154,7 @@ class SchedulerCall:
         def text(v):
             if isinstance(v, Shown):
                 return v.text
-            if isinstance(v, list):
+            if isinstance(v, tuple):
                 return f"[{', '.join(text(item) for item in v)}]"
             if isinstance(v, float):
                 return f"{v:g}"
@@ -168,7 +168,8 @@ class SchedulerCall:
 class ScheduleSpec:
     """Schedule ``kind`` over ``total_steps`` steps: its derived step counts and the scheduler call.
 
-    :func:`make_scheduler` builds ``call``; :func:`describe` prints it, so the two cannot disagree.
+    :func:`make_scheduler` builds ``call``; :func:`describe` prints it, so the two agree up to the
+    printed rounding (gamma to 4 decimals, pct_start to 2 significant digits).
     """
 
     kind: str
@@ -218,7 +219,7 @@ def schedule_spec(kind: str, total_steps: int, warmup_fraction: float = 0.0) -> 
     # Linear warmup from peak/warmup up to the peak, then the decay starting from its own step 0.
     rise = SchedulerCall(S.LinearLR, kwargs=(("start_factor", Shown(1.0 / warmup, f"1/{warmup}")),
                                              ("total_iters", warmup)))
-    call = SchedulerCall(S.SequentialLR, args=([rise, main],), kwargs=(("milestones", [warmup]),))
+    call = SchedulerCall(S.SequentialLR, args=((rise, main),), kwargs=(("milestones", (warmup,)),))
     return ScheduleSpec(kind, total_steps, warmup, call)
 
 

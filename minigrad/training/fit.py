@@ -4,9 +4,9 @@ Each batch is one :func:`~minigrad.training.step.train_step` (zero_grad, forward
 backward, optional clipping, optimizer and scheduler step). ``fit`` adds the
 bookkeeping around it: it records each step's loss, learning rate and gradient
 norm in a ``History``, validates after every epoch, draws a progress bar, and
-stops early when told to or when the loss blows up. Its events: ``after_backward``
-(between the backward pass and the update, handed to ``train_step``) and
-``callback`` (after every step, may stop training).
+stops early when told to or when the loss blows up. Its events: ``before_step``
+(after the backward pass and the clipping, before the update, handed to
+``train_step``) and ``callback`` (after every step, may stop training).
 """
 import math
 import time
@@ -52,7 +52,7 @@ def evaluate(model, loader, loss_fn):
 
 
 def _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad_norm, early_stopping,
-                     val_loader, train_loader):
+                     val_loader, train_loader, callback, before_step):
     if not is_count(epochs):
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
     if max_steps is not None and not is_count(max_steps):
@@ -62,6 +62,9 @@ def _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad
     if scheduler is not None and not hasattr(scheduler, "step"):
         raise TypeError(f"fit: scheduler must have a step() method, got {type(scheduler).__name__}")
     check_clip_grad_norm(clip_grad_norm, "fit")
+    for name, event in (("callback", callback), ("before_step", before_step)):
+        if event is not None and not callable(event):
+            raise TypeError(f"fit: {name} must be a function (or None), got {type(event).__name__}")
     if early_stopping is not None and val_loader is None:
         raise ValueError("fit: early_stopping watches the validation loss: pass val_loader too")
     try:
@@ -84,7 +87,7 @@ def _progress_bar(enabled, total):
 
 def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, scheduler=None,
         scheduler_interval="step", clip_grad_norm=None, early_stopping=None, progress=True, callback=None,
-        max_steps=None, raise_on_divergence=False, after_backward=None):
+        max_steps=None, raise_on_divergence=False, before_step=None):
     """Train ``model`` and return a ``History`` of the run.
 
     Args:
@@ -111,9 +114,9 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
             value (``True``, ``np.bool_(True)``, ``1``) stops training, ``None``
             or a false one goes on.
         max_steps: stop after this many optimizer steps in total.
-        after_backward: ``after_backward(params)`` between the backward pass
-            (and clipping) and the optimizer step, when the step updates the
-            weights: to read or change the gradients (``train_step``'s event).
+        before_step: ``before_step(params)`` after the backward pass and the
+            clipping, just before each optimizer step that updates the weights:
+            to read or change the gradients (``train_step``'s event).
         raise_on_divergence: raise ``TrainingDiverged`` when the loss or the
             gradient norm stops being finite. By default training stops, the
             history records ``stop_reason="diverged"`` and a message is printed.
@@ -128,7 +131,7 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
             notebook: an optimizer made for a model object that was since replaced).
     """
     steps_per_epoch = _check_arguments(epochs, max_steps, scheduler, scheduler_interval, clip_grad_norm,
-                                       early_stopping, val_loader, train_loader)
+                                       early_stopping, val_loader, train_loader, callback, before_step)
     epochs, max_steps = int(epochs), None if max_steps is None else int(max_steps)
     step_scheduler = scheduler if scheduler_interval == "step" else None
     history = History()
@@ -146,7 +149,7 @@ def fit(model, optimizer, train_loader, loss_fn, epochs=1, *, val_loader=None, s
                 for batch in train_loader:
                     started = time.perf_counter()
                     step = train_step(model, optimizer, loss_fn, batch, clip_grad_norm=clip_grad_norm,
-                                      scheduler=step_scheduler, after_backward=after_backward, caller="fit")
+                                      scheduler=step_scheduler, before_step=before_step, caller="fit")
                     loss, lr, grad_norm = step.loss, step.lr, step.grad_norm
                     history.record_step(loss, lr, grad_norm, time.perf_counter() - started)
                     if not step.updated:

@@ -151,9 +151,9 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
     ``lr_i = start_lr * (end_lr / start_lr) ** (i / (num_iter - 1))`` is set in
     every parameter group for step ``i``; batches come from ``train_loader``
     (cycled if it is shorter than ``num_iter``), each step is ``train_step``, as
-    in ``fit`` (a step whose gradient is not finite leaves the weights alone). The sweep
-    stops early when the smoothed loss exceeds ``diverge_threshold`` times its
-    best or stops being finite. Afterwards the model's weights and training
+    in ``fit``. The sweep stops early when the smoothed loss exceeds
+    ``diverge_threshold`` times its best, or the loss or the gradient stops being
+    finite. Afterwards the model's weights and training
     mode and the optimizer's state and learning rates are restored from
     ``state_dict`` copies (also if the sweep raises). Only the random streams
     (data order, dropout) have moved on.
@@ -181,7 +181,8 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 batch = next(batches)
-                value = train_step(model, optimizer, loss_fn, batch, caller="lr_find").loss
+                step = train_step(model, optimizer, loss_fn, batch, caller="lr_find")
+                value = step.loss
                 if not math.isfinite(value):  # bad data, or broken from the start, is not a learning rate's doing
                     check_non_finite_loss(value, batch, i + 1, "lr_find")
                 smooth = average.update(value)
@@ -192,7 +193,8 @@ def lr_find(model, optimizer, train_loader, loss_fn, start_lr=1e-7, end_lr=10.0,
                     bar.update(1)
                 if math.isfinite(smooth) and smooth < best:
                     best = smooth
-                if not math.isfinite(smooth) or smooth > diverge_threshold * best:
+                # A gradient that is not finite left the weights alone: the sweep has diverged, as in fit
+                if not step.updated or not math.isfinite(smooth) or smooth > diverge_threshold * best:
                     stopped_early = i < num_iter - 1
                     break
         finally:

@@ -9,9 +9,10 @@ The step is always the same five moves::
     optimizer.step(); scheduler.step()     # schedule optional
 
 ``fit`` and ``lr_find`` call it once per batch, and so does any loop that needs
-something they do not record: ``after_backward(params)`` runs between the
-backward pass and the update (fastai's ``after_backward`` event), where a loop
-can read or change the gradients (clip by value, sum squared gradients).
+something they do not record: ``before_step(params)`` runs after the backward
+pass and the clipping, just before the update (fastai's ``before_step`` event),
+where a loop can read or change the gradients (clip by value, sum squared
+gradients).
 """
 import math
 import numbers
@@ -45,15 +46,21 @@ class StepResult:
 
 
 def train_step(model, optimizer, loss_fn, batch, *, clip_grad_norm=None, scheduler=None,
-               after_backward: Optional[Callable] = None, caller="train_step") -> StepResult:
+               before_step: Optional[Callable] = None, caller="train_step") -> StepResult:
     """One optimizer step on ``batch = (inputs..., targets)``; returns a :class:`StepResult`.
 
     ``clip_grad_norm``: clip the global gradient norm to this value (None: only
-    measure it). ``scheduler``: stepped after the optimizer. ``after_backward``:
-    called as ``after_backward(params)`` after the backward pass and clipping, just
-    before the update, when the update will happen. When the loss or the gradient
-    norm is not finite nothing is updated: the weights stay as they were.
-    ``caller`` names the function in error messages.
+    measure it; ``grad_norm`` is the norm before clipping either way).
+    ``scheduler``: stepped after the optimizer. ``before_step``: called as
+    ``before_step(params)`` after the backward pass and the clipping, just before
+    the update; what it does to the gradients reaches the update but not
+    ``grad_norm``. ``caller``: the name error messages give (``fit`` and
+    ``lr_find`` pass theirs).
+
+    When the loss or the gradient norm is not finite the step is skipped: no
+    ``before_step``, no update, no scheduler step (the weights stay as they were;
+    the gradients are left as the backward pass and the clipping made them).
+    ``StepResult.updated`` says whether the step was taken.
     """
     max_norm = check_clip_grad_norm(clip_grad_norm, caller)
     params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -70,8 +77,8 @@ def train_step(model, optimizer, loss_fn, batch, *, clip_grad_norm=None, schedul
         raise RuntimeError(no_gradient_message(model, params, caller))
     grad_norm = clip_grad_norm_(params, max_norm) if max_norm != math.inf else _grad_norm(params)
     if math.isfinite(grad_norm):
-        if after_backward is not None:
-            after_backward(params)
+        if before_step is not None:
+            before_step(params)
         optimizer.step()
         if scheduler is not None:
             scheduler.step()

@@ -19,7 +19,7 @@ def is_number(value, kind=numbers.Real) -> bool:
 
 
 def is_count(value, low=1) -> bool:
-    """A whole number >= ``low`` (what ``len()`` of an array or ``np.arange`` gives counts too)."""
+    """A whole number >= ``low``: a Python int or a NumPy integer (such as an element of ``np.arange``)."""
     return is_number(value, numbers.Integral) and value >= low
 
 
