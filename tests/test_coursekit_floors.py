@@ -76,3 +76,57 @@ def test_no_import_cycle_in_coursekit():
     for node in sorted(graph):
         if state.get(node) is None:
             visit(node, [node])
+
+
+def _functions(path):
+    """(name, node) of every function in ``path``, nested ones under their own name."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [(node.name, node) for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def _own_calls(function, attribute):
+    """Whether ``function`` itself (not a function nested in it) calls ``<something>.<attribute>(...)``."""
+    nested = {id(n) for child in ast.iter_child_nodes(function) for n in ast.walk(child)
+              if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))}
+    inner = {id(m) for n in ast.walk(function) if id(n) in nested for m in ast.walk(n)} - {id(function)}
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == attribute
+               and id(node) not in inner for node in ast.walk(function))
+
+
+# Who may call backward(): functions that return a gradient and update nothing (the 2-D engine's
+# oracles, the exercise checkers' references), and the stacked step. A training loop takes its steps
+# with minigrad.training.train_step (tests/test_train_step.py) or sweep.stacked_step.
+GRADIENT_FUNCTIONS = {
+    "checks/gradient_descent.py": {"_mse_grad_reference", "_softplus_backward"},
+    "checks/minibatches.py": {"_minibatch_grad_reference"},
+    "clipping.py": {"input_influence"},
+    "gradient_descent.py": {"loss_and_gradient"},
+    "least_squares.py": {"gradient"},
+    "minibatches.py": {"flat_gradient", "batch_gradient"},
+    "sweep.py": {"stacked_step"},
+}
+
+
+def test_only_gradient_functions_and_the_stacked_step_call_backward():
+    found = {}
+    for path in sorted(COURSEKIT.rglob("*.py")):
+        names = {name for name, node in _functions(path) if _own_calls(node, "backward")}
+        if names:
+            found[path.relative_to(COURSEKIT).as_posix()] = names
+    assert found == GRADIENT_FUNCTIONS
+
+
+WIDGET_BUILDERS = {"controls", "display", "progress", "playground_panel", "predict"}  # who may construct ipywidgets
+
+
+def test_only_the_controls_and_the_display_construct_ipywidgets():
+    """Every widget goes through display.make_widget and every control kind lives in controls.py."""
+    builders = set()
+    for path in COURSEKIT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            imports_it = isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (alias.name if isinstance(node, ast.Import) else node.module or "").startswith("ipywidgets")
+                for alias in node.names)
+            if imports_it:
+                builders.add(_module_of(path))
+    assert builders <= WIDGET_BUILDERS, sorted(builders - WIDGET_BUILDERS)

@@ -136,3 +136,131 @@ def test_drawing_clips_a_diverging_path():
     ax = Figure().subplots()
     line = draw_path(ax, path, surface)
     assert line.get_label() == f"SGD (diverged at step {path.diverged_at})"
+
+
+# -- the one divergence rule and the one engine -------------------------------------------------
+
+from coursekit.trajectories import DIVERGENCE_LOSS_FACTOR, descend, divergence, escape_radius, first_diverged
+
+
+def _first(mask):
+    return first_diverged(np.where(mask[:, None], np.nan, 0.0))
+
+
+def test_the_rule_catches_each_kind_of_divergence_at_its_first_step():
+    points = np.zeros((6, 2))
+    losses = np.full(6, 0.5)  # below 1: the loss limit is the factor times 1
+    assert not divergence(points, losses, escape=10.0).any()
+    for row, value, kind in [(3, np.nan, "point not finite"), (2, np.inf, "point infinite"), (4, 10.0, "escaped")]:
+        moved = points.copy()
+        moved[row, 1] = value
+        mask = divergence(moved, losses, escape=10.0)
+        assert _first(mask) == row and mask[row:].all() and not mask[:row].any(), kind
+    assert _first(divergence(np.where(np.arange(6)[:, None] == 4, 9.99, 0.0), losses, escape=10.0)) is None
+    assert _first(divergence(np.full((6, 2), 1e300), escape=None)) is None  # no escape distance: no limit
+    for row, value, kind in [(2, np.nan, "loss NaN"), (1, -np.inf, "loss -inf"),
+                             (5, DIVERGENCE_LOSS_FACTOR * 1.0001, "loss above the limit")]:
+        blown = losses.copy()
+        blown[row] = value
+        assert _first(divergence(points, blown)) == row, kind
+    at_limit = losses.copy()
+    at_limit[3] = DIVERGENCE_LOSS_FACTOR  # max(1, |0.5|) = 1: exactly at the limit is still fine
+    assert _first(divergence(points, at_limit)) is None
+    big = np.full(6, 4.0)
+    big[2] = 4.0 * DIVERGENCE_LOSS_FACTOR * 1.01  # a start loss above 1 scales the limit
+    assert _first(divergence(points, big)) == 2
+    negative = np.full(6, -1e12)  # a very negative loss is not a blow-up (a saddle's), an escape is
+    assert _first(divergence(points, negative)) is None
+
+
+def test_the_rule_decides_each_run_separately():
+    points = np.zeros((5, 3, 2))
+    points[2, 1] = np.nan
+    losses = np.ones((5, 3))
+    losses[4, 2] = np.inf
+    mask = divergence(points, losses)
+    assert mask.shape == (5, 3)
+    assert not mask[:, 0].any() and mask[2:, 1].all() and not mask[:2, 1].any() and mask[4:, 2].all()
+
+
+def test_escape_radius_counts_plot_widths():
+    assert escape_radius((-6.0, 6.0, -3.0, 3.0)) == 1000 * 12.0
+    assert escape_radius() == 1000.0
+
+
+@pytest.mark.parametrize("name", ["SGD", "Momentum"])
+def test_the_engine_over_several_rates_gives_the_paths_of_one_run_per_rate(name):
+    surface = get_surface("valley")
+    function, fixed = RULES[name]
+    lrs = np.array([0.01, 0.1, 0.45, 1.2, 2.0])  # the last two diverge (SGD above 0.5, Momentum above 0.95)
+    starts = np.tile(np.asarray(surface.start, dtype=float), (len(lrs), 1))
+    kwargs = dict(loss=surface.loss, escape=escape_radius(surface.extent), **fixed)
+    points, losses = descend(function, surface.grad, starts, 200, lr=lrs[:, None], **kwargs)
+    assert points.shape == (201, 5, 2) and losses.shape == (201, 5)
+    for k, lr in enumerate(lrs):
+        alone_points, alone_losses = descend(function, surface.grad, surface.start, 200, lr=lr, **kwargs)
+        np.testing.assert_array_equal(points[:, k], alone_points)
+        np.testing.assert_array_equal(losses[:, k], alone_losses)
+        path = trajectory(name, surface, steps=200, lr=lr)  # (the surface's gradient oracle, one point at a time)
+        np.testing.assert_array_equal(points[:, k], path.points)
+        assert first_diverged(points[:, k]) == path.diverged_at
+    assert [first_diverged(points[:, k]) is None for k in range(5)] == [True, True, True, False, False]
+
+
+def test_stopping_early_changes_nothing_but_the_work():
+    surface = get_surface("valley")
+    calls = []
+
+    def gradient(point):
+        calls.append(1)
+        return surface.grad(point)
+
+    def paired(point):
+        calls.append(1)
+        return surface.loss(point), surface.grad(point)
+
+    escape = escape_radius(surface.extent)
+    full = descend(OF.sgd, gradient, surface.start, 300, loss=surface.loss, escape=escape, lr=0.6)
+    assert len(calls) == 300 and first_diverged(full[0]) is not None
+    # With the losses computed after the run, a step checks its point (here it escapes a few steps
+    # after its loss blew up); with the loss from the gradient call, it checks the loss at once.
+    for source, loss, most in ((gradient, surface.loss, 30), (paired, "gradient", first_diverged(full[0]) + 1)):
+        calls.clear()
+        early = descend(OF.sgd, source, surface.start, 300, loss=loss, escape=escape, stop_early=True, lr=0.6)
+        assert len(calls) <= most
+        np.testing.assert_array_equal(early[0], full[0])
+        np.testing.assert_array_equal(early[1], full[1])
+    calls.clear()
+    converging = descend(OF.sgd, paired, surface.start, 50, loss="gradient", stop_early=True, lr=0.1)
+    assert len(calls) == 51 and np.isfinite(converging[1]).all()  # the last point's loss: one more call
+    np.testing.assert_allclose(converging[1], surface.loss(converging[0]))
+
+
+def test_the_lessons_hold_no_other_descent_loop_or_divergence_rule():
+    """Every path of a small problem runs on the engine and is judged by the one rule: no module of
+    coursekit but trajectories.py calls a functional update rule itself or defines a divergence constant
+    (the stacked network training of sweep.py and clipping.py, and the checks' reference answers, aside)."""
+    import ast
+    from pathlib import Path
+
+    import coursekit
+
+    root = Path(coursekit.__file__).parent
+    rules = {"sgd", "adam", "adamw", "adagrad", "rmsprop", "nadam", "radam", "adamax", "adadelta"}
+    networks = {"trajectories.py", "sweep.py", "clipping.py"}
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in rules
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "OF"
+                    and relative.name not in networks and relative.parts[0] != "checks"):
+                found.append(f"{relative}:{node.lineno} calls OF.{node.func.attr}")
+            if (isinstance(node, (ast.Assign, ast.AnnAssign)) and relative.name != "trajectories.py"
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, (int, float))
+                    and abs(node.value.value) >= 10  # a limit such as 1e3, not a counter
+                    and any(isinstance(t, ast.Name) and ("diverg" in t.id.lower() or "escape" in t.id.lower())
+                            for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))):
+                found.append(f"{relative}:{node.lineno} defines a divergence constant")
+    assert found == []

@@ -9,7 +9,8 @@ so the full loss, the mean over all examples, is ``(w² − 1)² + TILT · w`` (
 ``TILT``), and a mini-batch gradient is the full gradient plus the batch's deviation of its mean
 tilt: exact, noise-free gradient descent for the full batch, noisier steps for smaller batches.
 Batches are drawn as a data loader does (shuffle every epoch, cut into batches); each step is
-minigrad's SGD rule. All seeds run at once, as one vector of weights.
+minigrad's SGD rule, run by the course's trajectory engine. All seeds run at once, as one column
+of weights.
 
 Usage::
 
@@ -25,6 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from minigrad.optim import functional as OF
+from minigrad.utils.checks import check_positive
+
+from .trajectories import descend, escape_radius
 
 __all__ = ["TILT", "NOISE", "START", "full_loss", "full_gradient", "example_tilts", "ridge", "minima",
            "EscapeRun", "sgd_escape", "EscapeGrid", "escape_grid", "plot_escape"]
@@ -32,7 +36,6 @@ __all__ = ["TILT", "NOISE", "START", "full_loss", "full_gradient", "example_tilt
 TILT = 0.3        # mean tilt: makes the left valley the deeper one
 NOISE = 2.0       # spread of the examples' tilts: per-example slopes scatter by about the loss's own steepest slope
 START = 1.5       # on the outer wall of the poor (right) valley
-DIVERGED = 1e3    # a weight beyond this has left the picture for good
 
 
 def full_loss(w):
@@ -107,39 +110,32 @@ def sgd_escape(batch_size: int, lr: float, *, steps: int = 3000, seeds: int = 10
     n = len(tilts)
     if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n or n % batch_size:
         raise ValueError(f"sgd_escape: batch_size must divide the {n} examples (1 to {n}), got {batch_size!r}")
-    if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"sgd_escape: lr must be a positive finite number, got {lr!r}")
+    check_positive("lr", lr, "sgd_escape")
     if steps < 10 or seeds < 1:
         raise ValueError(f"sgd_escape: need at least 10 steps and 1 seed, got steps={steps}, seeds={seeds}")
     rngs = [np.random.default_rng(seed) for seed in range(seeds)]
     per_epoch = n // batch_size
-    w = np.full(seeds, float(start))
-    alive = np.ones(seeds, dtype=bool)
+    taken = iter(range(steps))
+    order = None
+
+    def batch_gradient(w):  # w: (seeds, 1)
+        nonlocal order
+        step = next(taken)
+        if step % per_epoch == 0:  # a new epoch: every seed reshuffles its own copy of the data
+            order = np.stack([rng.permutation(n) for rng in rngs])
+        batch = order[:, (step % per_epoch) * batch_size:(step % per_epoch + 1) * batch_size]
+        batch_tilt = tilts[batch].mean(axis=1, keepdims=True)
+        return full_gradient(w) + (batch_tilt - TILT)  # the batch's loss differs only in its tilt
+
+    # One run per seed, NaN from its first diverged step on (the course's one rule).
+    points, losses = descend(OF.sgd, batch_gradient, np.full((seeds, 1), float(start)), steps,
+                             loss=lambda points: full_loss(points[..., 0]), escape=escape_radius(), lr=float(lr))
+    w = points[..., 0]  # (steps + 1, seeds)
+    better_side = w < ridge()  # (a diverged run, nan, counts as on the poor side)
+    crossings = np.sum(better_side[1:] != better_side[:-1], axis=0)
     tail_start = steps - steps // 10
-    tail_sum = np.zeros(seeds)
-    crossings = np.zeros(seeds, dtype=int)
-    top = ridge()
-    on_better_side = w < top
-    paths = np.empty((steps + 1, min(keep_paths, seeds)))
-    paths[0] = w[: paths.shape[1]]
-    state: dict = {}
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(steps):
-            if step % per_epoch == 0:  # a new epoch: every seed reshuffles its own copy of the data
-                order = np.stack([rng.permutation(n) for rng in rngs])
-            batch = order[:, (step % per_epoch) * batch_size:(step % per_epoch + 1) * batch_size]
-            batch_tilt = tilts[batch].mean(axis=1)
-            grad = full_gradient(w) + (batch_tilt - TILT)  # the batch's loss differs only in its tilt
-            OF.sgd(w, grad, state, lr=float(lr))
-            alive &= np.abs(w) < DIVERGED
-            w[~alive] = np.nan
-            now_better = w < top  # (a diverged run, nan, counts as on the poor side)
-            crossings += now_better != on_better_side
-            on_better_side = now_better
-            if step + 1 > tail_start:
-                tail_sum += full_loss(w)
-            paths[step + 1] = w[: paths.shape[1]]
-    return EscapeRun(int(batch_size), float(lr), w.copy(), tail_sum / (steps - tail_start), crossings, paths)
+    tail_loss = np.sum(losses[tail_start + 1:], axis=0) / (steps - tail_start)
+    return EscapeRun(int(batch_size), float(lr), w[-1].copy(), tail_loss, crossings, w[:, :keep_paths].copy())
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Lesson 1, gradient descent from scratch: least-squares losses, finite differences, descent paths.
 
 Every gradient here comes from minigrad's autograd (``loss.backward()``) and every step
-from minigrad's own SGD rule (:func:`minigrad.optim.functional.sgd`), so what the lesson
-draws is what ``minigrad.optim.SGD`` does to a real model.
+from minigrad's own SGD rule (:func:`minigrad.optim.functional.sgd`), run by the course's
+trajectory engine (:func:`coursekit.trajectories.descend`), so what the lesson draws is what
+``minigrad.optim.SGD`` does to a real model.
 
 Usage::
 
@@ -27,13 +28,15 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.optim import functional as OF
+from minigrad.utils.checks import check_positive
 
-from .controls import lr_slider
+from .controls import count_slider, lr_slider
 from .display import call_line, make_widget, new_figure, signature_defaults
 from .least_squares import EXTENT_2D, START_1D, START_2D, LeastSquares, lesson1_problems
 from .surfaces import start_marker
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
+from .trajectories import Trajectory, descend, first_diverged
 
 __all__ = [
     "LeastSquares",
@@ -54,35 +57,9 @@ __all__ = [
     "EXTENT_2D",
 ]
 
-# A run counts as diverged once its loss exceeds this multiple of the starting loss.
-DIVERGENCE_FACTOR = 1e6
-
-
-@dataclass
-class DescentPath:
-    """Where gradient descent went: ``points`` (steps + 1, d), ``losses`` and ``grad_norms`` (steps + 1,).
-
-    After a divergence (loss above ``DIVERGENCE_FACTOR`` times the start, or not finite)
-    the remaining entries are NaN and ``diverged_at`` is the first bad step.
-    """
-
-    points: np.ndarray
-    losses: np.ndarray
-    grad_norms: np.ndarray
-    lr: float
-    diverged_at: int | None = None
-
-    @property
-    def steps(self) -> int:
-        return len(self.losses) - 1
-
-    @property
-    def diverged(self) -> bool:
-        return self.diverged_at is not None
-
-    @property
-    def final(self) -> np.ndarray:
-        return self.points[-1]
+# Where gradient descent went: ``points`` (steps + 1, d), ``losses`` and ``grad_norms`` (steps + 1,),
+# ``lr``; NaN from ``diverged_at`` on (the course's one rule, here on the loss alone).
+DescentPath = Trajectory
 
 
 def gradient_descent(loss_fn, start, lr: float, steps: int) -> DescentPath:
@@ -90,34 +67,33 @@ def gradient_descent(loss_fn, start, lr: float, steps: int) -> DescentPath:
 
     ``loss_fn`` maps a float64 minigrad Tensor ``w`` to a scalar loss Tensor (a
     :class:`LeastSquares` does). The gradient comes from ``backward()``; the step
-    from :func:`minigrad.optim.functional.sgd`.
+    from :func:`minigrad.optim.functional.sgd`. A run stops at its first diverged step
+    (:func:`~coursekit.trajectories.divergence`: the loss not finite or above 1e6 times the start).
     """
-    if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"gradient_descent: lr must be a positive finite number, got {lr!r}")
+    check_positive("lr", lr, "gradient_descent")
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"gradient_descent: steps must be a non-negative integer, got {steps!r}")
-    w = mg.tensor(np.array(start, dtype=np.float64).reshape(-1), requires_grad=True)
-    points = np.full((steps + 1, w.shape[0]), np.nan)
-    losses = np.full(steps + 1, np.nan)
+    start = np.array(start, dtype=np.float64).reshape(-1)
+    w = mg.tensor(start, requires_grad=True)
     grad_norms = np.full(steps + 1, np.nan)
-    state: dict = {}
-    diverged_at = None
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(steps + 1):
-            w.grad = None
-            loss = loss_fn(w)
-            value = float(loss.item())
-            if step == 0:
-                limit = DIVERGENCE_FACTOR * max(1.0, abs(value))
-            if not (math.isfinite(value) and abs(value) <= limit):
-                diverged_at = step
-                break
-            points[step], losses[step] = w.data, value
-            loss.backward()
-            grad_norms[step] = float(np.linalg.norm(w.grad))
-            if step < steps:
-                OF.sgd(w.data, w.grad, state, lr=float(lr))
-    return DescentPath(points, losses, grad_norms, float(lr), diverged_at)
+    calls = iter(range(steps + 1))
+
+    def loss_and_gradient(point):  # one forward and one backward pass, as a training step takes
+        w.data = point  # the engine's point itself: the rule updates it in place
+        w.grad = None
+        loss = loss_fn(w)
+        value = float(loss.item())
+        loss.backward()
+        grad_norms[next(calls)] = float(np.linalg.norm(w.grad))
+        return value, w.grad
+
+    # A lesson-1 run has no escape distance: it has always counted a diverged loss only.
+    points, losses = descend(OF.sgd, loss_and_gradient, start, steps, loss="gradient", stop_early=True,
+                             lr=float(lr))
+    diverged_at = first_diverged(points)
+    if diverged_at is not None:
+        grad_norms[diverged_at:] = np.nan
+    return DescentPath("SGD", points, losses, diverged_at, {"lr": float(lr)}, grad_norms=grad_norms)
 
 
 # -- finite differences ---------------------------------------------------------------------
@@ -244,14 +220,10 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_
     moves the existing lines. A click or drag on the left plot moves the one-weight
     start (``start_1d``), on the middle one the two-weight start (``start``).
     """
-    import ipywidgets
-
     starts = dict(zip(("two", "one"), _check_starts(start, start_1d)))
     one, two = problems = lesson1_problems()
     rate = lr_slider(lr, 1e-3, 2.0, description="learning rate")
-    step_count = ipywidgets.IntSlider(value=steps, min=1, max=max_steps, step=1, description="steps",
-                                      continuous_update=True, style={"description_width": "initial"},
-                                      layout={"width": "320px"})
+    step_count = count_slider("steps", steps, 1, max_steps)
     fig, (ax1, ax2, ax3) = new_figure(1, 3, figsize=(13, 4.2), interactive=interactive,
                                       width_ratios=[1, 1, 1])
     sgd = OPTIMIZER_COLORS["SGD"]

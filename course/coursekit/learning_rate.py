@@ -21,7 +21,7 @@ from .display import call_line, make_widget, new_figure, signature_defaults
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 from .surfaces import (LOSS_FLOOR, checked_start, clicked_start, get_surface, loss_gap, redraw_surface,
                        start_marker)
-from .trajectories import Trajectory, drawable, trajectory
+from .trajectories import Trajectory, descend, drawable, escape_radius, trajectory
 
 __all__ = ["regime", "LrRun", "lr_compute", "steps_to_converge", "lr_explorer"]
 
@@ -109,17 +109,14 @@ def _steps_to_converge(surface, lrs, tolerance, max_steps):
     lrs = np.asarray(lrs, dtype=float)
     f_min = surface.loss(surface.minimum) if surface.minimum is not None else 0.0
     target = tolerance * (surface.loss(surface.start) - f_min) + f_min
-    steps = np.full(len(lrs), np.nan)
-    # All rates at once: one row per rate, and minigrad's SGD rule broadcasts a column of
-    # learning rates over the rows (the same rule `trajectory` calls, on a (n, 2) array).
-    points = np.tile(np.asarray(surface.start, dtype=float), (len(lrs), 1))
-    column = lrs[:, None]
-    state = {}
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(1, max_steps + 1):
-            OF.sgd(points, surface.grad(points), state, lr=column)
-            done = np.isnan(steps) & (surface.loss(points) <= target)
-            steps[done] = step
+    # All rates at once: one run per row, and minigrad's SGD rule takes a column of learning
+    # rates (the same rule and divergence rule `trajectory` uses, on a (rates, 2) array).
+    starts = np.tile(np.asarray(surface.start, dtype=float), (len(lrs), 1))
+    _, losses = descend(OF.sgd, surface.grad, starts, max_steps, loss=surface.loss,
+                        escape=escape_radius(surface.extent), lr=lrs[:, None])
+    with np.errstate(invalid="ignore"):
+        reached = losses[1:] <= target  # (a diverged run's NaN never counts)
+    steps = np.where(reached.any(axis=0), np.argmax(reached, axis=0) + 1.0, np.nan)
     return lrs, steps
 
 

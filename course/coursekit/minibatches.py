@@ -36,6 +36,7 @@ from minigrad import nn, optim
 from minigrad.nn import functional as F
 from minigrad.optim import functional as OF
 from minigrad.training import train_step
+from minigrad.utils.checks import check_count, check_positive
 from minigrad.utils.data import DataLoader, TensorDataset
 
 from .controls import batch_size_slider, lr_slider
@@ -44,6 +45,7 @@ from .least_squares import EXTENT_2D, START_2D, LeastSquares, lesson1_problems
 from .networks import shuffled_loader
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
+from .trajectories import Trajectory, descend, escape_radius, first_diverged
 
 __all__ = [
     "softmax_regression",
@@ -53,7 +55,7 @@ __all__ = [
     "gradient_noise",
     "noise_scale",
     "time_per_step",
-    "BatchRun",
+    "MinibatchRun",
     "train_with_batch_size",
     "first_step_below",
     "batch_size_colors",
@@ -191,7 +193,7 @@ def time_per_step(make_model, X, y, batch_sizes, *, repeats: int = 30, lr: float
 
 
 @dataclass
-class BatchRun:
+class MinibatchRun:
     """One training run at a fixed batch size, with the full training loss measured along the way."""
 
     batch_size: int
@@ -218,7 +220,7 @@ class BatchRun:
 
 @single_blas_thread()
 def train_with_batch_size(data, batch_size: int, *, lr: float, epochs: float = None, steps: int = None,
-                          seed: int = 0, evaluations: int = 40, model=None) -> BatchRun:
+                          seed: int = 0, evaluations: int = 40, model=None) -> MinibatchRun:
     """Train softmax regression on ``data`` (a :class:`~coursekit.datasets.ClassificationSplit`) with SGD.
 
     The run lasts ``steps`` optimizer steps, or ``epochs`` passes over the data, or the
@@ -254,7 +256,7 @@ def train_with_batch_size(data, batch_size: int, *, lr: float, epochs: float = N
     with mg.no_grad():
         predictions = model(mg.tensor(data.X_val)).numpy().argmax(axis=1)
     accuracy = float(np.mean(predictions == data.y_val))
-    return BatchRun(batch_size, float(lr), steps_per_epoch, np.array(eval_steps), np.array(eval_losses),
+    return MinibatchRun(batch_size, float(lr), steps_per_epoch, np.array(eval_steps), np.array(eval_losses),
                     accuracy, history)
 
 
@@ -272,7 +274,7 @@ def batch_size_colors(batch_sizes):
     return [cmap(0.85 * i / max(1, count - 1)) for i in range(count)]
 
 
-def first_step_below(run: BatchRun, target: float):
+def first_step_below(run: MinibatchRun, target: float):
     """The first measured step at which the full training loss was at or below ``target`` (None: never).
 
     Exact when the run measured every step (``evaluations=None``).
@@ -284,24 +286,9 @@ def first_step_below(run: BatchRun, target: float):
 # -- stochastic paths on the two-weight regression -------------------------------------------
 
 
-@dataclass
-class SGDPath:
-    """Mini-batch SGD on a :class:`LeastSquares` problem: ``points`` and the FULL loss at each."""
-
-    points: np.ndarray
-    losses: np.ndarray
-    batch_size: int
-    lr: float
-    num_examples: int
-    diverged_at: int | None = None
-
-    @property
-    def steps(self) -> int:
-        return len(self.losses) - 1
-
-    @property
-    def epochs(self) -> float:
-        return self.steps * self.batch_size / self.num_examples
+# Mini-batch SGD on a LeastSquares problem: ``points``, the FULL loss at each, ``batch_size``, ``lr``,
+# ``num_examples`` and ``epochs``.
+SGDPath = Trajectory
 
 
 @single_blas_thread()
@@ -310,33 +297,30 @@ def minibatch_descent(problem: LeastSquares, batch_size: int, lr: float, steps: 
     """SGD on ``problem``'s data: each step's gradient comes from ``batch_size`` shuffled examples.
 
     A batch size at or above the number of examples is full-batch gradient descent. The
-    recorded loss is always the full loss, the quantity the contours show.
+    recorded loss is always the full loss, the quantity the contours show. A run stops at its
+    first diverged step (:func:`~coursekit.trajectories.divergence`: a weight 1000 from its start,
+    or the full loss blown up).
     """
-    if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"minibatch_descent: lr must be a positive finite number, got {lr!r}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"minibatch_descent: batch_size must be a positive integer, got {batch_size!r}")
+    check_positive("lr", lr, "minibatch_descent")
+    check_count("batch_size", batch_size, "minibatch_descent")
     n = len(problem.y)
     batch_size = min(int(batch_size), n)
-    w = mg.tensor(np.array(start, dtype=np.float64).reshape(-1), requires_grad=True)
-    points = np.full((steps + 1, w.shape[0]), np.nan)
-    points[0] = w.data
-    state: dict = {}
+    start = np.array(start, dtype=np.float64).reshape(-1)
+    w = mg.tensor(start, requires_grad=True)
     batches = _batches(problem.X, problem.y, batch_size, steps, seed)
-    escape = 1e3
-    diverged_at = None
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step, (xb, yb) in enumerate(batches, start=1):
-            w.zero_grad()
-            residual = xb @ w - yb
-            (residual * residual).mean().backward()
-            OF.sgd(w.data, w.grad, state, lr=float(lr))
-            if not np.all(np.abs(w.data) < escape):
-                diverged_at = step
-                break
-            points[step] = w.data
-    losses = problem.grid_values(points)
-    return SGDPath(points, losses, batch_size, float(lr), n, diverged_at)
+
+    def batch_gradient(point):  # the gradient of the next batch's loss, by backward()
+        xb, yb = next(batches)
+        w.data = point  # the engine's point itself: the rule updates it in place
+        w.zero_grad()
+        residual = xb @ w - yb
+        (residual * residual).mean().backward()
+        return w.grad
+
+    points, losses = descend(OF.sgd, batch_gradient, start, steps, loss=problem.grid_values,
+                             escape=escape_radius(), stop_early=True, lr=float(lr))
+    return SGDPath("SGD", points, losses, first_diverged(points), {"lr": float(lr)}, batch_size=batch_size,
+                   num_examples=n)
 
 
 def stationary_gap(path: SGDPath, problem: LeastSquares, fraction: float = 0.5) -> float:

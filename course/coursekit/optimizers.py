@@ -46,7 +46,7 @@ from .display import call_line, make_widget, new_figure, signature_defaults
 from .style import OPTIMIZER_COLORS, OPTIMIZER_LINESTYLES, OPTIMIZER_NAMES, canonical_optimizer_name, label_axes
 from .surfaces import (LOSS_FLOOR, RACE_SURFACES, checked_start, clicked_start, get_surface, loss_gap, redraw_surface,
                        start_marker)
-from .trajectories import TrajectoryCache, drawable, race, resolve_rule, trajectory
+from .trajectories import TrajectoryCache, descend, drawable, escape_radius, race, resolve_rule, trajectory
 
 __all__ = [
     "SGD_FAMILY",
@@ -309,23 +309,23 @@ def effective_step_sizes(rule, surface, steps: int = 100, *, start=None, seed: i
     """Per-step, per-coordinate effective learning rate |Δθ| / |g|: an array ``(steps, 2)``.
 
     Plain SGD gives every coordinate the same rate (its ``lr``); adaptive methods give
-    each coordinate its own, and it changes as the gradients change.
+    each coordinate its own, and it changes as the gradients change. NaN from a diverged step on.
     """
     from minigrad.optim import functional as OF
 
     surface = get_surface(surface)
     _, function, settings = resolve_rule(rule)
     settings.update(hyperparams)
-    param = np.array(surface.start if start is None else start, dtype=np.float64)
     oracle = surface.gradient_oracle(seed)
-    state: dict = {}
-    rates = np.empty((steps, 2))
-    for step in range(steps):
-        grad = oracle(param)
-        before = param.copy()
-        function(param, grad, state, **settings)
-        rates[step] = OF.step_stats(before, param, grad).effective_lr
-    return rates
+    grads = []
+
+    def gradient(point):  # the surface's gradient, kept for the rates
+        grads.append(oracle(point))
+        return grads[-1]
+
+    points, _ = descend(function, gradient, surface.start if start is None else start, steps, loss=surface.loss,
+                        escape=escape_radius(surface.extent), **settings)
+    return OF.step_stats(points[:-1], points[1:], np.array(grads).reshape(steps, 2)).effective_lr
 
 
 def escape_step(points, threshold: float = 0.5):

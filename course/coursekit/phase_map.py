@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .controls import lr_slider, momentum_slider, nearest_log_stop
+from .controls import choice_dropdown, lr_slider, momentum_slider, nearest_log_stop
 from .display import call_line, make_widget, new_figure, signature_defaults
 from .style import COLORS, OKABE_ITO, OPTIMIZER_COLORS, OPTIMIZER_LINESTYLES, label_axes
 from .surfaces import checked_start, clicked_start, get_surface, loss_gap, redraw_surface, start_marker
@@ -199,7 +199,6 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
     ``steps`` steps over the contours, and plain SGD's at the same rate for comparison; a
     click or drag there moves the start. ``widget.code_line`` recreates the widget.
     """
-    import ipywidgets
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
@@ -209,8 +208,7 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
     where = {"start": checked_start(surface, start), "hold": False}
     rate = lr_slider(lr, *lr_range, description="learning rate")
     beta = momentum_slider(momentum, description="momentum β")
-    rule_control = ipywidgets.Dropdown(options=list(MOMENTUM_RULES), value=rule, description="optimizer",
-                                       style={"description_width": "initial"})
+    rule_control = choice_dropdown("optimizer", list(MOMENTUM_RULES), rule)
 
     fig, (ax_map, ax_path) = new_figure(1, 2, figsize=(12, 4.6), width_ratios=(1, 1.15), interactive=interactive)
     first = phase_map(surface, rule, lr_range=lr_range)

@@ -1,12 +1,15 @@
-"""The trajectory engine: minigrad's own update rules run on a 2-D loss surface.
+"""The trajectory engine: minigrad's own update rules run on small problems, and the course's one
+divergence rule and one path record.
 
-Nothing here re-implements an optimizer. Each step asks the surface for a gradient and
-hands it to the rule from :mod:`minigrad.optim.functional`, which updates the point and
-its state in place, exactly as ``minigrad.optim.Adam`` does for a real network.
+Nothing here re-implements an optimizer. Each step asks for a gradient and hands it to the
+rule from :mod:`minigrad.optim.functional`, which updates the point and its state in place,
+exactly as ``minigrad.optim.Adam`` does for a real network. :func:`descend` is that loop, for
+every lesson that draws a descent (a surface's gradient, minigrad's autograd, a mini-batch);
+:func:`trajectory` runs it on a 2-D loss surface.
 
 Usage::
 
-    from coursekit.trajectories import trajectory, race, TrajectoryCache
+    from coursekit.trajectories import descend, trajectory, race, TrajectoryCache
 
     path = trajectory("Adam", "rosenbrock", steps=300, lr=0.05)
     path.points          # (301, 2): start, then one row per step (NaN after divergence)
@@ -20,13 +23,17 @@ Usage::
     paths = race("valley", {"SGD": {"lr": 0.4}, "Adam": {"lr": 0.1}}, cache=cache)
     cache.last_computed  # ('Adam',)
 
+    # several runs at once: one start per row, one learning rate per row
+    points, losses = descend(OF.sgd, surface.grad, starts, 100, loss=surface.loss, lr=lrs[:, None])
+
 ``rule`` is a course optimizer name (see :data:`RULES`: "SGD", "Momentum", "Nesterov",
 "AdaGrad", "RMSProp", "Adam", "AdamW"; torch spellings accepted) or any function with
 the functional signature ``rule(param, grad, state, **hyperparams)``.
 
-A run *diverges* at the first step where the point is not finite, lies more than
-``1000`` plot-widths from the start, or has a loss above ``1e6`` times
-``max(1, loss at the start)``. From there on its points and losses are NaN, so a plot
+A run *diverges* (:func:`divergence`, the one rule of the course) at the first step where the
+point is not finite, lies ``escape`` or more from the start in some coordinate (on a surface
+``1000`` plot-widths, :func:`escape_radius`), or has a loss that is not finite or above ``1e6``
+times ``max(1, |loss at the start|)``. From there on its points and losses are NaN, so a plot
 shows the path up to the blow-up and the widgets can say "diverged at step N".
 """
 
@@ -39,6 +46,7 @@ from typing import Callable
 import numpy as np
 
 from minigrad.optim import functional as OF
+from minigrad.utils.checks import check_positive
 
 from .style import OPTIMIZER_NAMES, canonical_optimizer_name
 from .surfaces import get_surface
@@ -50,7 +58,12 @@ __all__ = [
     "trajectory",
     "race",
     "resolve_rule",
+    "descend",
+    "divergence",
+    "escape_radius",
+    "first_diverged",
     "DIVERGENCE_LOSS_FACTOR",
+    "ESCAPE_PLOT_WIDTHS",
     "stability_limit",
     "lowest_diverging_lr",
     "drawable",
@@ -70,19 +83,28 @@ RULES: dict[str, tuple[Callable, dict]] = {
 }
 assert tuple(RULES) == OPTIMIZER_NAMES
 
-DIVERGENCE_LOSS_FACTOR = 1e6
-ESCAPE_PLOT_WIDTHS = 1e3
+# The one divergence rule's constants (see :func:`divergence`).
+DIVERGENCE_LOSS_FACTOR = 1e6  # a loss this many times its start (or 1, if more) has blown up
+ESCAPE_PLOT_WIDTHS = 1e3  # a point this many plot widths from its start has left for good
 
 
 @dataclass
 class Trajectory:
-    """The path of one optimizer: ``points`` (steps + 1, 2) and ``losses`` (steps + 1,)."""
+    """The path of one run: ``points`` (steps + 1, d) and ``losses`` (steps + 1,), NaN from ``diverged_at`` on.
+
+    Lessons keep what they measured along the way: ``grad_norms`` (steps + 1,), the norm of
+    the gradient at each point (lesson 1); ``batch_size`` and ``num_examples`` (lesson 3,
+    for :attr:`epochs`).
+    """
 
     name: str
     points: np.ndarray
     losses: np.ndarray
     diverged_at: int | None
     hyperparams: dict = field(default_factory=dict)
+    grad_norms: np.ndarray | None = None
+    batch_size: int | None = None
+    num_examples: int | None = None
 
     def __iter__(self):  # ``points, losses = trajectory(...)``
         return iter((self.points, self.losses))
@@ -96,9 +118,24 @@ class Trajectory:
         return self.diverged_at is not None
 
     @property
+    def lr(self):
+        """The learning rate the run used (None for a rule without one)."""
+        return self.hyperparams.get("lr")
+
+    @property
+    def final(self) -> np.ndarray:
+        """The last point (NaN when the run diverged)."""
+        return self.points[-1]
+
+    @property
     def final_loss(self) -> float:
         """Loss after the last step (NaN when the run diverged)."""
         return float(self.losses[-1])
+
+    @property
+    def epochs(self) -> float:
+        """Passes over the data: steps × batch size / examples (runs that know their batches)."""
+        return self.steps * self.batch_size / self.num_examples
 
     def steps_to(self, loss_threshold: float) -> int | None:
         """First step whose loss is at or below ``loss_threshold`` (None if never)."""
@@ -126,6 +163,120 @@ def _check_steps(steps):
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
 
 
+# -- the one divergence rule -------------------------------------------------------------------
+
+
+def escape_radius(extent=None) -> float:
+    """How far from its start a point must get to count as diverged: ``ESCAPE_PLOT_WIDTHS`` plot
+    widths of ``extent`` (xmin, xmax, ymin, ymax), or, without one, that many units of the weights
+    themselves (lesson 3's standardised weights)."""
+    if extent is None:
+        return ESCAPE_PLOT_WIDTHS
+    xmin, xmax, ymin, ymax = extent
+    return ESCAPE_PLOT_WIDTHS * max(xmax - xmin, ymax - ymin)
+
+
+def _inside(points, start, escape):
+    """Per point: is every coordinate finite and less than ``escape`` (None: any distance) from the start?"""
+    return (abs(points - start) < (np.inf if escape is None else escape)).all(axis=-1)
+
+
+def _loss_limit(start_loss):
+    limit = DIVERGENCE_LOSS_FACTOR * np.maximum(1.0, abs(start_loss))
+    return float(limit) if np.ndim(limit) == 0 else limit  # a Python float compares fastest
+
+
+def _loss_ok(losses, limit):
+    """Per loss: is it finite and at most ``limit``? (Plain operators: cheap on one number too.)"""
+    return (abs(losses) < np.inf) & (losses <= limit)
+
+
+def divergence(points, losses=None, *, escape=None) -> np.ndarray:
+    """The course's one divergence rule: for each step (and run), has the run diverged by then?
+
+    ``points`` is (steps + 1, ..., d), ``losses`` (steps + 1, ...) or None. A run diverges at
+    the first step whose point is not finite or lies ``escape`` or more from its start in some
+    coordinate (None: no such limit), or whose loss is not finite or above
+    ``DIVERGENCE_LOSS_FACTOR × max(1, |loss at the start|)``. Returns a boolean array
+    (steps + 1, ...), True from each run's first diverged step on.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        alive = _inside(points, points[0], escape)
+        if losses is not None:
+            alive &= _loss_ok(losses, _loss_limit(losses[0]))
+    return np.logical_or.accumulate(~alive, axis=0)
+
+
+def first_diverged(points) -> int | None:
+    """The step at which a run from :func:`descend` diverged (its first NaN point), or None."""
+    if np.isfinite(points[-1]).all():  # NaN from the diverged step to the end
+        return None
+    return int(np.argmin(np.isfinite(points).reshape(len(points), -1).all(axis=1)))
+
+
+# -- the one engine ----------------------------------------------------------------------------
+
+
+def descend(rule, gradient, start, steps: int, *, loss=None, escape=None, stop_early: bool = False,
+            **hyperparams):
+    """Run the functional update ``rule`` for ``steps`` steps from ``start``: ``(points, losses)``.
+
+    ``start`` is one point (d,) or one per run (runs, d); hyperparameters go to ``rule`` and
+    may be columns (runs, 1), e.g. one learning rate per run. ``gradient(param)`` returns the
+    gradient at ``param`` (same shape). ``loss`` says where the losses come from: None (no
+    losses), ``loss(points)`` (every point at once, after the run), or ``"gradient"``:
+    ``gradient(param)`` then returns ``(loss, gradient)``, both from one forward and backward
+    pass of minigrad's autograd (the last point's loss costs one more call).
+
+    ``points`` is (steps + 1, *start.shape), ``losses`` (steps + 1, runs...) or None; both are NaN
+    from each run's first diverged step on (:func:`divergence`, with ``escape``). With
+    ``stop_early`` each new point (and its loss, if known by then) is checked at once and the run
+    stops when every run has diverged: worth it where a step costs far more than the check.
+    """
+    _check_steps(steps)
+    paired = loss == "gradient"
+    param = np.array(start, dtype=np.float64)  # a copy: the rule updates it in place
+    points = np.empty((steps + 1, *param.shape))
+    points[0] = param
+    losses = np.full((steps + 1, *param.shape[:-1]), np.nan) if paired else None
+    state: dict = {}
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if not (paired or stop_early):
+            # The hot loop: one gradient, one rule call, one row copy per step. Divergence is
+            # found afterwards on the whole array; a blown-up run just carries inf/NaN along.
+            for step in range(1, steps + 1):
+                rule(param, gradient(param), state, **hyperparams)
+                points[step] = param
+        else:
+            # Stopping early checks each new point, or its loss when the gradient call gives it: a
+            # step either half of the rule flags has diverged under the whole rule, applied below.
+            none_left = (lambda alive: not alive) if param.ndim == 1 else (lambda alive: not alive.any())
+            for step in range(steps + 1):
+                if paired:  # the loss here (at the last point, all the call is for)
+                    value, grad = gradient(param)
+                    losses[step] = value
+                    if step == 0:
+                        limit = _loss_limit(value)
+                    if stop_early and none_left(_loss_ok(value, limit)):
+                        break
+                elif stop_early and none_left(_inside(param, points[0], escape)):
+                    break
+                if step == steps:
+                    break
+                rule(param, grad if paired else gradient(param), state, **hyperparams)
+                points[step + 1] = param
+            points[step + 1:] = np.nan  # the steps not taken
+        if callable(loss):
+            losses = loss(points)
+    diverged = divergence(points, losses, escape=escape)
+    if diverged[-1].any():  # (True from the first diverged step on)
+        points[diverged] = np.nan
+        if losses is not None:
+            losses[diverged] = np.nan
+    return points, losses
+
+
 def trajectory(rule, surface, start=None, steps: int = 300, *, seed: int = 0, **hyperparams) -> Trajectory:
     """Run ``rule`` for ``steps`` steps on ``surface`` from ``start`` (default: the surface's).
 
@@ -139,38 +290,15 @@ def trajectory(rule, surface, start=None, steps: int = 300, *, seed: int = 0, **
     name, function, settings = resolve_rule(rule)
     settings.update(hyperparams)
     lr = settings.get("lr")
-    if lr is not None and not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    if lr is not None:
+        check_positive("lr", lr)
 
     start = np.asarray(surface.start if start is None else start, dtype=np.float64)
     if start.shape != (2,):
         raise ValueError(f"start must be a point of shape (2,), got shape {start.shape}")
-    xmin, xmax, ymin, ymax = surface.extent
-    escape = ESCAPE_PLOT_WIDTHS * max(xmax - xmin, ymax - ymin)
-
-    points = np.empty((steps + 1, 2))
-    points[0] = start
-    param = start.copy()
-    state: dict = {}
-    gradient = surface.gradient_oracle(seed)
-    # The hot loop: one gradient, one rule call, one row copy per step. Divergence is
-    # found afterwards on the whole array; a blown-up run just carries inf/NaN along.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for step in range(1, steps + 1):
-            function(param, gradient(param), state, **settings)
-            points[step] = param
-        losses = surface.loss(points)
-
-    escaped = (np.abs(points - start) >= escape).any(axis=1)  # False for NaN rows ...
-    bad = escaped | ~np.isfinite(points).all(axis=1)  # ... which this catches
-    threshold = DIVERGENCE_LOSS_FACTOR * max(1.0, abs(float(losses[0])))
-    with np.errstate(invalid="ignore"):
-        bad |= ~np.isfinite(losses) | (losses > threshold)
-    diverged_at = int(np.argmax(bad)) if bad.any() else None
-    if diverged_at is not None:
-        points[diverged_at:] = np.nan
-        losses[diverged_at:] = np.nan
-    return Trajectory(name, points, losses, diverged_at, settings)
+    points, losses = descend(function, surface.gradient_oracle(seed), start, steps, loss=surface.loss,
+                             escape=escape_radius(surface.extent), **settings)
+    return Trajectory(name, points, losses, first_diverged(points), settings)
 
 
 def stability_limit(rule, lipschitz: float, momentum: float = 0.9) -> float:

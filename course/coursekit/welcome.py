@@ -1,8 +1,8 @@
 """Lesson 0, welcome: gradient descent on a 1-D parabola and the course's first slider.
 
-:func:`descent_1d` computes the steps (with minigrad's SGD rule); :func:`descent_demo`
-shows them as a ball rolling down the parabola, one dot per step, under a learning-rate
-slider.
+:func:`descent_1d` computes the steps (minigrad's SGD rule, run by the course's trajectory
+engine); :func:`descent_demo` shows them as a ball rolling down the parabola, one dot per
+step, under a learning-rate slider.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 from .controls import lr_slider
 from .display import call_line, make_widget, new_figure, signature_defaults
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
+from .trajectories import descend
 
 __all__ = ["descent_1d", "descent_demo"]
 
@@ -19,21 +20,16 @@ __all__ = ["descent_1d", "descent_demo"]
 def descent_1d(lr=0.3, steps=12, start=-4.0, curvature=1.0):
     """Gradient descent on the parabola f(w) = ½·curvature·w²: ``(ws, losses)`` (steps + 1 each).
 
-    Computed with minigrad's SGD rule on a 1-element array, like every path in the course.
+    Computed with minigrad's SGD rule on a 1-element array, like every path in the course;
+    NaN from the first diverged step on (the course's one rule, on the loss).
     """
     from minigrad.optim import functional as OF
+    from minigrad.utils.checks import check_positive
 
-    if not (lr > 0):
-        raise ValueError(f"lr must be positive, got {lr}")
-    w = np.array([float(start)])
-    ws = [float(start)]
-    state = {}
-    with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(steps):
-            OF.sgd(w, curvature * w, state, lr=lr)
-            ws.append(float(w[0]))
-    ws = np.array(ws)
-    return ws, 0.5 * curvature * ws**2
+    check_positive("lr", lr, "descent_1d")
+    points, losses = descend(OF.sgd, lambda w: curvature * w, [float(start)], steps,
+                             loss=lambda points: 0.5 * curvature * points[:, 0] ** 2, lr=lr)
+    return points[:, 0], losses
 
 
 START_RANGE = (-5.0, 5.0)  # where a click can put the start (the plotted weights)
