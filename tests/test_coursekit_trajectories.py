@@ -231,7 +231,7 @@ def test_stopping_early_changes_nothing_but_the_work():
         np.testing.assert_array_equal(early[0], full[0])
         np.testing.assert_array_equal(early[1], full[1])
     calls.clear()
-    converging = descend(OF.sgd, paired, surface.start, 50, loss="gradient", stop_early=True, lr=0.1)
+    converging = descend(OF.sgd, paired, surface.start, 50, loss="gradient", escape=escape, stop_early=True, lr=0.1)
     assert len(calls) == 51 and np.isfinite(converging[1]).all()  # the last point's loss: one more call
     np.testing.assert_allclose(converging[1], surface.loss(converging[0]))
 
@@ -264,3 +264,46 @@ def test_the_lessons_hold_no_other_descent_loop_or_divergence_rule():
                             for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))):
                 found.append(f"{relative}:{node.lineno} defines a divergence constant")
     assert found == []
+
+
+def test_the_engine_at_its_edges():
+    surface = get_surface("valley")
+
+    def paired(point):
+        return surface.loss(point), surface.grad(point)
+
+    points, losses = descend(OF.sgd, paired, surface.start, 0, loss="gradient", escape=None, lr=0.1)
+    assert points.shape == (1, 2) and losses[0] == surface.loss(surface.start)  # no step: the start's loss
+    points, losses = descend(OF.sgd, surface.grad, [np.nan, 0.0], 5, loss=surface.loss, escape=None, lr=0.1)
+    assert np.isnan(points).all() and first_diverged(points) == 0  # a start that is not finite
+    with pytest.raises(TypeError, match="escape"):
+        descend(OF.sgd, surface.grad, surface.start, 5, lr=0.1)  # every caller states its escape distance
+    with pytest.raises(ValueError, match="one run's points"):
+        first_diverged(np.zeros((5, 3, 2)))
+
+
+def test_stopping_early_over_several_rates_changes_nothing_but_the_work():
+    surface = get_surface("valley")
+    starts = np.tile(np.asarray(surface.start, dtype=float), (3, 1))
+    lrs = np.array([[0.1], [0.6], [2.0]])  # one converges, two diverge
+    kwargs = dict(loss=surface.loss, escape=escape_radius(surface.extent), lr=lrs)
+    full = descend(OF.sgd, surface.grad, starts, 200, **kwargs)
+    early = descend(OF.sgd, surface.grad, starts, 200, stop_early=True, **kwargs)
+    np.testing.assert_array_equal(early[0], full[0])
+    np.testing.assert_array_equal(early[1], full[1])
+
+
+def test_lessons_1_and_3_judge_one_least_squares_run_alike():
+    """The same problem, start and rate give the same "diverged at step N" in lesson 1 (gradient
+    descent) and in lesson 3's full-batch SGD: one rule, with one escape distance (none: the loss tells)."""
+    from coursekit.gradient_descent import gradient_descent
+    from coursekit.least_squares import EXTENT_2D, lesson1_problems
+    from coursekit.minibatches import minibatch_descent
+
+    problem = lesson1_problems()[1]
+    (x0, x1, y0, y1), n = EXTENT_2D, len(problem.y)
+    for start in [(x, y) for x in np.linspace(x0, x1, 4) for y in np.linspace(y0, y1, 4)]:
+        for lr in (0.3, 0.6, 1.0, 1.5):
+            one = gradient_descent(problem, start, lr, 60)
+            three = minibatch_descent(problem, n, lr, 60, start=start)
+            assert one.diverged_at == three.diverged_at, (start, lr)

@@ -87,9 +87,9 @@ def gradient_descent(loss_fn, start, lr: float, steps: int) -> DescentPath:
         grad_norms[next(calls)] = float(np.linalg.norm(w.grad))
         return value, w.grad
 
-    # A lesson-1 run has no escape distance: it has always counted a diverged loss only.
-    points, losses = descend(OF.sgd, loss_and_gradient, start, steps, loss="gradient", stop_early=True,
-                             lr=float(lr))
+    # Least squares: the loss tells when a run has diverged (no escape distance; lesson 3 alike).
+    points, losses = descend(OF.sgd, loss_and_gradient, start, steps, loss="gradient", escape=None,
+                             stop_early=True, lr=float(lr))
     diverged_at = first_diverged(points)
     if diverged_at is not None:
         grad_norms[diverged_at:] = np.nan

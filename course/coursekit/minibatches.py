@@ -45,7 +45,7 @@ from .least_squares import EXTENT_2D, START_2D, LeastSquares, lesson1_problems
 from .networks import shuffled_loader
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
-from .trajectories import Trajectory, descend, escape_radius, first_diverged
+from .trajectories import Trajectory, descend, first_diverged
 
 __all__ = [
     "softmax_regression",
@@ -317,8 +317,9 @@ def minibatch_descent(problem: LeastSquares, batch_size: int, lr: float, steps: 
         (residual * residual).mean().backward()
         return w.grad
 
-    points, losses = descend(OF.sgd, batch_gradient, start, steps, loss=problem.grid_values,
-                             escape=escape_radius(), stop_early=True, lr=float(lr))
+    # Least squares: the full loss tells when a run has diverged, as in lesson 1 (no escape distance).
+    points, losses = descend(OF.sgd, batch_gradient, start, steps, loss=problem.grid_values, escape=None,
+                             stop_early=True, lr=float(lr))
     return SGDPath("SGD", points, losses, first_diverged(points), {"lr": float(lr)}, batch_size=batch_size,
                    num_examples=n)
 

@@ -24,7 +24,8 @@ Usage::
     cache.last_computed  # ('Adam',)
 
     # several runs at once: one start per row, one learning rate per row
-    points, losses = descend(OF.sgd, surface.grad, starts, 100, loss=surface.loss, lr=lrs[:, None])
+    points, losses = descend(OF.sgd, surface.grad, starts, 100, loss=surface.loss,
+                             escape=escape_radius(surface.extent), lr=lrs[:, None])
 
 ``rule`` is a course optimizer name (see :data:`RULES`: "SGD", "Momentum", "Nesterov",
 "AdaGrad", "RMSProp", "Adam", "AdamW"; torch spellings accepted) or any function with
@@ -135,6 +136,8 @@ class Trajectory:
     @property
     def epochs(self) -> float:
         """Passes over the data: steps × batch size / examples (runs that know their batches)."""
+        if self.batch_size is None or self.num_examples is None:
+            raise AttributeError(f"{self.name}'s path has no batches (a full-gradient run): no epochs to count")
         return self.steps * self.batch_size / self.num_examples
 
     def steps_to(self, loss_threshold: float) -> int | None:
@@ -208,18 +211,10 @@ def divergence(points, losses=None, *, escape=None) -> np.ndarray:
     return np.logical_or.accumulate(~alive, axis=0)
 
 
-def first_diverged(points) -> int | None:
-    """The step at which a run from :func:`descend` diverged (its first NaN point), or None."""
-    if np.isfinite(points[-1]).all():  # NaN from the diverged step to the end
-        return None
-    return int(np.argmin(np.isfinite(points).reshape(len(points), -1).all(axis=1)))
-
-
 # -- the one engine ----------------------------------------------------------------------------
 
 
-def descend(rule, gradient, start, steps: int, *, loss=None, escape=None, stop_early: bool = False,
-            **hyperparams):
+def descend(rule, gradient, start, steps: int, *, escape, loss=None, stop_early: bool = False, **hyperparams):
     """Run the functional update ``rule`` for ``steps`` steps from ``start``: ``(points, losses)``.
 
     ``start`` is one point (d,) or one per run (runs, d); hyperparameters go to ``rule`` and
@@ -230,51 +225,69 @@ def descend(rule, gradient, start, steps: int, *, loss=None, escape=None, stop_e
     pass of minigrad's autograd (the last point's loss costs one more call).
 
     ``points`` is (steps + 1, *start.shape), ``losses`` (steps + 1, runs...) or None; both are NaN
-    from each run's first diverged step on (:func:`divergence`, with ``escape``). With
-    ``stop_early`` each new point (and its loss, if known by then) is checked at once and the run
-    stops when every run has diverged: worth it where a step costs far more than the check.
+    from each run's first diverged step on (:func:`divergence` with ``escape``, which each caller
+    states: :func:`escape_radius` of a plot, or None where the loss alone tells). With
+    ``stop_early`` each step checks its new point and the loss known by then, and the loop stops
+    once every run has diverged: worth it where a step costs far more than the check.
     """
     _check_steps(steps)
-    paired = loss == "gradient"
     param = np.array(start, dtype=np.float64)  # a copy: the rule updates it in place
-    points = np.empty((steps + 1, *param.shape))
+    points = np.full((steps + 1, *param.shape), np.nan)  # NaN: steps not taken
     points[0] = param
-    losses = np.full((steps + 1, *param.shape[:-1]), np.nan) if paired else None
+    recorded = []  # with loss="gradient": the loss at each point a gradient was asked for
+    if loss == "gradient":
+        loss_and_gradient = gradient
+
+        def gradient(point):
+            value, grad = loss_and_gradient(point)
+            recorded.append(value)
+            return grad
+
     state: dict = {}
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if not (paired or stop_early):
-            # The hot loop: one gradient, one rule call, one row copy per step. Divergence is
-            # found afterwards on the whole array; a blown-up run just carries inf/NaN along.
-            for step in range(1, steps + 1):
-                rule(param, gradient(param), state, **hyperparams)
-                points[step] = param
+        # One gradient, one rule call, one row copy per step; a blown-up run just carries inf/NaN
+        # along, and the rule below finds where it diverged.
+        for step in range(1, steps + 1):
+            rule(param, gradient(param), state, **hyperparams)
+            points[step] = param
+            if stop_early and not np.any(_still_going(param, points[0], escape, recorded)):
+                break
         else:
-            # Stopping early checks each new point, or its loss when the gradient call gives it: a
-            # step either half of the rule flags has diverged under the whole rule, applied below.
-            none_left = (lambda alive: not alive) if param.ndim == 1 else (lambda alive: not alive.any())
-            for step in range(steps + 1):
-                if paired:  # the loss here (at the last point, all the call is for)
-                    value, grad = gradient(param)
-                    losses[step] = value
-                    if step == 0:
-                        limit = _loss_limit(value)
-                    if stop_early and none_left(_loss_ok(value, limit)):
-                        break
-                elif stop_early and none_left(_inside(param, points[0], escape)):
-                    break
-                if step == steps:
-                    break
-                rule(param, grad if paired else gradient(param), state, **hyperparams)
-                points[step + 1] = param
-            points[step + 1:] = np.nan  # the steps not taken
-        if callable(loss):
-            losses = loss(points)
+            if loss == "gradient":
+                recorded.append(loss_and_gradient(param)[0])  # the last point's loss
+        if loss == "gradient":
+            losses = np.full(points.shape[:-1], np.nan)
+            losses[:len(recorded)] = recorded
+        else:
+            losses = loss(points) if callable(loss) else None
     diverged = divergence(points, losses, escape=escape)
     if diverged[-1].any():  # (True from the first diverged step on)
         points[diverged] = np.nan
         if losses is not None:
             losses[diverged] = np.nan
     return points, losses
+
+
+def _still_going(point, start, escape, recorded):
+    """Per run: neither the new point nor the latest loss recorded has diverged (a step either
+    flags has diverged under the whole rule, so stopping there changes nothing)."""
+    going = _inside(point, start, escape)
+    if recorded:
+        going = going & _loss_ok(recorded[-1], _loss_limit(recorded[0]))
+    return going
+
+
+def first_diverged(points) -> int | None:
+    """The step at which one run from :func:`descend` diverged (its first NaN point), or None.
+
+    ``points`` is (steps + 1, d): one run (index a column of several runs first).
+    """
+    points = np.asarray(points)
+    if points.ndim != 2:
+        raise ValueError(f"first_diverged: give one run's points (steps + 1, d), got shape {points.shape}")
+    if np.isfinite(points[-1]).all():  # NaN from the diverged step to the end
+        return None
+    return int(np.argmin(np.isfinite(points).all(axis=1)))
 
 
 def trajectory(rule, surface, start=None, steps: int = 300, *, seed: int = 0, **hyperparams) -> Trajectory:

@@ -20,16 +20,25 @@ __all__ = ["descent_1d", "descent_demo"]
 def descent_1d(lr=0.3, steps=12, start=-4.0, curvature=1.0):
     """Gradient descent on the parabola f(w) = ½·curvature·w²: ``(ws, losses)`` (steps + 1 each).
 
-    Computed with minigrad's SGD rule on a 1-element array, like every path in the course;
-    NaN from the first diverged step on (the course's one rule, on the loss).
+    Computed with minigrad's SGD rule on a 1-element array, like every path in the course, the
+    gradient from minigrad's autograd. Too high a rate makes the loss grow without limit, and
+    the demo shows it growing: only a weight that overflows counts as diverged (the course's
+    one rule without a loss).
     """
+    import minigrad as mg
     from minigrad.optim import functional as OF
     from minigrad.utils.checks import check_positive
 
     check_positive("lr", lr, "descent_1d")
-    points, losses = descend(OF.sgd, lambda w: curvature * w, [float(start)], steps,
-                             loss=lambda points: 0.5 * curvature * points[:, 0] ** 2, lr=lr)
-    return points[:, 0], losses
+
+    def gradient(w):
+        weight = mg.tensor(w, requires_grad=True)
+        (0.5 * curvature * weight * weight).sum().backward()
+        return weight.grad
+
+    points, _ = descend(OF.sgd, gradient, [float(start)], steps, escape=None, lr=lr)
+    ws = points[:, 0]
+    return ws, 0.5 * curvature * ws**2
 
 
 START_RANGE = (-5.0, 5.0)  # where a click can put the start (the plotted weights)
