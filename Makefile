@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: lab test test-unit test-notebooks test-fast test-perturbed install playground notebook notebooks exercises bench clean
+.PHONY: lab test test-unit test-notebooks test-fast test-perturbed install playground notebook notebooks exercises bench clean lock
 
 $(STAMP): pyproject.toml tools/lab_settings/overrides.json
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ test-fast: $(STAMP)
 test-perturbed: $(STAMP)
 	PYTHONPATH=tools/perturbed OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=1 \
 		$(PYTEST) -n 2 --dist loadscope $(NBVAL) tests course solutions exercises
+
+# The hub image's exact versions: binder/requirements.txt, resolved from pyproject.toml (runtime
+# dependencies and the [hub] extra) for the image's Python (binder/runtime.txt) on Linux. Run after
+# changing a dependency; tests/test_binder_env.py checks the lock against pyproject.toml.
+IMAGE_PYTHON = $(shell sed -n "s/^python-//p" binder/runtime.txt)
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet "uv>=0.5"
+	$(BIN)/uv pip compile pyproject.toml --extra hub --python-version $(IMAGE_PYTHON) \
+		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" \
+		--quiet -o binder/requirements.txt
 
 # Instructor mode: the playground as an app (no code cells) at http://localhost:8866
 playground: $(STAMP)

@@ -1,9 +1,11 @@
-"""The repo2docker files in binder/ must describe the same environment as pyproject.toml.
+"""The repo2docker files in binder/ must describe an environment pyproject.toml allows, pinned.
 
 Binder and JupyterHub images are built by repo2docker from `binder/`, never from
-pyproject.toml, so the two lists drift silently unless a test compares them. A drift in
-the widget stack (ipywidgets 8 needs jupyterlab_widgets 3) is exactly what shows up in a
-workshop as "Error displaying widget: model not found".
+pyproject.toml. `binder/requirements.txt` is a lock: every package of the image at one exact
+version, resolved from pyproject.toml (its runtime dependencies and the [hub] extra) by
+`make lock`, so that an image built the morning of a workshop is the one that was tested. These
+tests check the lock against pyproject.toml: a drift in the widget stack (ipywidgets 8 needs
+jupyterlab_widgets 3) is exactly what shows up in a workshop as "Error displaying widget".
 """
 
 import ast
@@ -20,9 +22,8 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 
-# Extras whose packages the hub image also carries, by package name: Voila serves the
-# instructor playground as an app. Everything else in binder/ must come from pyproject.
-EXTRA_PACKAGES_FOR_HUBS = {"dev": {"voila"}}
+# The extra whose packages the hub image also carries (Voila serves the instructor playground).
+HUB_EXTRA = "hub"
 # Optional extras that must NOT reach a CPU-only hub image.
 EXTRAS_NOT_ON_HUBS = {"gpu"}
 
@@ -109,39 +110,54 @@ def binder_requirements() -> dict[str, Requirement]:
     return _requirements_file(path)
 
 
-def test_every_runtime_dependency_is_in_binder_with_the_same_range(project, binder_requirements):
-    runtime = _by_name(project["dependencies"])
-    missing = sorted(set(runtime) - set(binder_requirements))
-    assert not missing, f"binder/requirements.txt lacks pyproject dependencies: {missing}"
-    for name, requirement in runtime.items():
-        in_binder = binder_requirements[name]
-        assert in_binder.specifier == requirement.specifier, (
-            f"{name}: pyproject.toml says {str(requirement.specifier)!r} "
-            f"but binder/requirements.txt says {str(in_binder.specifier)!r}"
-        )
-        assert in_binder.marker == requirement.marker and in_binder.extras == requirement.extras, name
+def _image_environment() -> dict:
+    """The marker environment of the image: Linux, x86-64, binder/runtime.txt's Python."""
+    version = (BINDER / "runtime.txt").read_text().strip().removeprefix("python-")
+    return {"python_version": version, "python_full_version": f"{version}.0", "sys_platform": "linux",
+            "platform_system": "Linux", "platform_machine": "x86_64", "os_name": "posix",
+            "implementation_name": "cpython", "platform_python_implementation": "CPython", "extra": ""}
 
 
-def test_binder_lists_nothing_that_pyproject_does_not(project, binder_requirements):
+def test_the_lock_pins_every_package_to_one_version(binder_requirements):
+    loose = [str(r) for r in binder_requirements.values()
+             if len(r.specifier) != 1 or next(iter(r.specifier)).operator != "=="]
+    assert not loose, f"binder/requirements.txt must pin exact versions (run `make lock`): {loose}"
+    assert len(binder_requirements) > 50, "the lock holds the whole environment, dependencies of dependencies too"
+
+
+def test_the_lock_satisfies_every_runtime_and_hub_dependency(project, binder_requirements):
+    wanted = list(project["dependencies"]) + list(project["optional-dependencies"][HUB_EXTRA])
+    environment = _image_environment()
+    for line in wanted:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate(environment):
+            continue
+        name = canonicalize_name(requirement.name)
+        assert name in binder_requirements, f"binder/requirements.txt lacks {name} (run `make lock`)"
+        pinned = Version(str(next(iter(binder_requirements[name].specifier)).version))
+        assert pinned in requirement.specifier, (
+            f"{name}: the lock pins {pinned}, outside pyproject's {str(requirement.specifier)!r} (run `make lock`)")
+
+
+def test_the_lock_was_made_by_make_lock_for_the_image_python():
+    text = (BINDER / "requirements.txt").read_text()
+    assert "#    make lock" in text.splitlines()[1], "binder/requirements.txt is written by `make lock`"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--python-version $(IMAGE_PYTHON)" in makefile and "binder/runtime.txt" in makefile
+
+
+def test_the_image_gets_the_matplotlib_and_ipympl_that_mpl_compat_was_checked_against(project, binder_requirements):
+    """coursekit/mpl_compat.py relies on matplotlib's and ipympl's internals as of the versions it
+    names; pyproject's upper bounds stop at the next minor release, and the lock pins those versions."""
+    from coursekit import mpl_compat
+
     runtime = _by_name(project["dependencies"])
-    extras = {
-        extra: _by_name(lines) for extra, lines in project.get("optional-dependencies", {}).items()
-    }
-    allowed = dict(runtime)
-    for extra, names in EXTRA_PACKAGES_FOR_HUBS.items():
-        for name in names:
-            name = canonicalize_name(name)
-            assert name in extras.get(extra, {}), (
-                f"{name} is expected in pyproject's [{extra}] extra (binder/ installs it for hubs)"
-            )
-            allowed[name] = extras[extra][name]
-    unexpected = sorted(set(binder_requirements) - set(allowed))
-    assert not unexpected, f"binder/requirements.txt lists packages pyproject.toml does not: {unexpected}"
-    for name, requirement in allowed.items():
-        assert binder_requirements[name].specifier == requirement.specifier, (
-            f"{name}: pyproject.toml says {str(requirement.specifier)!r} but binder says "
-            f"{str(binder_requirements[name].specifier)!r}"
-        )
+    for name, checked in (("matplotlib", mpl_compat.CHECKED_MATPLOTLIB), ("ipympl", mpl_compat.CHECKED_IPYMPL)):
+        pinned = Version(str(next(iter(binder_requirements[name].specifier)).version))
+        assert pinned.release[:2] == checked, f"the image would get {name} {pinned}, mpl_compat checked {checked}"
+        upper = [spec for spec in runtime[name].specifier if spec.operator == "<"]
+        assert [str(spec) for spec in upper] == [f"<{checked[0]}.{checked[1] + 1}"], (
+            f"pyproject.toml must keep {name} below the minor release after the one mpl_compat checked")
 
 
 def test_gpu_only_packages_stay_out_of_the_hub_image(project, binder_requirements):
