@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: lab test test-unit test-notebooks test-fast test-perturbed install playground notebook notebooks exercises bench clean lock
+.PHONY: lab test test-unit test-notebooks test-fast test-perturbed install playground notebook notebooks exercises bench clean lock handout
 
 $(STAMP): pyproject.toml tools/lab_settings/overrides.json
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test-fast: $(STAMP)
 test-perturbed: $(STAMP)
 	PYTHONPATH=tools/perturbed OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=1 \
 		$(PYTEST) -n 2 --dist loadscope $(NBVAL) tests course solutions exercises
+
+# The participants' tree (build/handout): executed lessons, exercises, playground, data; no sources.
+# BRANCH=handout also commits it as the next commit of that branch, for nbgitpuller to pull.
+handout: $(STAMP)
+	$(BIN)/python tools/make_handout.py $(if $(BRANCH),--branch $(BRANCH))
 
 # The hub image's exact versions: binder/requirements.txt, resolved from pyproject.toml (runtime
 # dependencies and the [hub] extra) for the image's Python (binder/runtime.txt) on Linux. Run after
