@@ -45,12 +45,13 @@ def free_loopback_port() -> int:
         return sock.getsockname()[1]
 
 
-def isolated_jupyter_env(home: Path) -> dict:
-    """Environment variables that give a server its own, empty Jupyter directories under ``home``."""
+def isolated_jupyter_env(home: Path, settings: dict = LAB_SETTINGS) -> dict:
+    """Environment variables that give a server its own, empty Jupyter directories under ``home``,
+    with ``settings`` as the user's JupyterLab settings."""
     dirs = {name: home / name for name in ("runtime", "config", "data", "settings", "workspaces", "ipython")}
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
-    for plugin, values in LAB_SETTINGS.items():
+    for plugin, values in settings.items():
         package, name = plugin.rsplit("/", 1)
         target = dirs["settings"] / package / f"{name}.jupyterlab-settings"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -170,8 +171,11 @@ class ServerProcess:
             pass
 
 
-def start_lab(home: Path) -> ServerProcess:
-    """JupyterLab from this environment, serving the repository, as the README's ``make lab`` does."""
+def start_lab(home: Path, root: Path = ROOT, *, overrides: Path | None = None,
+              settings: dict = LAB_SETTINGS, log_name: str = "jupyterlab.log") -> ServerProcess:
+    """JupyterLab from this environment, serving ``root`` (the repository, as the README's ``make lab``
+    does). ``overrides``: a settings overrides file used instead of this environment's own (as an
+    image installs one); ``settings``: the user's settings."""
     port, token = free_loopback_port(), secrets.token_hex(24)
     argv = [
         sys.executable, "-m", "jupyter", "lab",
@@ -180,14 +184,19 @@ def start_lab(home: Path) -> ServerProcess:
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={ROOT}",
+        f"--ServerApp.root_dir={root}",
         "--ServerApp.allow_root=True",  # CI containers run as root
         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run commands like a user would
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
-    server = ServerProcess("JupyterLab", argv, port=port, token=token, env=isolated_jupyter_env(home),
-                           log_path=ARTIFACTS / "jupyterlab.log")
+    if overrides is not None:
+        app_settings = home / "app-settings"
+        app_settings.mkdir(parents=True, exist_ok=True)
+        (app_settings / "overrides.json").write_text(overrides.read_text())
+        argv.append(f"--LabApp.app_settings_dir={app_settings}")
+    server = ServerProcess("JupyterLab", argv, port=port, token=token, env=isolated_jupyter_env(home, settings),
+                           log_path=ARTIFACTS / log_name)
     try:
         server.wait_until_ready("api/status")
     except BaseException:
