@@ -290,6 +290,8 @@ def report(results: list[Participant], lesson: str) -> str:
                       f"{lesson}: per participant a median {cpu:.1f} CPU-s, a kernel of {kernel:.0f} MB and a "
                       f"server of {server:.0f} MB; the last participant finished the lesson after "
                       f"{max(r.lesson_s for r in ok):.0f} s",
+                  f"capacity: {60 / cpu:.1f} participants per core (the lesson run within a minute), "
+                  f"{1024 / (server + 2 * kernel):.1f} per GB (two kernels open each)",
                   "sizing: cores = participants x CPU-s per lesson / seconds the room may take to run it; "
                   f"memory = participants x ({server:.0f} MB + kernels each keeps open x {kernel:.0f} MB) + the hub"]
     return "\n".join(lines)
