@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -269,10 +270,28 @@ async def run_workshop(participants: int, lesson: str, timeout: float, workdir: 
         hub.stop()
 
 
-def workshop(participants: int = 8, lesson: str = "07_batch_size", timeout: float = 600.0) -> list[Participant]:
-    """Run the workshop in a temporary folder (deleted afterwards); one Participant per participant."""
-    with tempfile.TemporaryDirectory(prefix="bench-hub-") as scratch:
-        return asyncio.run(run_workshop(participants, lesson, timeout, Path(scratch)))
+def workshop(participants: int = 8, lesson: str = "07_batch_size", timeout: float = 600.0,
+             workdir: Path | None = None) -> list[Participant]:
+    """Run the workshop in ``workdir`` (default: a temporary folder, deleted afterwards); one
+    Participant per participant. Its event loop runs on a thread of its own, so that a caller with
+    a loop already running (a notebook, a test runner) can call it too."""
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="bench-hub-") as scratch:
+            return workshop(participants, lesson, timeout, Path(scratch))
+    outcome = {}
+
+    def run():
+        try:
+            outcome["results"] = asyncio.run(run_workshop(participants, lesson, timeout, Path(workdir)))
+        except BaseException as error:  # noqa: BLE001 - raised again on the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="bench-hub")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["results"]
 
 
 def report(results: list[Participant], lesson: str) -> str:
