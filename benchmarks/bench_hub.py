@@ -10,7 +10,9 @@ with the dummy authenticator and the simple local-process spawner, in a temporar
 it deletes afterwards. Each participant gets a home holding the handout (``make handout``), is
 created through the hub's REST API, starts a server, opens a kernel through the server's REST API
 and runs every code cell of the lesson over the kernel's websocket, as JupyterLab's "Run All"
-does, all participants at once. Per participant it reports the time to spawn the server, the time
+does, all participants at once; ``--browsers`` of them (default 2) instead log in through the
+hub's form in Chromium, open the lesson in JupyterLab and press Run All, and count as done when
+every widget has rendered on the page (their "lesson s" includes loading JupyterLab). Per participant it reports the time to spawn the server, the time
 from the kernel's start to the first widget, the time to run the lesson, the kernel's peak
 memory (RSS) and CPU time, the server's memory, and any error; then what that means for a room:
 CPU-seconds and memory per participant, and the sizing formula the README quotes. Everything is
@@ -58,7 +60,8 @@ c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = {homes!r} + "/{{username}}"
 c.Spawner.cmd = [{singleuser!r}]
-c.Spawner.args = ["--ServerApp.allow_root=True"]  # CI containers run as root
+c.Spawner.args = ["--ServerApp.allow_root=True",  # CI containers run as root
+                  "--LabApp.expose_app_in_browser=True"]  # the browser participants run Run All as a user would
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = {timeout}
 c.Spawner.http_timeout = {timeout}
@@ -83,6 +86,7 @@ class Participant:
     """What one participant's session measured (seconds, MB)."""
 
     name: str
+    browser: bool = False  # logged in and ran the lesson in Chromium (else over the kernel's websocket)
     spawn_s: float = float("nan")
     first_widget_s: float = float("nan")
     lesson_s: float = float("nan")
@@ -189,6 +193,11 @@ async def run_participant(hub: Hub, name: str, lesson: str, result: Participant,
         await asyncio.sleep(0.25)
     result.spawn_s = time.perf_counter() - started
     token = (await hub.request("POST", f"users/{name}/tokens", {"expires_in": 3600}))["token"]
+    if result.browser:
+        await asyncio.to_thread(run_in_browser, hub, name, lesson, result, deadline)
+        kernels = await hub.request("GET", f"{hub.base}/user/{name}/api/kernels", token=token)
+        _measure(hub, name, kernels[0]["id"] if kernels else None, result, 0)
+        return
     server = f"{hub.base}/user/{name}"
     cells = [cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
              for cell in json.loads((hub.homes / name / f"{lesson}.ipynb").read_text())["cells"]
@@ -237,20 +246,59 @@ async def run_participant(hub: Hub, name: str, lesson: str, result: Participant,
             if result.errors:
                 break
         result.lesson_s = time.perf_counter() - kernel_started
-        if process is not None:
-            result.kernel_rss_mb = peak_rss / 2**20
-            times = process.cpu_times()
-            result.kernel_cpu_s = times.user + times.system + times.children_user + times.children_system
-        server_process = next((p for p in psutil.Process(hub.process.pid).children(recursive=True)
-                               if "jupyterhub-singleuser" in " ".join(p.cmdline())
-                               and p.environ().get("JUPYTERHUB_USER") == name), None)
-        if server_process is not None:
-            result.server_rss_mb = server_process.memory_info().rss / 2**20
+        _measure(hub, name, kernel["id"], result, peak_rss)
     finally:
         connection.close()
 
 
-async def run_workshop(participants: int, lesson: str, timeout: float, workdir: Path) -> list[Participant]:
+def _measure(hub, name, kernel_id, result, peak_rss):
+    """The kernel's memory (its peak, where sampled) and CPU time, and the server's memory."""
+    process = _kernel_process(kernel_id) if kernel_id else None
+    if process is not None:
+        result.kernel_rss_mb = max(peak_rss, process.memory_info().rss) / 2**20
+        times = process.cpu_times()
+        result.kernel_cpu_s = times.user + times.system + times.children_user + times.children_system
+    server_process = next((p for p in psutil.Process(hub.process.pid).children(recursive=True)
+                           if "jupyterhub-singleuser" in " ".join(p.cmdline())
+                           and p.environ().get("JUPYTERHUB_USER") == name), None)
+    if server_process is not None:
+        result.server_rss_mb = server_process.memory_info().rss / 2**20
+
+
+def run_in_browser(hub, name, lesson, result, deadline):
+    """Log in through the hub's form in Chromium, open the lesson in JupyterLab, Run All, and wait
+    until every widget has rendered (the browser tests' own steps: tests/browser/browser_pages.py)."""
+    sys.path.insert(0, str(ROOT / "tests" / "browser"))
+    from browser_pages import LabNotebook
+    from conftest import CHROMIUM_ARGS, VIEWPORT, find_chromium
+    from playwright.sync_api import sync_playwright
+
+    class UserServer:  # what LabNotebook asks of a server: its pages' addresses
+        def url(self, path="", **query):
+            return f"{hub.base}/user/{name}/{path.lstrip('/')}"
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(viewport=VIEWPORT).new_page()
+            page.set_default_timeout(max(1.0, deadline - time.monotonic()) * 1000)
+            page.goto(f"{hub.base}/hub/login")
+            page.fill("input[name=username]", name)
+            page.fill("input[name=password]", "workshop")  # the dummy authenticator takes any password
+            page.click("input[type=submit], button[type=submit]")
+            page.wait_for_url("**/user/**")
+            started = time.perf_counter()
+            notebook = LabNotebook(page, UserServer(), f"{lesson}.ipynb").open()
+            notebook.run_all(timeout=max(1.0, deadline - time.monotonic()))
+            result.lesson_s = time.perf_counter() - started
+            result.widgets = notebook.wait_for_widgets()
+            result.cells = sum(cell["count"] is not None for cell in notebook.report())
+        finally:
+            chromium.close()
+
+
+async def run_workshop(participants: int, lesson: str, timeout: float, workdir: Path,
+                       browsers: int = 0) -> list[Participant]:
     hub = Hub(workdir, timeout)
     try:
         await hub.wait_until_up()
@@ -258,7 +306,7 @@ async def run_workshop(participants: int, lesson: str, timeout: float, workdir: 
         names = [f"participant{i + 1}" for i in range(participants)]
         for name in names:  # what nbgitpuller's link would have put there
             shutil.copytree(handout, hub.homes / name)
-        results = [Participant(name) for name in names]
+        results = [Participant(name, browser=i < browsers) for i, name in enumerate(names)]
         deadline = time.monotonic() + timeout
         outcomes = await asyncio.gather(*(run_participant(hub, name, lesson, result, deadline)
                                           for name, result in zip(names, results)), return_exceptions=True)
@@ -271,18 +319,18 @@ async def run_workshop(participants: int, lesson: str, timeout: float, workdir: 
 
 
 def workshop(participants: int = 8, lesson: str = "07_batch_size", timeout: float = 600.0,
-             workdir: Path | None = None) -> list[Participant]:
+             workdir: Path | None = None, browsers: int = 0) -> list[Participant]:
     """Run the workshop in ``workdir`` (default: a temporary folder, deleted afterwards); one
     Participant per participant. Its event loop runs on a thread of its own, so that a caller with
     a loop already running (a notebook, a test runner) can call it too."""
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="bench-hub-") as scratch:
-            return workshop(participants, lesson, timeout, Path(scratch))
+            return workshop(participants, lesson, timeout, Path(scratch), browsers)
     outcome = {}
 
     def run():
         try:
-            outcome["results"] = asyncio.run(run_workshop(participants, lesson, timeout, Path(workdir)))
+            outcome["results"] = asyncio.run(run_workshop(participants, lesson, timeout, Path(workdir), browsers))
         except BaseException as error:  # noqa: BLE001 - raised again on the caller's thread
             outcome["error"] = error
 
@@ -295,10 +343,10 @@ def workshop(participants: int = 8, lesson: str = "07_batch_size", timeout: floa
 
 
 def report(results: list[Participant], lesson: str) -> str:
-    lines = [f"{'participant':<14} {'spawn s':>8} {'1st widget s':>12} {'lesson s':>9} {'kernel MB':>10} "
+    lines = [f"{'participant':<20} {'spawn s':>8} {'1st widget s':>12} {'lesson s':>9} {'kernel MB':>10} "
              f"{'kernel CPU s':>12} {'server MB':>10}  errors"]
     for r in results:
-        lines.append(f"{r.name:<14} {r.spawn_s:8.1f} {r.first_widget_s:12.1f} {r.lesson_s:9.1f} "
+        lines.append(f"{r.name + (' (browser)' if r.browser else ''):<20} {r.spawn_s:8.1f} {r.first_widget_s:12.1f} {r.lesson_s:9.1f} "
                      f"{r.kernel_rss_mb:10.0f} {r.kernel_cpu_s:12.1f} {r.server_rss_mb:10.0f}  "
                      f"{'; '.join(r.errors) or '-'}")
     ok = [r for r in results if not r.errors]
@@ -330,9 +378,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=8)
     parser.add_argument("--lesson", default="07_batch_size", help="a lesson notebook's name, without .ipynb")
+    parser.add_argument("--browsers", type=int, default=2,
+                        help="how many of the participants log in and run the lesson in Chromium (0: none)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds for the whole run, at most")
     args = parser.parse_args(argv)
-    results = workshop(args.participants, args.lesson, args.timeout)
+    results = workshop(args.participants, args.lesson, args.timeout, browsers=min(args.browsers, args.participants))
     print(report(results, args.lesson))
     return 0 if all(not r.errors for r in results) else 1
 

@@ -16,11 +16,12 @@ yaml = pytest.importorskip("yaml")
 
 
 def _measured():
-    """(CPU-s per lesson, kernel MB, server MB) from the README's workshop table."""
-    row = re.search(r"^\| median \(range\) \|.*\| ([\d.]+) CPU-s \| (\d+) MB \| (\d+) MB \|$",
-                    (ROOT / "README.md").read_text(), re.MULTILINE)
-    assert row, "the README's 'How big a hub' table has no median row"
-    return float(row.group(1)), float(row.group(2)), float(row.group(3))
+    """(CPU-s per lesson, kernel MB, server MB) from the README's workshop table: the largest of its
+    rows (participants over the websocket, participants in Chromium)."""
+    rows = re.findall(r"^\|.*\| ([\d.]+) CPU-s \| (\d+) MB \| (\d+) MB \|$", (ROOT / "README.md").read_text(),
+                      re.MULTILINE)
+    assert len(rows) >= 2, "the README's 'How big a hub' table lost its rows"
+    return tuple(max(float(row[k]) for row in rows) for k in range(3))
 
 
 def _megabytes(quantity: str) -> float:
