@@ -263,12 +263,26 @@ async (path) => {{
 }}
 """
 
+# Notebook commands act on the notebook the shell holds current, which follows activateById only
+# once focus has moved: on a loaded machine a command sent at once can find another tab (or none)
+# current and resolve false. Wait (bounded) until the panel is current.
+_ACTIVATE = """
+async (app, panel) => {
+  app.shell.activateById(panel.id);
+  for (let i = 0; i < 200 && app.shell.currentWidget !== panel; i++) {
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+  return app.shell.currentWidget === panel;
+}
+"""
+
 _RUN_ALL = f"""
 async (path) => {{
   const find = {_FIND_PANEL};
+  const activate = {_ACTIVATE};
   const app = window.jupyterapp;
   const panel = find(path);
-  app.shell.activateById(panel.id);
+  if (!(await activate(app, panel))) return false;
   // The same command as Run > Run All Cells; it resolves when the last cell has run.
   return await app.commands.execute('notebook:run-all-cells');
 }}
@@ -277,9 +291,10 @@ async (path) => {{
 _RUN_CELLS = f"""
 async ([path, indices]) => {{
   const find = {_FIND_PANEL};
+  const activate = {_ACTIVATE};
   const app = window.jupyterapp;
   const panel = find(path);
-  app.shell.activateById(panel.id);
+  if (!(await activate(app, panel))) return false;
   for (const index of indices) {{
     panel.content.deselectAll();
     panel.content.activeCellIndex = index;
