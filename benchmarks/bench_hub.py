@@ -27,7 +27,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import make_handout  # noqa: E402
+from browser_servers import free_loopback_port  # noqa: E402
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -75,12 +76,6 @@ c.JupyterHub.load_roles = [{{"name": "bench", "services": ["bench"],
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Participant:
     """What one participant's session measured (seconds, MB)."""
@@ -103,10 +98,10 @@ class Hub:
 
     def __init__(self, workdir: Path, timeout: float):
         self.workdir, self.timeout = workdir, timeout
-        self.port, self.token = _free_port(), secrets.token_hex(24)
+        self.port, self.token = free_loopback_port(), secrets.token_hex(24)
         self.homes = workdir / "home"
         self.homes.mkdir(parents=True)
-        config = HUB_CONFIG.format(port=self.port, hub_port=_free_port(), proxy_api_port=_free_port(),
+        config = HUB_CONFIG.format(port=self.port, hub_port=free_loopback_port(), proxy_api_port=free_loopback_port(),
                                    proxy=str(BIN / "configurable-http-proxy"), homes=str(self.homes),
                                    singleuser=str(BIN / "jupyterhub-singleuser"), timeout=int(timeout),
                                    workdir=str(workdir), token=self.token)
@@ -268,7 +263,6 @@ def _measure(hub, name, kernel_id, result, peak_rss):
 def run_in_browser(hub, name, lesson, result, deadline):
     """Log in through the hub's form in Chromium, open the lesson in JupyterLab, Run All, and wait
     until every widget has rendered (the browser tests' own steps: tests/browser/browser_pages.py)."""
-    sys.path.insert(0, str(ROOT / "tests" / "browser"))
     from browser_pages import LabNotebook
     from conftest import CHROMIUM_ARGS, VIEWPORT, find_chromium
     from playwright.sync_api import sync_playwright

@@ -74,7 +74,7 @@ def _edit_markdown(path, find, replace):
             source = "".join(cell["source"])
             if find in source:
                 cell["source"] = source.replace(find, replace)
-                path.write_text(json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+                path.write_text(make_handout.notebook_text(notebook))
                 return
     raise AssertionError(f"{find!r} not in {path.name}")
 
@@ -83,7 +83,7 @@ def _edit_first_code_cell(path, text):
     notebook = json.loads(path.read_text())
     cell = next(c for c in notebook["cells"] if c["cell_type"] == "code")
     cell["source"] = text
-    path.write_text(json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    path.write_text(make_handout.notebook_text(notebook))
 
 
 def test_a_second_pull_after_a_fix_brings_the_fix_and_keeps_the_participants_edits(tmp_path, handout):

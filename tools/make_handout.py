@@ -60,6 +60,11 @@ def handout_files() -> dict[str, Path]:
     return files
 
 
+def notebook_text(content: dict) -> str:
+    """A notebook's JSON as nbformat writes it (one layout for every handout: pulls merge line by line)."""
+    return json.dumps(content, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def _unpaired(notebook: Path) -> str:
     """The notebook's JSON without its jupytext pairing (the hub would otherwise write a .md twin)."""
     content = json.loads(notebook.read_text())
@@ -68,7 +73,7 @@ def _unpaired(notebook: Path) -> str:
         jupytext.pop("formats", None)
         if not jupytext:
             del content["metadata"]["jupytext"]
-    return json.dumps(content, indent=1, sort_keys=True, ensure_ascii=False) + "\n"  # as nbformat writes
+    return notebook_text(content)
 
 
 def write_handout(out: Path = DEFAULT_OUT) -> Path:

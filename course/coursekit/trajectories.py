@@ -298,7 +298,6 @@ def trajectory(rule, surface, start=None, steps: int = 300, *, seed: int = 0, **
     its fixed settings (e.g. ``trajectory("Momentum", s, momentum=0.5)``). ``seed``
     fixes the gradient noise of noisy surfaces.
     """
-    _check_steps(steps)
     surface = get_surface(surface)
     name, function, settings = resolve_rule(rule)
     settings.update(hyperparams)
