@@ -58,7 +58,8 @@ lock: $(STAMP)
 		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" \
 		--quiet -o binder/requirements.txt
 
-# Instructor mode: the playground as an app (no code cells) at http://localhost:8866
+# Instructor mode: the playground as an app (no code cells) at http://localhost:8866;
+# run from the root, Voilà reads voila.json there (a kernel kept ready: a preset link opens in seconds)
 playground: $(STAMP)
 	$(BIN)/voila --port=8866 --no-browser course/playground.ipynb
 

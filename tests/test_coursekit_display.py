@@ -67,6 +67,48 @@ def test_controls_in_rows_and_controls_observed_by_the_builder():
     assert len(calls) == 3
 
 
+def test_a_page_s_echo_of_a_slider_s_value_is_no_move():
+    """A browser that shows a log slider sends its value back computed by its own arithmetic, one
+    ulp away (10 ** -1.3 came back as 0.05011872336272722 for 0.0501187233627): no redraw for that,
+    or lessons 7 and 8 would start training ahead for every participant who merely opened them."""
+    from coursekit.controls import log_slider
+    from coursekit.display import moved
+
+    fig, ax = new_figure(interactive=False)
+    slider, switch = log_slider("learning rate", 0.05, 1e-3, 1.0, steps_per_decade=10), ipywidgets.Checkbox()
+    calls = []
+    widget = make_widget(fig, {"lr": slider, "on": switch}, lambda w: calls.append(w.controls["lr"].value),
+                         title="Echo")
+    shown = slider.value
+    slider.value = float(np.nextafter(shown, 1.0))  # the page's echo
+    slider.value = shown * (1 + 1e-12)
+    assert calls == [shown]
+    slider.value = 10 ** -1.2  # a move to the next stop
+    switch.value = True
+    assert calls == [shown, 10 ** -1.2, 10 ** -1.2]
+    assert moved({"old": 0.9, "new": 0.91}) and moved({"old": 3, "new": 3.0000000001})  # ints are exact
+    assert not moved({"old": 0.9, "new": 0.9000000000000001})
+
+
+def test_a_voila_page_gets_the_live_view_without_a_png(monkeypatch):
+    """A Voilà page is never saved: each figure's PNG would only delay it (0.2-0.5 s a figure)."""
+    from coursekit import display
+
+    widget, _ = line_widget()
+    monkeypatch.setattr(display, "in_kernel", lambda: True)
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
+    lab = display.widget_bundle(widget)
+    assert {"image/png", "application/vnd.jupyter.widget-view+json"} <= set(lab)  # JupyterLab, nbval: saved
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    voila = display.widget_bundle(widget)
+    assert "image/png" not in voila and voila["application/vnd.jupyter.widget-view+json"] == \
+        lab["application/vnd.jupyter.widget-view+json"]
+    monkeypatch.delenv("SERVER_SOFTWARE")
+    monkeypatch.setenv("VOILA_PREHEAT", "True")  # a kernel Voilà preheats, before its page arrives
+    assert "image/png" not in display.widget_bundle(widget)
+
+
 def test_ipympl_canvas_sits_in_the_widget_box():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ipympl's toolbar warns about a traitlets deprecation

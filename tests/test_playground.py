@@ -21,20 +21,25 @@ REQUIRED_BUTTONS = {"learning rate too high", "learning rate too low", "learning
                     "the valley", "the minimum ÷ 10", "the rate at the loss minimum"}
 
 
+# Building the page costs half a minute on two cores; tests share its demos and set the state they need.
 @pytest.fixture(scope="module")
-def results():
-    return playground.run_presets()
-
-
-# Building a demo costs a second or more; tests share one of each and set the state they need.
-@pytest.fixture(scope="module")
-def lr_panel():
-    return playground.learning_rate_demo(interactive=False)
+def page():
+    return playground.build_demos(interactive=False)
 
 
 @pytest.fixture(scope="module")
-def race_panel():
-    return playground.race_demo(interactive=False)
+def results(page):
+    return page.results
+
+
+@pytest.fixture(scope="module")
+def lr_panel(page):
+    return page.learning_rate
+
+
+@pytest.fixture(scope="module")
+def race_panel(page):
+    return page.race
 
 
 def test_every_required_preset_exists_one_button_each():
@@ -320,10 +325,8 @@ def test_picking_the_rate_at_the_loss_minimum_fails_where_backing_off_works(resu
 
 
 @pytest.fixture(scope="module")
-def recipe_panels():
-    return {"schedule": playground.schedule_demo(interactive=False),
-            "batch_size": playground.batch_size_demo(interactive=False),
-            "range_test": playground.range_test_demo(interactive=False)}
+def recipe_panels(page):
+    return {"schedule": page.schedule, "batch_size": page.batch_size, "range_test": page.range_test}
 
 
 def test_recipe_demos_start_on_their_recipe_and_apply_every_preset(recipe_panels, results):
@@ -425,6 +428,48 @@ def test_opening_reads_the_preset_from_voila_s_query_string(monkeypatch):
     monkeypatch.delenv("QUERY_STRING")
     plain = playground.opening()  # JupyterLab, or the app without a preset
     assert plain.key is None and "?preset=<name>" in plain.text()
+
+
+def test_the_page_holds_every_demo_in_its_sections_order_and_opens_the_named_preset_in_its_demo(page):
+    assert list(page.demos()) == list(playground.DEMO_TITLES)  # the notebook's sections, in order
+    assert set(page.results) == {preset.key for preset in PRESETS}
+    before = {name: demo.active() for name, demo in page.demos().items()}
+    opened = playground.opening("preset=batch_sqrt_512")
+    assert page.open_on(opened) is opened
+    assert page.batch_size.active() == "batch_sqrt_512"  # as its button leaves it
+    assert {name: demo.active() for name, demo in page.demos().items() if name != "batch_size"} == \
+        {name: key for name, key in before.items() if name != "batch_size"}  # the others keep their defaults
+    for unopened in (playground.opening(""), playground.opening("preset=warp_speed")):
+        page.open_on(unopened)
+        assert page.batch_size.active() == "batch_sqrt_512"
+    page.batch_size.apply("batch_32")
+
+
+def test_in_a_kernel_voila_preheats_opening_waits_for_the_page_once(monkeypatch):
+    """Voilà's preheated kernel runs the notebook before any page asks for it; ``opening()`` is where
+    it must wait for the page's address, and only there (Voilà's helper, faked here)."""
+    import voila.utils
+
+    from coursekit import playground_panel
+
+    calls = []
+
+    def page_arrives():
+        calls.append(1)
+        monkeypatch.setenv("QUERY_STRING", "preset=lr_too_high")  # what Voilà's helper puts in the environment
+        monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", page_arrives)
+    monkeypatch.setattr(playground_panel, "_page_arrived", False)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    assert playground.opening().key is None and calls == []  # JupyterLab, or Voilà without preheating
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    assert playground_panel.in_voila()  # already before the page arrives: its status lines link presets
+    assert playground.opening().key == "lr_too_high" and calls == [1]
+    assert playground.opening().key == "lr_too_high" and calls == [1]  # the page arrived once; no second wait
+    assert playground.opening("preset=clip_1").key == "clip_1" and calls == [1]  # a given address never waits
 
 
 def test_an_unknown_preset_name_says_so_and_lists_the_valid_names():

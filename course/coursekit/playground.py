@@ -25,18 +25,20 @@ what a preset shows without any widget (tests and the notebook's cheat sheet cal
 and :func:`cheat_sheet` prints one line per preset, every number computed when it runs.
 
 The Voilà app opens on the preset named in its address (``...?preset=no_warmup``; Voilà
-passes the page's query string to the kernel as ``QUERY_STRING``): :func:`opening`.
+passes the page's query string to the kernel as ``QUERY_STRING``): :func:`opening`. Started
+with ``--preheat_kernel=True``, Voilà runs the notebook in a kernel kept ready before anyone
+asks for it, up to :func:`opening`, which waits for the page: so the notebook builds every demo
+first (:func:`build_demos`) and opens the named preset after (:meth:`Playground.open_on`).
 
 Usage in the notebook::
 
     from coursekit import playground
+    demos = playground.build_demos()         # seeded; every demo at its default
     opening = playground.opening()           # the preset named in the app's address, if any
-    results = playground.run_presets()       # seeded
-    print(playground.cheat_sheet(results))
-    playground.learning_rate_demo(opening.key)   # end a cell with a demo (# NBVAL_IGNORE_OUTPUT)
-    playground.clipping_demo(results, opening.key)  # reuses the clipping runs computed above
-    playground.race_demo(opening.key)
-    playground.schedule_demo(opening.key)    # and batch_size_demo, range_test_demo
+    demos.open_on(opening)
+    print(playground.cheat_sheet(demos.results))
+    demos.learning_rate                      # end a cell with a demo (# NBVAL_IGNORE_OUTPUT)
+    demos.clipping                           # and race, schedule, batch_size, range_test
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from __future__ import annotations
 import html
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from urllib.parse import parse_qs
 
 from .clipping import LR as LESSON_8_LR
@@ -62,6 +64,7 @@ from .playground_panel import (
     PresetResult,
     enlarge,
     preset_link,
+    wait_for_page,
 )
 from .playground_recipes import (
     RECIPE_PRESETS,
@@ -88,6 +91,8 @@ __all__ = [
     "preset_link",
     "Opening",
     "opening",
+    "Playground",
+    "build_demos",
     "learning_rate_demo",
     "clipping_demo",
     "race_demo",
@@ -296,8 +301,14 @@ class Opening:
 
 def opening(query: str | None = None) -> Opening:
     """The preset named by ``?preset=<key>`` in the app's address (``query``: default the
-    ``QUERY_STRING`` that Voilà gives the kernel; JupyterLab sets none)."""
-    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    ``QUERY_STRING`` that Voilà gives the kernel; JupyterLab sets none).
+
+    In a kernel that Voilà preheats, this waits for the page that asks for the app: call it
+    after the heavy work (:func:`build_demos`), so the page finds that work done.
+    """
+    if query is None:
+        wait_for_page()
+        query = os.environ.get("QUERY_STRING", "")
     asked = parse_qs(query.lstrip("?")).get(QUERY_KEY)
     if not asked:
         return Opening(None)
@@ -368,3 +379,44 @@ def race_demo(start=None, *, interactive=None) -> PresetPanel:
     if start is not None:
         panel.apply(start)
     return panel
+
+
+# -- the whole page --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Playground:
+    """The six demos, built at their defaults, and the crib sheet's runs (``results``).
+
+    Built before the app's address is known (:func:`build_demos`), then opened on the preset
+    the address names (:meth:`open_on`): Voilà can do the building in a preheated kernel.
+    """
+
+    results: dict
+    learning_rate: PresetPanel
+    clipping: PresetPanel
+    race: PresetPanel
+    schedule: PresetPanel
+    batch_size: PresetPanel
+    range_test: PresetPanel
+
+    def open_on(self, opened: Opening) -> Opening:
+        """Apply the preset ``opened`` names to its demo (as its button does); returns ``opened``."""
+        if opened.key is not None:
+            preset = get_preset(opened.key)
+            getattr(self, preset.demo).apply(preset.key)
+        return opened
+
+    def demos(self) -> dict[str, PresetPanel]:
+        """The demos by name, in the page's order."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "results"}
+
+
+def build_demos(*, interactive=None) -> Playground:
+    """Run every preset (:func:`run_presets`) and build the six demos at their defaults,
+    each ready to display (the heavy part of the page: about 25 s on two cores)."""
+    results = run_presets()
+    return Playground(results, learning_rate_demo(interactive=interactive),
+                      clipping_demo(results, interactive=interactive), race_demo(interactive=interactive),
+                      schedule_demo(interactive=interactive), batch_size_demo(interactive=interactive),
+                      range_test_demo(interactive=interactive))

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from dataclasses import dataclass, field
 
 from . import mpl_compat
 from .controls import nearest_log_stop
-from .display import InteractiveFigure, widget_bundle
+from .display import InteractiveFigure, in_voila, preheated_by_voila, widget_bundle
 from .surfaces import get_surface
 
 __all__ = [
@@ -28,6 +27,7 @@ __all__ = [
     "preset_link",
     "preset_link_html",
     "in_voila",
+    "wait_for_page",
     "INSTRUCTOR_SCALE",
     "INSTRUCTOR_WIDTH_PX",
 ]
@@ -74,9 +74,22 @@ def preset_link(key: str) -> str:
     return f"?{QUERY_KEY}={key}"
 
 
-def in_voila() -> bool:
-    """True in a kernel that Voilà started (it sets ``SERVER_SOFTWARE=voila/<version>``)."""
-    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila/")
+_page_arrived = False
+
+
+def wait_for_page() -> None:
+    """In a kernel that Voilà preheats (``--preheat_kernel=True``), block until a page asks for
+    the app, so that the page's address (``QUERY_STRING``) is known; elsewhere return at once.
+
+    Voilà runs the notebook in a pool of kernels before anyone opens it and serves a page
+    from one of them: everything above the call is ready when the page arrives.
+    """
+    global _page_arrived
+    if preheated_by_voila() and not _page_arrived:
+        from voila.utils import wait_for_request  # only where Voilà started the kernel
+
+        wait_for_request()
+        _page_arrived = True
 
 
 def preset_link_html(key: str) -> str:

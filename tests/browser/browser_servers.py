@@ -205,8 +205,10 @@ def start_lab(home: Path, root: Path = ROOT, *, overrides: Path | None = None,
     return server
 
 
-def start_voila(notebook: str, home: Path) -> ServerProcess:
-    """Voilà serving one notebook as an app, the documented ``voila course/playground.ipynb``."""
+def start_voila(notebook: str, home: Path, *extra_args: str) -> ServerProcess:
+    """Voilà serving one notebook as an app, the documented ``voila course/playground.ipynb``,
+    started in the repository's root, so that it reads the root's ``voila.json`` (a preheated
+    kernel kept ready: :func:`wait_until_preheated`); ``extra_args`` are added to its command line."""
     port, token = free_loopback_port(), secrets.token_hex(24)
     argv = [
         sys.executable, "-m", "voila", notebook,
@@ -217,6 +219,7 @@ def start_voila(notebook: str, home: Path) -> ServerProcess:
         f"--Voila.token={token}",
         f"--Voila.root_dir={ROOT}",
         "--show_tracebacks=True",
+        *extra_args,
     ]
     server = ServerProcess("Voila", argv, port=port, token=token, env=isolated_jupyter_env(home),
                            log_path=ARTIFACTS / "voila.log")
@@ -228,3 +231,27 @@ def start_voila(notebook: str, home: Path) -> ServerProcess:
         server.stop()
         raise
     return server
+
+
+def wait_until_preheated(server: ServerProcess, timeout: float = START_TIMEOUT_S):
+    """Wait until a kernel that Voilà preheats has run the notebook up to the page's address:
+    it then holds a connection to Voilà's own port, the socket on which it waits for a page
+    (``voila.utils.wait_for_request``). Returns that kernel's ``psutil.Process``; raises with
+    the log tail if none is ready in ``timeout``."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with code {server.process.returncode}:\n{server.log_tail()}")
+        for kernel in psutil.Process(server.process.pid).children():
+            try:
+                connections = kernel.net_connections(kind="tcp")
+            except psutil.NoSuchProcess:
+                continue
+            if any(c.raddr and c.raddr.port == server.port and c.status == psutil.CONN_ESTABLISHED
+                   for c in connections):
+                return kernel
+        time.sleep(0.25)
+    raise RuntimeError(f"no kernel of {server.name} was waiting for a page within {timeout:.0f} s:\n"
+                       f"{server.log_tail()}")

@@ -1,9 +1,10 @@
 """The instructor playground as a Voilà app, in a real Chromium: no code, live widgets, presets
 redraw, and a link with ``?preset=<name>`` opens the app on that preset.
 
-Started as documented (``voila course/playground.ipynb``), on a free loopback port with a
-random token. Each page load runs the whole notebook in a fresh kernel (Voilà's way), so
-the two tests load it once each. Screenshots land in test-artifacts/browser/<test>/.
+Started as documented (``voila course/playground.ipynb`` in the repository's root, whose
+``voila.json`` keeps a preheated kernel ready), on a free loopback port with a random token.
+Each page takes a kernel that has already built every demo and waits for the page's address;
+Voilà then preheats the next one. Screenshots land in test-artifacts/browser/<test>/.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from browser_pages import (
     wait_for_new_text,
     widget_error_texts,
 )
-from browser_servers import ROOT, start_voila
+from browser_servers import ROOT, start_voila, wait_until_preheated
 
 pytestmark = pytest.mark.browser
 
@@ -39,14 +40,21 @@ CODE_LINE = ".coursekit-code-line"  # the Python line that recreates a demo's st
 DEMO_COUNT = 6
 
 
+PREHEATED = "Using pre-heated kernel"  # what Voilà logs when a page takes a kernel from its pool
+
+
 def open_app(page, server, **query):
-    """Load the app (with ``query`` in its address) and wait for every demo's figure."""
+    """Load the app (with ``query`` in its address) from a preheated kernel and wait for every
+    demo's figure."""
+    wait_until_preheated(server)
+    served = server.log_path.read_text(errors="replace").count(PREHEATED)
     page.goto(server.url("", **query), wait_until="domcontentloaded", timeout=APP_TIMEOUT_S * 1000)
     # Voilà runs the whole notebook, then the widgets appear: each demo with a figure.
     wait_for(lambda: page.locator(DEMO).count() == DEMO_COUNT
              and page.locator(f"{DEMO} {FIGURE}").count() == DEMO_COUNT,
              RUN_TIMEOUT_S, f"the playground's {DEMO_COUNT} demos to appear")
     assert not widget_error_texts(page), widget_error_texts(page)
+    assert server.log_path.read_text(errors="replace").count(PREHEATED) == served + 1, "the page did not come from a preheated kernel"
 
 
 def demo_with_button(page, label):
@@ -117,9 +125,9 @@ def test_playground_app_shows_no_code_and_presets_redraw(voila_server, page, art
 
 
 def test_a_preset_link_opens_the_app_on_that_preset_and_the_race_s_start_moves(voila_server, page, artifacts):
-    """An instructor's slide link, ``...?preset=no_warmup``: that preset is selected and drawn. Then, on
-    the same page (Voilà runs the whole playground for each page it opens, half a minute on two
-    cores), a click and a drag on the race move its start."""
+    """An instructor's slide link, ``...?preset=no_warmup``, served by a preheated kernel (which built
+    every demo before the page asked): that preset is selected and drawn. Then, on the same page,
+    a click and a drag on the race move its start."""
     from coursekit import playground
 
     open_app(page, voila_server, preset="no_warmup")
@@ -131,10 +139,10 @@ def test_a_preset_link_opens_the_app_on_that_preset_and_the_race_s_start_moves(v
     active = demo.locator(".coursekit-preset.mod-info")
     assert active.count() == 1 and active.inner_text().strip() == "no warmup"
     assert "kind='cosine', warmup_fraction=0.0, peak_lr=0.3" in demo.locator(CODE_LINE).inner_text()
-    # Its figure shows exactly what the kernel draws for that preset.
+    # Its figure shows exactly what the kernel draws when that preset's button is pressed.
     shot = settled_screenshot(demo.locator(FIGURE))
     save(artifacts, "no-warmup.png", shot)
-    reference = playground.schedule_demo("no_warmup", interactive=False).png()
+    reference = playground.schedule_demo(interactive=False).apply("no_warmup").png()
     save(artifacts, "no-warmup-kernel.png", reference)
     assert_matches_reference(shot, reference, "Voilà schedule demo opened on ?preset=no_warmup")
     # The status line's link is a real link to this very preset (right-click, copy, paste on a slide).
