@@ -59,9 +59,10 @@ lock: $(STAMP)
 		--quiet -o binder/requirements.txt
 
 # Instructor mode: the playground as an app (no code cells) at http://localhost:8866;
-# run from the root, Voilà reads voila.json there (a kernel kept ready: a preset link opens in seconds)
+# run from the root, Voilà reads voila.json there (a kernel kept ready: a preset link opens in seconds).
+# A busy port is an error rather than another port: the slides' links name 8866.
 playground: $(STAMP)
-	$(BIN)/voila --port=8866 --no-browser course/playground.ipynb
+	$(BIN)/voila --port=8866 --Voila.port_retries=0 --no-browser course/playground.ipynb
 
 # After editing a lesson's or a solution's Markdown source (course/*.md, solutions/*.md):
 #   make notebook NB=course/05_lr_schedules.md   rebuild and execute that notebook

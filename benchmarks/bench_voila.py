@@ -6,19 +6,21 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_voila.py --repeats 5 --preset lr_too_high
 
 It starts Voilà on 127.0.0.1 as the browser tests do (``voila course/playground.ipynb`` in the
-repository's root), twice, side by side:
+repository's root), twice, one after the other:
 
+* **cold**, the baseline, with ``--preheat_kernel=False``: each page starts a kernel and runs the
+  whole notebook after the click;
 * **preheated**, as configured (the root's ``voila.json``): Voilà keeps a kernel that has run the
   notebook up to the page's address (``playground.opening()``), so a page only opens its preset
-  and displays the demos already built. Each load waits until the next kernel is ready (Voilà
-  preheats a new one after each page: what an instructor meets who opens a link a minute or more
-  after the last one);
-* **cold**, the baseline, with ``--preheat_kernel=False``: each page starts a kernel and runs the
-  whole notebook after the click.
+  and displays the demos already built. Each load first waits until the next kernel is ready
+  (Voilà prepares one after each page: what an instructor meets who opens a link half a minute
+  or more after the last). Then one more link is opened at once after the last page, the worst
+  case: it waits for the kernel being prepared.
 
 For each load it opens ``?preset=<name>`` in Chromium and reports the seconds from navigation to
 the preset's figure painted, with its status line naming the preset ("first figure"), and to
-all six demos' figures. Timings depend on the machine; the ratio between the two rows much less.
+all six demos' figures. Timings depend on the machine (the script uses whatever cores it has);
+the ratio between the rows much less.
 """
 from __future__ import annotations
 
@@ -101,7 +103,10 @@ def measure(browser, preheat: bool, preset: str, repeats: int) -> list[tuple[flo
                 times.append(load(browser, server, preset))
                 print(f"  {'preheated' if preheat else 'cold'}: first figure {times[-1][0]:.1f} s, "
                       f"all demos {times[-1][1]:.1f} s", flush=True)
-            return times
+            at_once = load(browser, server, preset) if preheat else None
+            if at_once:
+                print(f"  preheated, a second link at once: first figure {at_once[0]:.1f} s", flush=True)
+            return times, at_once
         finally:
             server.stop()
 
@@ -124,17 +129,18 @@ def main(argv=None) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         try:
-            rows = {"cold (baseline)": measure(browser, False, args.preset, args.repeats),
-                    "preheated": measure(browser, True, args.preset, args.repeats)}
+            cold, _ = measure(browser, False, args.preset, args.repeats)
+            warm, at_once = measure(browser, True, args.preset, args.repeats)
         finally:
             browser.close()
+    rows = {"cold (baseline)": cold, "preheated": warm, "second link at once": [at_once]}
     print(f"\n?preset={args.preset}, median of {args.repeats} loads (seconds from navigation)")
-    print(f"{'Voilà':<18}{'first figure':>14}{'all six demos':>15}")
+    print(f"{'Voilà':<22}{'first figure':>14}{'all six demos':>15}")
     for name, times in rows.items():
-        print(f"{name:<18}{statistics.median(t[0] for t in times):>14.1f}"
+        print(f"{name:<22}{statistics.median(t[0] for t in times):>14.1f}"
               f"{statistics.median(t[1] for t in times):>15.1f}")
-    cold, warm = (statistics.median(t[0] for t in rows[k]) for k in rows)
-    print(f"the preheated link shows its figure {cold / warm:.0f} times sooner")
+    cold_s, warm_s = (statistics.median(t[0] for t in times) for times in (cold, warm))
+    print(f"the preheated link shows its figure {cold_s / warm_s:.0f} times sooner")
 
 
 if __name__ == "__main__":

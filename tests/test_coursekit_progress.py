@@ -45,3 +45,15 @@ def test_in_a_kernel_the_bar_moves_in_notches_and_becomes_the_summary_line(monke
     bar.close("trained 57 networks at once, 1000 steps each")
     assert handle.updates == [({"text/plain": "trained 57 networks at once, 1000 steps each"}, True)]
     assert box.comm is None and widget.comm is None and label.comm is None  # closed: no dead views left
+
+
+def test_a_voila_app_shows_no_bar_and_no_summary_line(monkeypatch):
+    """The app is a projector's page, built before anyone looks (preheated) or while it loads."""
+    shown = []
+    monkeypatch.setattr(progress, "in_kernel", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", lambda obj, display_id=False: shown.append(obj))
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    bar = TrainingProgress(100, "training 57 networks at once")
+    bar.update(100)
+    bar.close("trained 57 networks at once, 100 steps each")
+    assert shown == [] and bar.done == 100

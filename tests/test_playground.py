@@ -21,7 +21,7 @@ REQUIRED_BUTTONS = {"learning rate too high", "learning rate too low", "learning
                     "the valley", "the minimum ÷ 10", "the rate at the loss minimum"}
 
 
-# Building the page costs half a minute on two cores; tests share its demos and set the state they need.
+# Building the page costs about 25 s on two cores; tests share its demos and set the state they need.
 @pytest.fixture(scope="module")
 def page():
     return playground.build_demos(interactive=False)
@@ -426,8 +426,12 @@ def test_opening_reads_the_preset_from_voila_s_query_string(monkeypatch):
     assert opened.key == "clip_1"
     assert "Opened on the preset 'clip at 1.0' (?preset=clip_1): see section 2" in opened.text()
     monkeypatch.delenv("QUERY_STRING")
-    plain = playground.opening()  # JupyterLab, or the app without a preset
-    assert plain.key is None and "?preset=<name>" in plain.text()
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    plain = playground.opening()  # JupyterLab: the advice names the app
+    assert plain.key is None and "Open the app (make playground) on a preset by adding ?preset=<name>" in plain.text()
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    assert "Open this app on a preset" in playground.opening().text()  # the app without a preset
 
 
 def test_the_page_holds_every_demo_in_its_sections_order_and_opens_the_named_preset_in_its_demo(page):
@@ -470,6 +474,23 @@ def test_in_a_kernel_voila_preheats_opening_waits_for_the_page_once(monkeypatch)
     assert playground.opening().key == "lr_too_high" and calls == [1]
     assert playground.opening().key == "lr_too_high" and calls == [1]  # the page arrived once; no second wait
     assert playground.opening("preset=clip_1").key == "clip_1" and calls == [1]  # a given address never waits
+
+
+def test_a_preheated_kernel_that_never_hears_of_its_page_says_so(monkeypatch):
+    """Voilà's helper only warns when the kernel cannot reach it: the address is unknown, and the
+    page says no preset was applied rather than opening quietly on the defaults."""
+    import voila.utils
+
+    from coursekit import playground_panel
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda: None)  # no page's request arrived
+    monkeypatch.setattr(playground_panel, "_page_arrived", False)
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    opened = playground.opening()
+    assert opened.key is None and opened.address_unknown
+    assert "could not read its address" in opened.text() and "no preset was applied" in opened.text()
+    assert "coursekit-opening-unknown" in opened._repr_mimebundle_()["text/html"]
 
 
 def test_an_unknown_preset_name_says_so_and_lists_the_valid_names():

@@ -63,6 +63,7 @@ from .playground_panel import (
     PresetPanel,
     PresetResult,
     enlarge,
+    in_voila,
     preset_link,
     wait_for_page,
 )
@@ -279,11 +280,17 @@ class Opening:
 
     key: str | None
     asked: str | None = None
+    address_unknown: bool = False
 
     def text(self) -> str:
         names = ", ".join(p.key for p in PRESETS)
+        if self.address_unknown:
+            return ("This app could not read its address (its kernel, prepared in advance, did not hear "
+                    "from Voilà), so no preset was applied: use the buttons, or start Voilà with "
+                    "--preheat_kernel=False.")
         if self.asked is None:
-            return (f"Open this app on a preset by adding {preset_link('<name>')} to its address "
+            where = "this app" if in_voila() else "the app (make playground)"
+            return (f"Open {where} on a preset by adding {preset_link('<name>')} to its address "
                     f"(e.g. {preset_link('no_warmup')}); every preset's link is in the crib sheet.")
         if self.key is None:
             return f"No preset named {self.asked!r}: the demos show their defaults. Preset names: {names}."
@@ -292,7 +299,7 @@ class Opening:
         return f"Opened on the preset '{preset.label}' ({preset_link(preset.key)}): see section {number}, {title}."
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        kind = "unknown" if self.asked is not None and self.key is None else "ok"
+        kind = "unknown" if self.address_unknown or (self.asked is not None and self.key is None) else "ok"
         style = "color:#b00020;font-weight:bold" if kind == "unknown" else ""
         return {"text/plain": self.text(),
                 "text/html": f"<p class='coursekit-opening coursekit-opening-{kind}' style='{style}'>"
@@ -307,7 +314,8 @@ def opening(query: str | None = None) -> Opening:
     after the heavy work (:func:`build_demos`), so the page finds that work done.
     """
     if query is None:
-        wait_for_page()
+        if not wait_for_page():
+            return Opening(None, address_unknown=True)
         query = os.environ.get("QUERY_STRING", "")
     asked = parse_qs(query.lstrip("?")).get(QUERY_KEY)
     if not asked:

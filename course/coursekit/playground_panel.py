@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 from dataclasses import dataclass, field
 
 from . import mpl_compat
@@ -77,9 +78,10 @@ def preset_link(key: str) -> str:
 _page_arrived = False
 
 
-def wait_for_page() -> None:
+def wait_for_page() -> bool:
     """In a kernel that Voilà preheats (``--preheat_kernel=True``), block until a page asks for
     the app, so that the page's address (``QUERY_STRING``) is known; elsewhere return at once.
+    False if the kernel could not hear from Voilà (its helper only warns then): the address is unknown.
 
     Voilà runs the notebook in a pool of kernels before anyone opens it and serves a page
     from one of them: everything above the call is ready when the page arrives.
@@ -90,6 +92,8 @@ def wait_for_page() -> None:
 
         wait_for_request()
         _page_arrived = True
+    # Voilà puts the page's request into the environment, SERVER_SOFTWARE with it.
+    return not preheated_by_voila() or "SERVER_SOFTWARE" in os.environ
 
 
 def preset_link_html(key: str) -> str:

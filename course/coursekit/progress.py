@@ -3,8 +3,9 @@
 A retraining widget trains every slider stop when it is built (a few seconds). In a kernel
 the bar is an ipywidgets progress bar; when training ends it is replaced, in place, by a
 plain line saying what was trained ("trained 57 networks at once, 172 steps each"), so a
-saved notebook, JupyterLab and Voila never keep a dead bar or a stale "0%". Outside a
-kernel (scripts, tests) it shows nothing.
+saved notebook and JupyterLab never keep a dead bar or a stale "0%". Outside a kernel
+(scripts, tests) and in a Voilà app (a projector's page, built before or while it loads) it
+shows nothing.
 
     bar = TrainingProgress(steps, "training 57 networks at once")
     for step in range(steps):
@@ -15,7 +16,7 @@ kernel (scripts, tests) it shows nothing.
 
 from __future__ import annotations
 
-from .display import in_kernel
+from .display import in_kernel, in_voila
 
 __all__ = ["TrainingProgress"]
 
@@ -27,7 +28,7 @@ class TrainingProgress:
         self.total, self.done = int(total), 0
         self._shown = 0  # the value the bar shows: moved in 1% notches, not one message a step
         self._box = self._bar = self._handle = None
-        if not in_kernel() or self.total <= 0:
+        if not in_kernel() or in_voila() or self.total <= 0:
             return
         import ipywidgets
         from IPython.display import display
