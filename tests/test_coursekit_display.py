@@ -53,6 +53,18 @@ def test_make_widget_draws_the_default_state_lays_out_once_and_observes_the_cont
     assert isinstance(widget.box, ipywidgets.VBox)
 
 
+def test_every_widget_box_carries_the_names_of_its_sliders_for_screen_readers():
+    """ipywidgets' slider handles have no accessible name; the box carries a small script that gives
+    each the slider's label (checked in Chromium by tests/browser/test_lab.py and axe-core)."""
+    from coursekit.accessibility import BOX_CLASS
+
+    widget, _ = line_widget()
+    namer = widget.box.children[-1]
+    assert type(namer).__name__ == "SliderNames" and BOX_CLASS in widget.box._dom_classes
+    script = namer._esm
+    assert "aria-label" in script and "aria-valuetext" in script and f".{BOX_CLASS}" in script
+
+
 def test_controls_in_rows_and_controls_observed_by_the_builder():
     fig, ax = new_figure(interactive=False)
     a, b, c = (ipywidgets.IntSlider(description=name) for name in "abc")
@@ -116,7 +128,7 @@ def test_ipympl_canvas_sits_in_the_widget_box():
     from ipympl.backend_nbagg import Canvas
 
     assert isinstance(widget.fig.canvas, Canvas) and widget.fig.canvas.header_visible is False
-    assert widget.box.children[-1] is widget.fig.canvas
+    assert widget.box.children[-2] is widget.fig.canvas  # then the invisible slider namer
     assert widget.png().startswith(b"\x89PNG")
 
 
@@ -265,7 +277,7 @@ def test_code_line_is_shown_under_the_controls_and_follows_every_change():
     widget.set(slope=1.5)
     assert widget.code_line == "demo(slope=1.5)" and "demo(slope=1.5)" in view.value
     plain, _ = line_widget()
-    assert plain.code_line is None and len(plain.box.children) == 1  # no code: no line
+    assert plain.code_line is None and len(plain.box.children) == 2  # no code: no line (the controls, the slider namer)
 
 
 def test_call_line_writes_python_that_evaluates_back_to_the_values():

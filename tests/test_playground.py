@@ -115,7 +115,7 @@ def test_preset_buttons_apply_their_preset(race_panel):
     assert "your own setting" in box.children[1].value
     buttons[0].click()
     assert panel.active() == "adam_vs_sgd"
-    assert buttons[0].button_style == "info"
+    assert buttons[0].button_style == "info" and buttons[0].style.button_color == "#0072B2"  # readable: 5:1
     assert "Adam vs SGD on a ravine" in box.children[1].value
     assert set(panel.state["paths"]) == {"SGD", "Adam"}
 

@@ -101,6 +101,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import mpl_compat
+from .accessibility import BOX_CLASS, slider_names
 from .style import apply_style
 
 __all__ = [
@@ -482,7 +483,8 @@ class InteractiveFigure:
                 children.append(self._code_view)
             if isinstance(self.canvas, widgets.DOMWidget):
                 children.append(self.canvas)
-            self._box = widgets.VBox(children)
+            self._box = widgets.VBox([*children, slider_names()])  # names its sliders for screen readers
+            self._box.add_class(BOX_CLASS)
         return self._box
 
     def text(self) -> str:

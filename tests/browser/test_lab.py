@@ -3,17 +3,22 @@
 One JupyterLab serves every test here (session fixture). Each test opens a notebook the
 way a participant does, runs all cells with Run > Run All Cells, checks that every widget
 output rendered a live widget (no "Error displaying widget: model not found" or "is not
-registered"), then moves a control and checks that the figure's pixels changed.
+registered"), then moves a control and checks that the figure's pixels changed; on the
+lessons, axe-core audits every output for serious or critical accessibility violations.
 Screenshots before and after land in test-artifacts/browser/<test>/.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 from browser_pages import (
     FIGURE,
+    OPEN_IN_LESSONS,
     LabNotebook,
+    accessibility_audit,
     assert_matches_reference,
     click_figure,
     code_line,
@@ -24,6 +29,7 @@ from browser_pages import (
     settled_screenshot,
     slider_in,
     slider_readout,
+    wait_for,
     wait_for_figure_change,
     wait_for_new_text,
 )
@@ -124,8 +130,16 @@ def test_lesson_widgets_render_and_a_slider_redraws(lab_server, page, artifacts,
     notebook.run_all()
     output = notebook.output_with(slider=slider)
     _, first = _check_first_paint(notebook, output, artifacts)
+    # axe-core on the lesson's outputs (its widgets, questions and figures): nothing serious or critical
+    # beyond the open items it names.
+    accessibility_audit(page, artifacts, Path(path).stem, open_items=OPEN_IN_LESSONS)
     before, after, changed = _move_and_check(output, slider, artifacts, before=first, presses=5)
     assert float(after) > float(before), f"ArrowRight should raise the value: {before} -> {after}"
+    # A screen reader hears the slider's label and the value its readout shows, after the move too.
+    moved = slider_in(output, slider)
+    handle, label = moved.locator(".noUi-handle"), moved.locator(".widget-label").inner_text().strip()
+    wait_for(lambda: (handle.get_attribute("aria-label"), handle.get_attribute("aria-valuetext"))
+             == (label, slider_readout(moved)), 10, "the handle's aria-label and aria-valuetext")
     notebook.shutdown_kernel()
 
 

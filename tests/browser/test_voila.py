@@ -14,6 +14,7 @@ import time
 import pytest
 from browser_pages import (
     APP_TIMEOUT_S,
+    accessibility_audit,
     FIGURE,
     RUN_TIMEOUT_S,
     assert_matches_reference,
@@ -73,27 +74,33 @@ def voila_server(browser, tmp_path_factory):
         server.stop()
 
 
-def test_playground_app_shows_no_code_and_presets_redraw(voila_server, page, artifacts):
+def test_a_preset_link_opens_the_app_on_its_preset_and_every_demo_answers(voila_server, page, artifacts):
+    """An instructor's slide link, ``...?preset=no_warmup``, served by a preheated kernel (which built
+    every demo before the page asked): an app without code, that preset selected and drawn, the other
+    demos on their defaults; then presets redraw their demos, and a click and a drag move the race's
+    start. One page: each page costs Voilà a notebook run (about 25 s on two cores)."""
     from coursekit import playground
     from coursekit.playground import get_preset
 
-    open_app(page, voila_server)
+    open_app(page, voila_server, preset="no_warmup")
+    _the_link_s_preset_is_selected_and_drawn(page, artifacts)
 
     # An app, not a notebook: no code cells, no source text.
     text = page.inner_text("body")
     assert page.locator(".jp-CodeCell").count() >= 4, "the code cells' outputs are on the page"
     assert page.locator(".jp-CodeCell .jp-InputArea:visible, .jp-CodeMirrorEditor, .cm-editor").count() == 0
-    assert "playground.learning_rate_demo()" not in text and "from coursekit import" not in text
+    assert "demos.learning_rate" not in text and "from coursekit import" not in text
     assert "Instructor playground" in text and "learning rate too high" in text  # prose and cheat sheet
     assert "?preset=no_warmup" in text  # the crib sheet gives every preset's link
-    assert "Open this app on a preset" in page.locator(".coursekit-opening").inner_text()
     # Every demo shows the line of code that recreates what it shows.
     assert page.locator(f"{DEMO} {CODE_LINE}").count() == DEMO_COUNT
+    # axe-core on every output the notebook put on the page: nothing serious or critical.
+    accessibility_audit(page, artifacts, "voila-playground")
 
-    # The learning-rate demo first shows exactly the figure the kernel draws for its defaults.
-    lr_demo = page.locator(DEMO).filter(has=page.locator(".widget-label", has_text="learning rate")).first
-    lr_figure = lr_demo.locator(FIGURE)
-    first = settled_screenshot(lr_figure)
+    # The learning-rate demo opens on its default, exactly the figure the kernel draws for it.
+    lr_demo = demo_with_button(page, "learning rate just right")
+    assert "learning rate just right:" in lr_demo.locator(STATUS).inner_text()
+    first = settled_screenshot(lr_demo.locator(FIGURE))
     save(artifacts, "learning-rate-before.png", first)
     reference = playground.learning_rate_demo(interactive=False).png()
     save(artifacts, "learning-rate-kernel.png", reference)
@@ -122,15 +129,12 @@ def test_playground_app_shows_no_code_and_presets_redraw(voila_server, page, art
     clipping = demo_with_button(page, "exploding gradients")
     assert slider_readout(slider_in(clipping, "clip threshold")) == "off"
     save(artifacts, "app.png", page.screenshot())
+    _a_click_and_a_drag_move_the_race_s_start(page, artifacts)
 
 
-def test_a_preset_link_opens_the_app_on_that_preset_and_the_race_s_start_moves(voila_server, page, artifacts):
-    """An instructor's slide link, ``...?preset=no_warmup``, served by a preheated kernel (which built
-    every demo before the page asked): that preset is selected and drawn. Then, on the same page,
-    a click and a drag on the race move its start."""
+def _the_link_s_preset_is_selected_and_drawn(page, artifacts):
     from coursekit import playground
 
-    open_app(page, voila_server, preset="no_warmup")
     opening = page.locator(".coursekit-opening").inner_text()
     assert "Opened on the preset 'no warmup'" in opening, opening
     demo = demo_with_button(page, "no warmup")
@@ -147,10 +151,6 @@ def test_a_preset_link_opens_the_app_on_that_preset_and_the_race_s_start_moves(v
     assert_matches_reference(shot, reference, "Voilà schedule demo opened on ?preset=no_warmup")
     # The status line's link is a real link to this very preset (right-click, copy, paste on a slide).
     assert demo.locator(f"{STATUS} a.coursekit-preset-href").get_attribute("href") == "?preset=no_warmup"
-    # The other demos open on their defaults.
-    lr_demo = demo_with_button(page, "learning rate just right")
-    assert "learning rate just right:" in lr_demo.locator(STATUS).inner_text()
-    _a_click_and_a_drag_move_the_race_s_start(page, artifacts)
 
 
 def _start_in(line):
