@@ -242,6 +242,13 @@ def test_playground_just_right_preset_is_about_one_over_l_and_does_not_zigzag():
     lr = preset.values["lr"]
     assert 0.8 / surface.lipschitz <= lr <= 1.0 / surface.lipschitz  # lr * L < 1: no zigzag on the steep axis
     assert math.isclose(lr * surface.lipschitz, 1.0, rel_tol=0.15)
+    # The playground's prose: the cheapest rate (fewest steps on the demo's right panel) is just below
+    # 2/L, higher than 'just right'.
+    from coursekit.learning_rate import steps_to_converge
+
+    lrs, steps = steps_to_converge(surface.key, tolerance=playground.CONVERGED)
+    cheapest = lrs[int(np.nanargmin(steps))]
+    assert lr < cheapest < 2 / surface.lipschitz and cheapest > 0.8 * 2 / surface.lipschitz, cheapest
 
 
 # ---------------------------------------------------------------- lesson 7: rescaling the rate
