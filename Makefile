@@ -23,9 +23,11 @@ install: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab course/00_welcome.md
 
-# Unit tests and every notebook; pytest's exit code 5 (nothing collected) fails too.
+# Unit tests and every notebook; pytest's exit code 5 (nothing collected) fails too. The lessons come
+# first: xdist hands out whole files in the order given, so the longest ones start early and the two
+# workers finish together instead of one running lesson 9 alone at the end.
 test: $(STAMP)
-	$(PYTEST) -n 2 --dist loadscope $(NBVAL) tests course solutions exercises
+	$(PYTEST) -n 2 --dist loadscope $(NBVAL) course tests solutions exercises
 
 test-unit: $(STAMP)
 	$(PYTEST) -n 2 tests
