@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "course"))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from browser_pages import wait_for  # noqa: E402
 from browser_servers import start_voila, wait_until_preheated  # noqa: E402
 from conftest import CHROMIUM_ARGS, VIEWPORT, find_chromium  # noqa: E402
 
@@ -50,13 +51,6 @@ PAINTED = """canvas => {
     for (let i = 3; i < data.length; i += 4 * 61) if (data[i]) return true;
     return false;
 }"""
-
-
-def _wait(condition, what, deadline):
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {TIMEOUT_S} s for {what}")
-        time.sleep(0.05)
 
 
 def load(browser, server, preset) -> tuple[float, float]:
@@ -77,7 +71,7 @@ def load(browser, server, preset) -> tuple[float, float]:
             canvas = demo.locator(CANVAS).first
             return canvas.count() == 1 and canvas.evaluate(PAINTED)
 
-        _wait(preset_shown, f"the {label!r} demo's figure", deadline)
+        wait_for(preset_shown, deadline - time.monotonic(), f"the {label!r} demo's figure", interval=0.05)
         first = time.monotonic() - started
 
         def all_painted():
@@ -85,7 +79,7 @@ def load(browser, server, preset) -> tuple[float, float]:
             return canvases.count() == DEMO_COUNT and all(canvases.nth(i).evaluate(PAINTED)
                                                           for i in range(DEMO_COUNT))
 
-        _wait(all_painted, "every demo's figure", deadline)
+        wait_for(all_painted, deadline - time.monotonic(), "every demo's figure", interval=0.05)
         return first, time.monotonic() - started
     finally:
         page.context.close()

@@ -464,7 +464,6 @@ def test_in_a_kernel_voila_preheats_opening_waits_for_the_page_once(monkeypatch)
         monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
 
     monkeypatch.setattr(voila.utils, "wait_for_request", page_arrives)
-    monkeypatch.setattr(playground_panel, "_page_arrived", False)
     monkeypatch.delenv("QUERY_STRING", raising=False)
     monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
@@ -481,10 +480,7 @@ def test_a_preheated_kernel_that_never_hears_of_its_page_says_so(monkeypatch):
     page says no preset was applied rather than opening quietly on the defaults."""
     import voila.utils
 
-    from coursekit import playground_panel
-
     monkeypatch.setattr(voila.utils, "wait_for_request", lambda: None)  # no page's request arrived
-    monkeypatch.setattr(playground_panel, "_page_arrived", False)
     monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     opened = playground.opening()

@@ -76,9 +76,6 @@ def preset_link(key: str) -> str:
     return f"?{QUERY_KEY}={key}"
 
 
-_page_arrived = False
-
-
 def wait_for_page() -> bool:
     """In a kernel that Voilà preheats (``--preheat_kernel=True``), block until a page asks for
     the app, so that the page's address (``QUERY_STRING``) is known; elsewhere return at once.
@@ -87,13 +84,12 @@ def wait_for_page() -> bool:
     Voilà runs the notebook in a pool of kernels before anyone opens it and serves a page
     from one of them: everything above the call is ready when the page arrives.
     """
-    global _page_arrived
-    if preheated_by_voila() and not _page_arrived:
+    # Voilà puts the page's request into the environment, SERVER_SOFTWARE with it: once that is
+    # there, the page has arrived.
+    if preheated_by_voila() and "SERVER_SOFTWARE" not in os.environ:
         from voila.utils import wait_for_request  # only where Voilà started the kernel
 
         wait_for_request()
-        _page_arrived = True
-    # Voilà puts the page's request into the environment, SERVER_SOFTWARE with it.
     return not preheated_by_voila() or "SERVER_SOFTWARE" in os.environ
 
 
