@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: lab test test-unit test-notebooks test-fast test-perturbed install playground notebook notebooks exercises bench clean lock handout
+.PHONY: lab test test-unit test-notebooks test-fast test-perturbed install playground notebook notebooks exercises bench clean lock handout book
 
 $(STAMP): pyproject.toml tools/lab_settings/overrides.json
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,21 @@ lock: $(STAMP)
 # A busy port is an error rather than another port: the slides' links name 8866.
 playground: $(STAMP)
 	$(BIN)/voila --port=8866 --Voila.port_retries=0 --no-browser course/playground.ipynb
+
+# The course site (Jupyter Book 1, config in book/): every lesson's executed notebook as a page, nothing
+# run, no network. Opens at $(BOOK_OUT)/_build/html/index.html. Each lesson's launch button opens it live
+# on Binder and/or a JupyterHub (nbgitpuller pulls the repository there); without BOOK_REPOSITORY_URL
+# there is no button, and each lesson says to run `make lab` instead. For example:
+#   make book BOOK_REPOSITORY_URL=https://github.com/<owner>/<repo> BOOK_HUB_URL=https://<hub>
+BOOK_OUT ?= build/book
+BOOK_REPOSITORY_URL ?=
+BOOK_BRANCH ?= main
+BOOK_BINDER_URL ?= https://mybinder.org
+BOOK_HUB_URL ?=
+book: $(STAMP)
+	BOOK_REPOSITORY_URL="$(BOOK_REPOSITORY_URL)" BOOK_BRANCH="$(BOOK_BRANCH)" BOOK_BINDER_URL="$(BOOK_BINDER_URL)" \
+		BOOK_HUB_URL="$(BOOK_HUB_URL)" $(BIN)/jupyter-book build . --config book/_config.yml --toc book/_toc.yml \
+		--path-output $(BOOK_OUT)
 
 # After editing a lesson's or a solution's Markdown source (course/*.md, solutions/*.md):
 #   make notebook NB=course/05_lr_schedules.md   rebuild and execute that notebook

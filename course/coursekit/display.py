@@ -73,7 +73,12 @@ What happens
   - ``image/png``: the figure at its default values, rendered when the output is produced.
     Headless runs (nbval, ``jupyter nbconvert --execute``) have no browser to draw the
     canvas, so this PNG is what a notebook saved with outputs shows on GitHub.
-  - ``text/plain``: a short stable line, ``Interactive figure: <title> (<controls>)``.
+  - ``text/plain``: ``Interactive figure: <title> (<controls>). <summary>``.
+
+  The summary (``make_widget(..., summary=function of the widget)``) says in words what the
+  figure shows now: it is shown under the figure in a live region that screen readers
+  announce, is the PNG's alt text (output metadata and the PNG's Description chunk, see
+  :mod:`coursekit.alt_text`) and is updated on every redraw.
 
   This is the same bundle ipympl itself gives a bare canvas; we need our own because a
   canvas inside an ipywidgets box loses ipympl's PNG fallback. A reopened notebook without
@@ -101,7 +106,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import mpl_compat
-from .accessibility import BOX_CLASS, slider_names
+from .accessibility import BOX_CLASS, SUMMARY_CLASS, slider_names
+from .alt_text import figure_summary, png_metadata
 from .style import apply_style
 
 __all__ = [
@@ -226,7 +232,7 @@ class InteractiveFigure:
     drag_interval = 0.03  # seconds: about 30 redraws a second while dragging
 
     def __init__(self, fig: Figure, controls, *, title: str, columns: int = 3, animated=(), relayout=None,
-                 code=None, on_click=None):
+                 code=None, on_click=None, summary=None):
         self.fig = fig
         self.canvas = fig.canvas
         if isinstance(controls, dict):
@@ -251,6 +257,8 @@ class InteractiveFigure:
         self._box = None
         self._code = code
         self._code_view = None  # the ipywidgets.HTML showing the code line, built with the box
+        self._summary = summary
+        self._summary_view = None  # the ipywidgets.HTML under the figure that screen readers announce
         self._on_click = on_click
         self._dragging = False
         self._pending = None  # the last drag position skipped by the throttle
@@ -275,6 +283,8 @@ class InteractiveFigure:
         animated artists if only they changed, else draw in full (see the module docstring)."""
         if self._code_view is not None:
             self._code_view.value = _code_html(self.code_line)
+        if self._summary_view is not None:
+            self._summary_view.value = _summary_html(self.summary)
         if not self._laid_out:
             return  # still being built: nothing is shown yet, the first display draws everything
         if self._relayout is not None and self._relayout(self.fig) != self._layout_key:
@@ -324,13 +334,13 @@ class InteractiveFigure:
         self._laid_out = True
 
     def png(self) -> bytes:
-        """The figure as it looks now (animated artists included), as PNG bytes."""
+        """The figure as it looks now (animated artists included), as PNG bytes carrying the summary."""
         buffer = io.BytesIO()
         with self._offscreen_draw():
             for artist in self.animated:
                 artist.set_animated(False)
             try:
-                self.fig.savefig(buffer, format="png", dpi=self.fig.dpi)
+                self.fig.savefig(buffer, format="png", dpi=self.fig.dpi, metadata=png_metadata(self.summary))
             finally:
                 for artist in self.animated:
                     artist.set_animated(True)
@@ -458,6 +468,12 @@ class InteractiveFigure:
     # -- controls and display ---------------------------------------------------------------------
 
     @property
+    def summary(self) -> str:
+        """What the figure shows now, in words: ``summary(widget)`` given to :func:`make_widget`, computed
+        from ``widget.state``; else the figure's descriptions (:mod:`coursekit.alt_text`)."""
+        return self._summary(self) if self._summary is not None else figure_summary(self.fig)
+
+    @property
     def code_line(self):
         """The one line of Python that recreates this widget's current state (None without ``code``)."""
         return None if self._code is None else self._code(self)
@@ -483,13 +499,16 @@ class InteractiveFigure:
                 children.append(self._code_view)
             if isinstance(self.canvas, widgets.DOMWidget):
                 children.append(self.canvas)
+            self._summary_view = widgets.HTML(_summary_html(self.summary))
+            self._summary_view.add_class(SUMMARY_CLASS)  # a live region: screen readers announce each change
+            children.append(self._summary_view)
             self._box = widgets.VBox([*children, slider_names()])  # names its sliders for screen readers
             self._box.add_class(BOX_CLASS)
         return self._box
 
     def text(self) -> str:
         names = ", ".join(self.controls)
-        return f"Interactive figure: {self.title} ({names})"
+        return f"Interactive figure: {self.title} ({names}). {self.summary}"
 
     def __repr__(self) -> str:
         return f"<{self.text()}>"
@@ -499,7 +518,7 @@ class InteractiveFigure:
 
 
 def make_widget(fig: Figure, controls, update, *, title: str, columns: int = 3, animated=(), relayout=None,
-                observe=None, code=None, on_click=None) -> InteractiveFigure:
+                observe=None, code=None, on_click=None, summary=None) -> InteractiveFigure:
     """Wire a figure, its controls and its ``update(widget)`` into an :class:`InteractiveFigure`.
 
     Calls ``update`` once for the default state, lays the figure out once, then calls it
@@ -509,10 +528,12 @@ def make_widget(fig: Figure, controls, update, *, title: str, columns: int = 3, 
     the layout must be computed again (:func:`layout_key`). ``code``: a function of the
     widget returning the line of Python that recreates its state (shown under the
     controls, ``widget.code_line``); ``on_click(widget, ax, x, y)``: what a click or drag
-    on the figure does. See the module docstring.
+    on the figure does. ``summary``: a function of the widget returning, in a sentence or three, what
+    the figure shows now (from ``widget.state``): shown under the figure, announced by screen readers,
+    the alt text of the PNG. See the module docstring.
     """
     widget = InteractiveFigure(fig, controls, title=title, columns=columns, animated=animated,
-                               relayout=relayout, code=code, on_click=on_click)
+                               relayout=relayout, code=code, on_click=on_click, summary=summary)
     update(widget)
     widget.lay_out()
     for name in widget.controls if observe is None else observe:
@@ -533,19 +554,21 @@ def moved(change) -> bool:
 def widget_bundle(shown) -> dict:
     """The display bundle of a widget: its PNG and text, plus the live widget view in a kernel.
 
-    ``shown`` has ``png()``, ``text()`` and ``box`` (the ipywidgets container, built only
+    Returns ``(bundle, metadata)``: the PNG's metadata carries the summary as its ``alt``.
+    ``shown`` has ``png()``, ``text()``, ``summary`` and ``box`` (the ipywidgets container, built only
     where a kernel can show it): an :class:`InteractiveFigure` or a playground panel.
     A Voilà page gets no PNG: it shows the live view and is never saved, and each PNG
     costs 0.2-0.5 s of the page's start.
     """
-    bundle = {"text/plain": shown.text()}
+    bundle, metadata = {"text/plain": shown.text()}, {}
     if not (in_kernel() and in_voila()):
         bundle["image/png"] = base64.b64encode(shown.png()).decode("ascii")
+        metadata["image/png"] = {"alt": shown.summary}
     if in_kernel():
         view = shown.box._repr_mimebundle_().get("application/vnd.jupyter.widget-view+json")
         if view is not None:
             bundle["application/vnd.jupyter.widget-view+json"] = view
-    return bundle
+    return bundle, metadata
 
 
 def show(widget) -> None:
@@ -553,6 +576,10 @@ def show(widget) -> None:
     from IPython.display import display
 
     display(widget)
+
+
+def _summary_html(text) -> str:
+    return f'<p style="margin: 2px 0 4px; max-width: 60em">{html.escape(text)}</p>'
 
 
 def _code_html(line) -> str:

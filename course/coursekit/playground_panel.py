@@ -309,6 +309,10 @@ class PresetPanel:
     def png(self) -> bytes:
         return self.widget.png()
 
+    @property
+    def summary(self) -> str:
+        return self.widget.summary
+
     def text(self) -> str:
         labels = ", ".join(p.label for p in self.presets.values())
         return f"Playground: {self.title} (presets: {labels})"

@@ -21,6 +21,8 @@ from __future__ import annotations
 import matplotlib as mpl
 from cycler import cycler
 
+from .alt_text import show_in_notebooks
+
 __all__ = [
     "OKABE_ITO",
     "clip_style",
@@ -188,8 +190,11 @@ _COURSE_RC = {
 
 
 def apply_style() -> None:
-    """Set the course's matplotlib defaults (idempotent; call once at the top of a notebook)."""
+    """Set the course's matplotlib defaults (idempotent; call once at the top of a notebook).
+
+    In a notebook, every figure shown from then on also carries its words (:mod:`coursekit.alt_text`)."""
     mpl.rcParams.update(_COURSE_RC)
+    show_in_notebooks()
 
 
 def label_axes(ax, title=None, xlabel=None, ylabel=None, *, legend=False, legend_loc="best"):
