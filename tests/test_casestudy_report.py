@@ -4,10 +4,14 @@ import math
 import numpy as np
 import pytest
 
+from matplotlib.figure import Figure
+
+from coursekit.alt_text import description, number
 from coursekit.casestudy import data, lm, report
 from coursekit.casestudy.experiment import Row
-from coursekit.casestudy.finetune import RunConfig, live_finetune_widget
+from coursekit.casestudy.finetune import RunConfig, RunResult, live_finetune_widget
 from minigrad.training import History
+from test_lessons_678 import assert_fits_a_laptop_column
 
 SEEDS = [0, 1, 2]
 
@@ -164,9 +168,90 @@ def test_live_widget_reruns_on_slider_moves():
     w = live_finetune_widget(model, train, val, pad_id=tok.pad_id, lr=1e-3, epochs=2, batch_size=16)
     first = w.state["result"]
     assert first.config == RunConfig(lr=1e-3, epochs=2, batch_size=16, warmup=0.1, clip=1.0, patience=2)
+    said = w.summary
+    assert said.startswith(f"Fine-tune ({first.config.describe()}): ")
+    assert (f"{first.history.num_epochs} epochs; kept epoch {first.kept_epoch}, validation loss "
+            f"{number(first.val_loss, 3)}." in said)
     w.set(batch_size=8, clip=math.inf)  # the clip slider's "off"
     second = w.state["result"]
     assert second.config.batch_size == 8 and second.config.clip is None
     assert second.history.num_steps == 2 * 6  # 48 lines / 8 per batch, 2 epochs
     assert np.isfinite(second.val_loss)
+    assert w.summary != said and "batch 8" in w.summary and "no clipping" in w.summary
+    assert f"to {number(second.history.step_loss[-1], 2)} at step 12." in w.summary
+    assert w.text().endswith(w.summary)
     assert w.png()[:4] == b"\x89PNG"
+
+
+def test_the_live_widget_fits_a_laptop_column():
+    model, tok = lm.load_model()
+    L = model.config.block_size + 1
+    train = lm.encode_texts(data.load_lines("client_train")[:16], tok, L)
+    val = lm.encode_texts(data.load_lines("client_val")[:8], tok, L)
+    w = live_finetune_widget(model, train, val, pad_id=tok.pad_id, lr=1e-3, epochs=2, batch_size=8)
+    assert_fits_a_laptop_column(w)
+    w.set(lr=1.0, clip=math.inf)  # blows up: new limits, wider tick labels, the figure laid out again
+    assert_fits_a_laptop_column(w)
+
+
+# ---------------------------------------------------------------- the figures' words (coursekit.alt_text)
+
+
+def fake_result(step_loss, val_loss, *, lr=1e-3, patience=None, restored=None, seed=0):
+    history = History(step_loss=list(step_loss), epoch_val_loss=list(val_loss), restored_epoch=restored,
+                      epoch_train_loss=[1.0] * len(val_loss))
+    config = RunConfig(lr=lr, epochs=10, patience=patience, seed=seed)
+    kept = restored or len(val_loss)
+    return RunResult("run", config, None, history, 1.0, val_loss[kept - 1])
+
+
+def test_the_case_study_figures_say_what_they_draw():
+    class Finder:
+        lrs = np.logspace(-6, 0, 7)
+        losses = np.array([5.0, 4.9, 4.0, 3.1, 3.5, 9.0, np.nan])
+
+    ax = Figure().subplots()
+    report.plot_range_test(Finder, 1e-3, 1e-4, ax=ax)
+    assert description(ax) == ("Range test on the client's copy, learning rates 1.0e-06 to 1 (log scale): the smoothed "
+                               "loss starts at 5 and is lowest (3.1) at 0.001. Marked: the naive pick (lowest loss) "
+                               "0.001 and the suggested rate (valley) 1.0e-04, 10 times lower.")
+
+    a = fake_result(np.linspace(5.0, 3.0, 40), [3.5, 3.4], lr=1e-3)
+    b = fake_result(np.full(40, 2.0), [2.5, 2.2, 2.3, 2.4], lr=1e-4, patience=2, restored=2)
+    ax = Figure().subplots()
+    report.plot_step_losses({"A": a, "B": b}, ax=ax, window=20)
+    words = description(ax)
+    assert words.startswith("Training loss per step, loss at the first step 5 marked: A (lr 0.001,")
+    assert f"40 steps, 20-step average highest {number(np.mean(np.linspace(5.0, 3.0, 40)[:20]), 2)}" in words
+    assert words.endswith("highest 2, last 2.")
+
+    ax = Figure().subplots()
+    report.plot_epoch_losses({"A": a, "B": b}, ax=ax)
+    assert description(ax) == ("Validation loss per epoch: A: lowest 3.4 at epoch 2, 3.4 at epoch 2, weights kept from "
+                               "epoch 2; B: lowest 2.2 at epoch 2, 2.4 at epoch 4, weights kept from epoch 2, "
+                               "stopped after epoch 4.")
+
+    ax = Figure().subplots()
+    report.plot_val_by_seed({"B": [b, fake_result([2.0], [2.6, 2.1, 2.0], seed=1)]}, ax=ax, stops={"B": [4, 3]})
+    assert description(ax) == ("Validation loss per epoch: B, 2 seeds: lowest at epoch 2, 3 (2.2, 2), last epoch "
+                               "2.4, 2; early stopping ends the runs after epoch 4, 3.")
+
+    ax = Figure().subplots()
+    report.plot_forgetting(["base", "A"], [0.7, 2.0], [1.5, 1.2], ax=ax)
+    assert description(ax).endswith("(validation): base: 0.7 and 1.5; A: 2 and 1.2.")
+
+    labels = np.array([1, 1, 1, 0, 0])
+    scores = np.array([0.9, 0.8, 0.2, 0.1, 0.3])
+    (ax,) = report.plot_score_histograms([("base", scores, labels, 0.5)], ax_row=[Figure().subplots()])
+    assert description(ax) == ("base: scores of 3 approved and 2 off-brand lines, medians 0.8 and 0.2; the threshold "
+                               "0.5 (above: approved) sorts 80% of them right.")
+
+    rows = [Row("rules", "", nested(73) == 1), Row("base", "", nested(58) == 1)]
+    truth = np.ones(100, dtype=bool)
+    ax = Figure().subplots()
+    report.plot_accuracies(rows, truth, 0.9, ax=ax)
+    low, high = rows[0].interval(truth)
+    assert description(ax) == (f"Screening accuracy on the 100 test lines, with 95% intervals: rules 73% "
+                               f"({report.interval_text(low, high)}); base 58% "
+                               f"({report.interval_text(*rows[1].interval(truth))}). Best possible on average "
+                               f"(the raters' noise): 90%.")

@@ -47,9 +47,10 @@ def test_make_widget_draws_the_default_state_lays_out_once_and_observes_the_cont
     assert widget.full_draws == 1  # no animated artists: a full draw
     with pytest.raises(KeyError, match="slope"):
         widget.set(slop=1.0)
-    bundle = widget._repr_mimebundle_()
+    bundle, metadata = widget._repr_mimebundle_()
     assert set(bundle) == {"image/png", "text/plain"}  # no kernel here: no widget view
-    assert bundle["text/plain"] == "Interactive figure: Demo (slope)"
+    assert bundle["text/plain"] == f"Interactive figure: Demo (slope). {widget.summary}"
+    assert metadata == {"image/png": {"alt": widget.summary}}
     assert isinstance(widget.box, ipywidgets.VBox)
 
 
@@ -60,7 +61,7 @@ def test_every_widget_box_carries_the_names_of_its_sliders_for_screen_readers():
 
     widget, _ = line_widget()
     namer = widget.box.children[-1]
-    assert type(namer).__name__ == "SliderNames" and BOX_CLASS in widget.box._dom_classes
+    assert type(namer).__name__ == "WidgetAids" and BOX_CLASS in widget.box._dom_classes
     script = namer._esm
     assert "aria-label" in script and "aria-valuetext" in script and f".{BOX_CLASS}" in script
 
@@ -89,8 +90,7 @@ def test_a_page_s_echo_of_a_slider_s_value_is_no_move():
     fig, ax = new_figure(interactive=False)
     slider, switch = log_slider("learning rate", 0.05, 1e-3, 1.0, steps_per_decade=10), ipywidgets.Checkbox()
     calls = []
-    widget = make_widget(fig, {"lr": slider, "on": switch}, lambda w: calls.append(w.controls["lr"].value),
-                         title="Echo")
+    make_widget(fig, {"lr": slider, "on": switch}, lambda w: calls.append(w.controls["lr"].value), title="Echo")
     shown = slider.value
     slider.value = float(np.nextafter(shown, 1.0))  # the page's echo
     slider.value = shown * (1 + 1e-12)
@@ -110,15 +110,15 @@ def test_a_voila_page_gets_the_live_view_without_a_png(monkeypatch):
     monkeypatch.setattr(display, "in_kernel", lambda: True)
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
-    lab = display.widget_bundle(widget)
+    lab, _ = display.widget_bundle(widget)
     assert {"image/png", "application/vnd.jupyter.widget-view+json"} <= set(lab)  # JupyterLab, nbval: saved
     monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
-    voila = display.widget_bundle(widget)
-    assert "image/png" not in voila and voila["application/vnd.jupyter.widget-view+json"] == \
+    voila, metadata = display.widget_bundle(widget)
+    assert "image/png" not in voila and metadata == {} and voila["application/vnd.jupyter.widget-view+json"] == \
         lab["application/vnd.jupyter.widget-view+json"]
     monkeypatch.delenv("SERVER_SOFTWARE")
     monkeypatch.setenv("VOILA_PREHEAT", "True")  # a kernel Voilà preheats, before its page arrives
-    assert "image/png" not in display.widget_bundle(widget)
+    assert "image/png" not in display.widget_bundle(widget)[0]
 
 
 def test_ipympl_canvas_sits_in_the_widget_box():
@@ -128,7 +128,7 @@ def test_ipympl_canvas_sits_in_the_widget_box():
     from ipympl.backend_nbagg import Canvas
 
     assert isinstance(widget.fig.canvas, Canvas) and widget.fig.canvas.header_visible is False
-    assert widget.box.children[-2] is widget.fig.canvas  # then the invisible slider namer
+    assert widget.box.children[-3] is widget.fig.canvas  # then its summary and the invisible slider namer
     assert widget.png().startswith(b"\x89PNG")
 
 
@@ -277,7 +277,7 @@ def test_code_line_is_shown_under_the_controls_and_follows_every_change():
     widget.set(slope=1.5)
     assert widget.code_line == "demo(slope=1.5)" and "demo(slope=1.5)" in view.value
     plain, _ = line_widget()
-    assert plain.code_line is None and len(plain.box.children) == 2  # no code: no line (the controls, the slider namer)
+    assert plain.code_line is None and len(plain.box.children) == 3  # no code, no line: controls, summary, namer
 
 
 def test_call_line_writes_python_that_evaluates_back_to_the_values():
@@ -387,3 +387,48 @@ def test_signature_defaults_reads_a_function_s_defaults_for_its_code_line():
     assert call_line("demo", lr=0.1, steps=12, rule="Adam", defaults=defaults) == "demo(lr=0.1, rule='Adam')"
     with pytest.raises(ValueError, match="demo has no default for lr, speed"):
         signature_defaults(demo, "lr", "speed")
+
+
+def test_arrow_keys_move_the_start_point_as_clicks_would():
+    """The keyboard's route to the mouse's: on a focused figure the arrow keys move the point a
+    click moves, a twentieth of the axes a press (Shift: a hundredth; decades on a log axis)."""
+    fig, (ax_lin, ax_log) = new_figure(1, 2, interactive=False)
+    ax_lin.set(xlim=(0, 10), ylim=(-1, 1))
+    ax_log.set(xscale="log", xlim=(1e-3, 1e1), ylim=(0, 1))
+    where = {ax_lin: (5.0, 0.0), ax_log: (1e-2, 0.5)}
+    clicks = []
+
+    def on_click(widget, ax, x, y):
+        where[ax] = (x, y)
+        clicks.append(ax)
+
+    widget = make_widget(fig, {}, lambda w: None, title="Keys", on_click=on_click,
+                         key_points=lambda w: [(ax, *where[ax]) for ax in (ax_lin, ax_log)])
+    widget.key("right").key("up")
+    assert where[ax_lin] == pytest.approx((5.5, 0.1))  # the first point until another axes is clicked
+    widget.key("shift+left")
+    assert where[ax_lin] == pytest.approx((5.4, 0.1))
+    for _ in range(30):
+        widget.key("down")
+    assert where[ax_lin][1] == -1  # kept inside the axes
+    widget.key("n").key("right")  # the next point: one fifth of a decade on 4 decades
+    assert where[ax_log][0] == pytest.approx(10 ** (-2 + 0.2))
+    widget.click(ax_lin, 2.0, 0.0).key("left")  # a click makes its axes the keys' own
+    assert where[ax_lin] == pytest.approx((1.5, 0.0))
+    widget.key("q").key("ctrl+left")  # other keys do nothing
+    assert len(clicks) == 1 + 1 + 1 + 30 + 1 + 1 + 1
+    assert "Arrow keys move the start point" in widget.figure_label and "N the next point" in widget.figure_label
+    assert widget.box.children[-1].figure_label == widget.figure_label
+
+
+def test_a_widget_canvas_ignores_matplotlib_s_default_keys():
+    """'q' would close a widget's figure for good, 'l' switch its axis to log scale."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        widget, _ = line_widget(interactive=True)
+    from matplotlib.backend_bases import KeyEvent
+
+    ax = widget.fig.axes[0]
+    x, y = ax.transAxes.transform((0.5, 0.5))  # over the axes, as a focused figure's key is
+    widget.canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", widget.canvas, "l", x=x, y=y))
+    assert ax.get_yscale() == "linear"

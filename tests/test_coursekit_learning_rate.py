@@ -38,15 +38,25 @@ def test_lr_explorer_updates_in_place():
     widget = LR.lr_explorer(interactive=False)
     fig = widget.fig
     axes, lines = list(fig.axes), [list(ax.lines) for ax in fig.axes]
+    assert widget.summary.startswith("Ill-conditioned valley, learning rate 0.1 = 0.2 × 2/L (2/L = 0.5): good. In 100 "
+                                     "steps from (-5, -2) the loss above the minimum went from 10.5 to 0.044; "
+                                     "diagnose reads the loss curve as healthy.")
+    cost = widget.state["cost_steps"]  # the cost curve's dot: steps to converge at the nearest swept rate
+    assert widget.summary.endswith(f"a rate about this size needs {cost:.0f} steps to converge.")
     widget.set(lr=0.6)
     assert widget.state["regime"] == "far too large (diverges)"
     assert widget.state["run"].path.diverged
     assert "diverged at step" in fig.axes[1].get_title()
+    assert (f"learning rate 0.6 = 1.2 × 2/L (2/L = 0.5): far too large (diverges). The run from (-5, -2) diverged at "
+            f"step {widget.state['run'].path.diverged_at}; diagnose reads the loss curve as diverging. Past the wall "
+            "at 2/L no rate converges.") in widget.summary
     widget.set(lr=0.001)
     assert widget.state["run"].label == "too slow"
+    assert "too small" in widget.summary and f"needs more than {LR.COST_MAX_STEPS} steps" in widget.summary
     assert list(fig.axes) == axes and [list(ax.lines) for ax in fig.axes] == lines  # nothing re-created
     widget.set(surface="bowl")
     assert "bowl" in fig.axes[0].get_title().lower()
+    assert widget.summary.startswith("Quadratic bowl, learning rate 0.001")
 
 
 def test_lr_explorer_click_moves_the_start_and_the_code_line_recreates_it():

@@ -64,9 +64,24 @@ def test_race_widget_default_state(race_widget):
     assert state["surface"] == "valley"
     png = race_widget.png()
     assert png.startswith(b"\x89PNG")
-    bundle = race_widget._repr_mimebundle_()
+    bundle, metadata = race_widget._repr_mimebundle_()
     assert set(bundle) == {"image/png", "text/plain"}  # no kernel here: no widget view
-    assert bundle["text/plain"].startswith("Interactive figure: Optimizer race")
+    assert bundle["text/plain"] == (f"Interactive figure: Optimizer race ({', '.join(race_widget.controls)}). "
+                                    f"{race_widget.summary}")
+    assert metadata["image/png"]["alt"] == race_widget.summary
+
+
+def test_race_summary_ranks_the_racers_by_the_race_tables_measure(race_widget):
+    summary = race_widget.summary
+    assert summary.startswith("Optimizer race, Ill-conditioned valley, 300 steps from (-5, -2), learning rate 0.0316 "
+                              "for the SGD family and 0.1 for the adaptive ones. Steps to get 99% of the way from the "
+                              "starting loss to the minimum, fastest first: ")
+    paths = race_widget.state["paths"]
+    steps = {name: O.steps_to_target("valley", path) for name, path in paths.items()}
+    arrived = sorted((name for name in steps if steps[name] is not None), key=steps.get)
+    assert ", ".join(f"{name} {steps[name]}" for name in arrived) + "." in summary
+    assert arrived[0] == "RMSProp" and arrived[-1] == "SGD"  # what the loss plot shows: RMSProp first, SGD last
+    assert summary.endswith("Not there after 300 steps: AdaGrad (0.483 above the minimum).")
 
 
 def test_race_widget_reruns_only_what_a_control_affects(race_widget):
@@ -85,6 +100,10 @@ def test_race_widget_shows_divergence_as_a_label(race_widget):
     race_widget.set(lr=1.0)  # far above 2/L = 0.5 for the SGD family
     status = race_widget.state["status"]
     assert status["SGD"].startswith("SGD: diverged at step")
+    paths = race_widget.state["paths"]
+    assert race_widget.summary.endswith("Diverged: " + ", ".join(
+        f"{name} at step {paths[name].diverged_at}" for name in O.SGD_FAMILY) + ".")
+    assert "learning rate 1 for the SGD family" in race_widget.summary
     notes = [t.get_text() for t in race_widget.fig.axes[0].texts if t.get_visible() and t.get_text()]
     assert any(note.startswith("SGD: diverged at step") for note in notes)
     race_widget.set(lr=get_surface("valley").default_lr["sgd"])
@@ -95,6 +114,10 @@ def test_race_widget_surface_switch_resets_rates(race_widget):
     race_widget.set(surface="rosenbrock")
     assert race_widget.controls["lr"].value == pytest.approx(get_surface("rosenbrock").default_lr["sgd"])
     assert race_widget.state["surface"] == "rosenbrock"
+    assert race_widget.summary.startswith("Optimizer race, Rosenbrock's banana valley, 300 steps from (-1.5, 2), "
+                                          "learning rate 0.001 for the SGD family")
+    race_widget.set(surface="noisy")  # a noisy race is told by where each optimizer settles
+    assert "Mean loss above the minimum over the last 100 steps, lowest first: " in race_widget.summary
     race_widget.set(surface="valley")
 
 
@@ -153,9 +176,11 @@ def test_race_with_every_optimizer_unticked_says_so():
     assert widget.state["message"] == ""
     widget.set(**{name: False for name in O.DEFAULT_RACE})
     assert widget.state["paths"] == {} and widget.state["message"] == O.NOBODY_RACING
+    assert widget.summary == f"Optimizer race, Ill-conditioned valley: {O.NOBODY_RACING}"
     assert widget.png().startswith(b"\x89PNG")  # still draws: axes, the surface and the message
     widget.set(SGD=True)
     assert list(widget.state["paths"]) == ["SGD"] and widget.state["message"] == ""
+    assert "learning rate 0.0316 for the SGD family." in widget.summary and "adaptive" not in widget.summary
 
 
 def test_digit_classifier_trains_with_sgd_and_reports_validation_loss():

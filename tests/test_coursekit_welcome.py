@@ -20,6 +20,24 @@ def test_descent_demo():
     assert widget.state["verdict"] == "reached the bottom"
 
 
+def test_descent_demo_summary_says_the_rate_how_the_dots_move_and_where_they_end():
+    from coursekit.alt_text import number
+
+    widget = welcome.descent_demo(interactive=False)
+    summary = widget.summary
+    assert summary.startswith("Gradient descent on the parabola ½·w², learning rate 0.316, 12 steps from w = -4: "
+                              "the dots roll down one side of the parabola.")
+    assert summary.endswith(f"After 12 steps w = {number(widget.state['ws'][-1])} (reached the bottom).")
+    assert widget.text() == f"Interactive figure: Your first slider (lr). {summary}"
+    widget.set(lr=1.5)  # 1 < lr < 2: every step crosses the bottom
+    assert "learning rate 1.5" in widget.summary and "(a zigzag)" in widget.summary
+    widget.set(lr=2.2)  # past 2: each crossing lands farther out
+    assert "each landing farther out: the run diverges" in widget.summary
+    assert widget.summary.endswith(f"w = {number(widget.state['ws'][-1])} (moving away: far too large).")
+    widget.set(lr=1.0)
+    assert "reach the bottom, w = 0, and stay there" in widget.summary
+
+
 def test_descent_demo_click_moves_the_start_and_the_code_line_recreates_it():
     import pytest
 

@@ -148,11 +148,19 @@ def test_descent_explorer_recomputes_on_slider_moves(problems):
     widget = gd.descent_explorer(lr=0.1, steps=20, interactive=False)
     first = widget.state["path_1d"]
     assert first.steps == 20 and first.lr == pytest.approx(0.1)
+    one, two = problems
+    converged = gd.steps_to_reach(first.losses, one.min_loss + 1e-3 * (first.losses[0] - one.min_loss))
+    assert converged is not None  # the summary says when each run converged, from the losses drawn
+    assert widget.summary.startswith("Gradient descent at learning rate 0.1, 20 steps (it diverges above 1 with one "
+                                     "weight, 0.691 with two). ")
+    assert f"One weight: converged at step {converged} " in widget.summary
+    assert "Two weights: 0.0233 above the minimum after 20 steps, not yet 1/1000" in widget.summary
     widget.set(steps=50)
     assert widget.state["path_2d"].steps == 50
     widget.set(lr=1.5)  # above both critical rates
     assert widget.state["path_1d"].diverged or widget.state["path_1d"].losses[-1] > first.losses[0]
     assert widget.state["path_2d"].diverged
+    assert widget.summary.endswith(f"Two weights: diverged at step {widget.state['path_2d'].diverged_at}.")
     path_1d, path_2d = gd.descent_compute(0.1, 20, problems)
     np.testing.assert_array_equal(path_1d.points, first.points)
 
@@ -281,11 +289,20 @@ def test_time_per_step_measures_every_batch_size(digit_data):
 def test_minibatch_explorer_follows_its_controls():
     widget = mb.minibatch_explorer(batch_size=32, lr=0.1, steps=60, interactive=False)
     assert widget.state["path"].batch_size == 32
+    problem = widget.state["problem"]
+    noisy, full = (mb.gap_words(mb.stationary_gap(widget.state[key], problem)) for key in ("path", "full"))
+    assert widget.summary == ("Batch size 32, learning rate 0.1, 60 steps (4.34 epochs of the 442 examples). The full "
+                              "loss above the minimum, averaged over the last half of the steps: mini-batch SGD "
+                              f"{noisy}, the full batch (grey) {full}.")
     widget.set(batch_size=512)
     assert widget.state["path"].batch_size == 442  # everything: the full batch
     np.testing.assert_allclose(widget.state["path"].points, widget.state["full"].points)
+    assert widget.summary.startswith("Batch size 512, learning rate 0.1, 60 steps (60 epochs of the 442 examples). "
+                                     "A batch this large is the full batch")
     widget.set(batch_size=1, lr=0.9)
     assert widget.state["path"].lr == pytest.approx(0.9)
+    path = widget.state["path"]
+    assert path.diverged and f"Mini-batch SGD diverged at step {path.diverged_at};" in widget.summary
 
 
 # -- lesson 5: learning-rate schedules ------------------------------------------------------------

@@ -14,9 +14,43 @@ from coursekit import batch_size as bs
 from coursekit import clipping as cl
 from coursekit.casestudy import clipping_study as gpt
 from coursekit import range_test as rt
-from coursekit.display import layout_key
+from coursekit.alt_text import description, figure_summary, number
+from coursekit.display import COLUMN_FIGURE_PX, layout_key
 from coursekit.log_ticks import plain_log_ticks
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 from minigrad.training import History
+
+
+def assert_fits_a_laptop_column(widget):
+    """The widget's figure, as it looks now, fits a laptop's notebook column: at most COLUMN_FIGURE_PX wide
+    and 5 inches high at dpi 100, every text and legend inside the figure, no legend over a panel, the panels'
+    titles clear of each other and no text under 9 points. (Also used by the tests of lessons 5 and 9.)"""
+    fig = widget.fig
+    width, height = (round(float(size)) for size in fig.get_size_inches() * fig.dpi)  # 8.8 x 100 = 880.0000000000001
+    assert fig.dpi == 100 and width <= COLUMN_FIGURE_PX and height <= 500, (fig.dpi, width, height)
+    widget.png()  # a full draw, the animated artists included
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox.padded(0.5)
+
+    def inside(box, what):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, \
+            f"{what} sticks out of the figure: {box.bounds}"
+
+    inside(fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans), "a panel, a title or a legend")
+    titles = []
+    for ax in fig.axes:
+        for text in ax.texts:  # the texts the layout leaves out (a status strip's lines) included
+            if text.get_visible() and text.get_text().strip():
+                inside(text.get_window_extent(renderer), repr(text.get_text()))
+        legend = ax.get_legend()
+        if legend is not None:
+            assert not legend.get_window_extent(renderer).overlaps(ax.bbox), "a legend over its panel"
+        if ax.get_title().strip():
+            titles.append(ax.title.get_window_extent(renderer))
+    assert not any(a.overlaps(b) for i, a in enumerate(titles) for b in titles[i + 1:]), "titles overlap"
+    small = [(t.get_text(), t.get_fontsize()) for t in fig.findobj(Text) if t.get_text().strip() and t.get_fontsize() < 9]
+    assert not small, small
 
 
 # ----------------------------------------------------------------------------- lesson 6: range test
@@ -106,12 +140,57 @@ def test_range_test_widget_follows_its_slider(split, short_range_test):
     widget = rt.range_test_widget(split, short_range_test, lr=0.01, epochs=1, interactive=False)
     first = widget.state["run"]
     assert first.lr == pytest.approx(0.01)
+    valley = short_range_test.suggestions["valley"]
+    said = widget.summary
+    assert said.startswith(f"Your pick, learning rate 0.01, is {number(valley / 0.01, 2)} times below the valley "
+                           f"suggestion {number(valley, 2)}. Trained for 1 epoch at it: {first.label}, final "
+                           f"validation loss {number(first.final_val_loss, 2)}.")
     widget.set(lr=0.1)
     assert widget.state["run"].lr == pytest.approx(0.1)
     assert widget.fig.axes[1].get_title().startswith("lr 0.1")
+    assert widget.summary != said and f"{number(0.1 / valley, 2)} times above" in widget.summary
+    assert widget.text().endswith(widget.summary)
     widget.set(lr=0.01)
     assert widget.state["run"] is first  # a visited rate comes from the cache
+    assert widget.summary == said
     assert widget.png().startswith(b"\x89PNG")
+
+
+def test_range_test_widget_fits_a_laptop_column(split, short_range_test):
+    widget = rt.range_test_widget(split, short_range_test, lr=0.01, epochs=1, interactive=False)
+    assert_fits_a_laptop_column(widget)
+    widget.set(lr=3.0)  # diverges: another title, the diverged marker
+    assert_fits_a_laptop_column(widget)
+
+
+def test_range_test_figures_say_what_they_draw(split, short_range_test):
+    result = short_range_test
+    ax = Figure().subplots()
+    rt.plot_range_test(ax, result, chosen_lr=0.02)
+    words = description(ax)
+    finite = np.isfinite(result.losses)
+    low = int(np.argmin(np.where(finite, result.losses, np.inf)))
+    assert f"grew from 1.0e-04 to {number(result.lrs[-1], 2)} over {len(result.lrs)} mini-batches" in words
+    assert f"is lowest ({number(result.losses[low], 2)}) at learning rate {number(result.lrs[low], 2)}" in words
+    assert f"valley {number(result.suggestions['valley'], 2)}" in words and words.endswith("Your pick: 0.02.")
+
+    check = rt.check_pick(split, 0.004, epochs=1)
+    diverged = rt.TrainRun(50.0, History(step_loss=[2.3, 9.0, 80.0], epoch_val_loss=[], diverged_step=4), None)
+    for what in ("val", "train"):
+        ax = Figure().subplots()
+        rt.plot_check(ax, check + [diverged], what=what)
+        words = description(ax)
+        end = (check[1].history.epoch_val_loss[-1] if what == "val"
+               else check[1].history.smoothed_losses(0.9)[-1])
+        assert f"lr 0.004 (x1), {check[1].label}: ends at {number(end, 2)}" in words, words
+        assert words.endswith("lr 50, too short to tell: diverged at step 4.")
+
+    ax = Figure().subplots()
+    rt.plot_sweep(ax, check + [diverged], result)
+    best = min(check, key=lambda run: run.final_val_loss)
+    words = description(ax)
+    assert f"at 4 rates from 4.0e-04 to 50: lowest, {number(best.final_val_loss, 2)}, at {number(best.lr, 2)}" in words
+    assert "1 of them diverged, every rate from 50 up" in words and "suggestions, marked: valley" in words
 
 
 # ----------------------------------------------------------------------------- lesson 7: batch size
@@ -195,10 +274,51 @@ def test_batch_colors_are_distinct_and_ordered():
 def test_batch_size_widget_follows_both_sliders(small_noisy):
     widget = bs.batch_size_widget(small_noisy, batch_size=32, lr=0.05, epochs=2, interactive=False)
     assert widget.state["run"].batch_size == 32
+    said = widget.summary
+    assert said.startswith("Batch 32, learning rate 0.05: 8 steps over 2 epochs")
     widget.set(batch_size=64, lr=0.1)
     run = widget.state["run"]
     assert (run.batch_size, run.lr) == (64, pytest.approx(0.1))
+    assert widget.summary.startswith(f"Batch 64, learning rate 0.1: 4 steps over 2 epochs, final validation loss "
+                                     f"{number(run.final_val_loss, 2)}, generalisation gap {number(run.gap, 2)}")
+    assert "where the batch-32 run at lr 0.05 ends" in widget.summary and widget.text().endswith(widget.summary)
     assert widget.fig.axes[0].get_title().startswith("batch 64")
+
+
+def test_batch_size_widget_fits_a_laptop_column(small_noisy):
+    widget = bs.batch_size_widget(small_noisy, batch_size=32, lr=0.05, epochs=2, interactive=False, train_ahead=False)
+    assert_fits_a_laptop_column(widget)
+    widget.set(batch_size=8, lr=1.0)  # the longest title: the most steps, diverged
+    assert_fits_a_laptop_column(widget)
+
+
+def batch_run(batch_size, lr, train_losses, val_losses, diverged_step=None):
+    history = History(diverged_step=diverged_step)
+    return bs.BatchRun(batch_size, lr, history, np.array(train_losses), np.array(val_losses), None)
+
+
+def test_batch_size_figures_say_what_they_draw():
+    ax = Figure().subplots()
+    bs.plot_throughput(ax, {8: 1234.0, 32: 4100.0, 512: 30500.0})
+    assert description(ax).endswith("1,200 at batch size 8, 30,000 at 512 (25 times as many).")
+
+    small, large = batch_run(8, 0.05, [1.0, 0.2], [1.5, 1.3]), batch_run(512, 3.2, [2.0], [2.5], diverged_step=3)
+    ax = Figure().subplots()
+    bs.plot_curves(ax, [small, large], which="both", title="Same rate")
+    assert description(ax) == ("Same rate: Training and validation loss per epoch over 2 epochs, at the last epoch: "
+                               "batch 8, lr 0.05: training 0.2, validation 1.3; batch 512, lr 3.2: diverged at step 3.")
+    ax = Figure().subplots()
+    bs.plot_curves(ax, [small], which="val")
+    assert description(ax).endswith("batch 8, lr 0.05: 1.3.")
+
+    by_rule = {"none": {8: small, 512: batch_run(512, 0.05, [1.9], [2.0])}, "linear": {8: small, 512: large}}
+    ax = Figure().subplots()
+    bs.plot_bars(ax, by_rule, [8, 512], metric="val")
+    assert description(ax) == ("Validation loss after the last epoch at batch sizes 8, 512, one bar per learning-rate "
+                               "rule: lr rule none: 1.3, 2; lr rule linear: 1.3, diverged (best before: 2.5).")
+    ax = Figure().subplots()
+    bs.plot_bars(ax, by_rule, [8, 512], metric="gap")
+    assert description(ax).endswith("lr rule none: 1.1, 0.1; lr rule linear: 1.1, diverged.")
 
 
 # ----------------------------------------------------------------------------- lesson 8: clipping
@@ -284,6 +404,58 @@ def test_clipping_widget_follows_threshold_mode_and_rate():
     run = widget.state["run"]
     assert (run.mode, run.threshold, run.lr) == ("value", 0.1, pytest.approx(0.01))
     assert widget.state["off"].lr == pytest.approx(0.01)
+    off = widget.state["off"]
+    assert widget.summary == (f"Clip by value at 0.1, learning rate 0.01: ended at loss {number(run.final_loss, 2)}; "
+                              f"clipping bit on {run.clipped_fraction:.0%} of the steps; largest gradient norm "
+                              f"{number(run.grad_norms.max(), 2)}. Without clipping at this rate (faint) the run ended "
+                              f"at loss {number(off.final_loss, 2)}.")
+    widget.set(threshold=math.inf)
+    assert widget.summary.startswith("No clipping, learning rate 0.01") and "faint" not in widget.summary
+
+
+def test_clipping_widget_fits_a_laptop_column():
+    widget = cl.clipping_widget(threshold=1.0, lr=0.05, steps=6, seed=0, interactive=False, train_ahead=False)
+    assert_fits_a_laptop_column(widget)
+    widget.set(threshold=0.01, mode="value", lr=1.0)  # the longest title
+    assert_fits_a_laptop_column(widget)
+
+
+def clip_run(mode, threshold, losses, norms, diverged_step=None, lr=cl.LR):
+    losses, norms = np.asarray(losses, dtype=float), np.asarray(norms, dtype=float)
+    clipped = norms > threshold if mode == "norm" else np.zeros(len(norms), dtype=bool)
+    return cl.ClipRun(mode, threshold, lr, losses, norms, clipped, np.ones(len(norms)), diverged_step, None)
+
+
+def test_clipping_figures_say_what_they_draw():
+    off = clip_run(None, None, [1.0, 3.0, 1e6, math.nan], [1.0, 50.0, 1e5], diverged_step=4)
+    clipped = clip_run("norm", 1.0, [1.0] * 10 + [0.2] * 10, [0.5] * 15 + [4.0] * 5)
+    ax_loss, ax_norm = Figure().subplots(1, 2)
+    cl.plot_traces(ax_loss, ax_norm, [off, clipped])
+    assert description(ax_loss) == ("Training loss per step, log scale: no clipping: diverged at step 4; "
+                                     "clip by norm at 1: final loss 0.2.")
+    assert description(ax_norm) == ("Gradient norm before clipping per step, log scale: no clipping: median 50, "
+                                    f"largest {number(1e5, 2)} at step 3; clip by norm at 1: median 0.5, largest 4 at "
+                                    "step 16, clipped on 25% of the steps.")
+
+    runs = cl.train_rnns([("norm", 1.0, 0.05), ("value", 0.1, 0.05)], steps=8, seq_len=10)
+    ax_loss, ax_cos = Figure().subplots(1, 2)
+    cl.plot_cosines(ax_loss, ax_cos, runs)
+    by_value = runs[1]
+    assert (f"clip by value at 0.1: mean {by_value.cosines.mean():.2f}, lowest {by_value.cosines.min():.2f}"
+            in description(ax_cos))
+    assert f"clip by value at 0.1: final loss {number(by_value.final_loss, 2)}" in description(ax_loss)
+
+    ax = Figure().subplots()
+    cl.plot_influence(ax, {0.5: np.array([1.0, 0.5, 0.25]), 2.5: np.array([1.0, 2.0, 8.0])})
+    assert description(ax).endswith("gain 0.5 shrinks from 0.5 one step back to 0.25 2 steps back; "
+                                    "gain 2.5 grows from 2 one step back to 8 2 steps back.")
+
+    study = {(None, None): [off, clip_run(None, None, [3.0] * 10, [1.0] * 10)], ("norm", 1.0): [clipped, clipped]}
+    ax = Figure().subplots()
+    cl.plot_final_losses(ax, study, [0, 1])
+    assert description(ax) == ("The final loss of every run over 2 seeds, log scale: no clipping: median infinite, "
+                               "above 100 in 1 of 2 seeds; clip by norm at 1: median 0.2.")
+    assert figure_summary(ax.figure) == description(ax)
 
 
 def test_step_shrink_matched_lr_and_the_control_table():

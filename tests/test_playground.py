@@ -222,8 +222,9 @@ def test_unknown_preset_and_demo_names_are_clear_errors(race_panel):
 
 def test_demos_display_as_png_and_text_outside_a_kernel(race_panel):
     panel = race_panel
-    bundle = panel._repr_mimebundle_()
+    bundle, metadata = panel._repr_mimebundle_()
     assert set(bundle) == {"image/png", "text/plain"}
+    assert metadata == {"image/png": {"alt": panel.widget.summary}}
     assert bundle["text/plain"] == "Playground: Optimizers race (presets: Adam vs SGD on a ravine)"
 
 

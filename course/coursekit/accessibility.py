@@ -1,36 +1,40 @@
-"""Names for the sliders a screen reader meets: ipywidgets' slider handles have none.
+"""What a screen reader and a keyboard need from a widget box, and ipywidgets and ipympl do not give.
 
-An ipywidgets slider draws its handle as a ``role="slider"`` element with neither an
-``aria-label`` nor an ``aria-labelledby``, so a screen reader announces "slider" and nothing
-else (axe-core's rule *aria-input-field-name*, "serious"). A log slider's handle also reports
-its exponent (``aria-valuetext="-0.65"``) where the page shows the rate (0.224).
+:func:`widget_aids` is an invisible widget (anywidget: a small ES module, shipped inline, no
+build step and nothing fetched) that goes into each course widget's box (class
+:data:`BOX_CLASS`). In that box it:
 
-:func:`slider_names` is an invisible widget (anywidget: a small ES module, shipped inline, no
-build step and nothing fetched) that goes into a widget's box: it names every slider handle in
-that box after the slider's own label, and makes its value text what the readout shows, again
-after every move and for sliders added later.
-
-It does two more things a page needs and ipywidgets cannot say:
-
-* the widget's summary under its figure (class :data:`SUMMARY_CLASS`) becomes a live region
+* names the sliders: an ipywidgets slider draws its handle as a ``role="slider"`` element with
+  neither an ``aria-label`` nor an ``aria-labelledby``, so a screen reader announces "slider" and
+  nothing else (axe-core's rule *aria-input-field-name*, "serious"); a log slider's handle also
+  reports its exponent (``aria-valuetext="-0.65"``) where the page shows the rate (0.224). Each
+  handle gets its slider's label, and the readout's text as its value, after every move too;
+* makes the summary under the figure (class :data:`SUMMARY_CLASS`) a live region
   (``role="status"``, ``aria-live="polite"``): a screen reader announces each new result;
-* every PNG on the page without an ``alt`` gets one from the PNG's own Description text chunk,
-  where :mod:`coursekit.alt_text` puts each figure's summary (JupyterLab 4 does not read the
-  ``alt`` in an output's metadata). This runs once per page, from the first widget shown, and
-  follows outputs added later; a notebook opened without a running kernel runs no widget script,
-  so its static figures wait for the first widget cell to run.
+* names the figure: ipympl's canvas takes the keyboard focus (and the arrow keys a course
+  figure moves its start point with, see ``display.InteractiveFigure``) but has no name; it
+  gets ``figure_label`` and is described by the summary. ipympl also swallows the Tab key on
+  a focused figure (it prevents every key's default), which traps a keyboard user there: Tab
+  is stopped before ipympl hears it, so it moves the focus on as everywhere else.
+
+Once per page, from the first widget shown, it gives every PNG without an ``alt`` the one in
+the PNG's own Description text chunk, where :mod:`coursekit.alt_text` puts each figure's words
+(JupyterLab 4 does not read the ``alt`` in an output's metadata), following outputs added later.
+A notebook opened without a running kernel runs no widget script: its static figures get their
+alt text once the first widget cell has run.
 """
 
 from __future__ import annotations
 
-__all__ = ["slider_names", "BOX_CLASS", "SUMMARY_CLASS"]
+__all__ = ["widget_aids", "BOX_CLASS", "SUMMARY_CLASS"]
 
-BOX_CLASS = "coursekit-widget"  # the class of the box whose sliders it names
+BOX_CLASS = "coursekit-widget"  # the class of the box it serves
 SUMMARY_CLASS = "coursekit-summary"  # the class of a widget's summary line (a live region)
 
 _ESM = """
 const BOX = '.%s';
 const SUMMARY = '.%s';
+const CANVAS = '.jupyter-matplotlib-canvas-div';
 
 function nameSliders(root) {
   for (const handle of root.querySelectorAll('[role="slider"]')) {
@@ -100,19 +104,47 @@ function watchImages() {
   }).observe(document.body, { childList: true, subtree: true });
 }
 
+let summaries = 0;
+
+function nameFigure(root, label) {
+  const figure = root.querySelector(CANVAS);
+  if (!figure) return;
+  if (label && figure.getAttribute('aria-label') !== label) {
+    figure.setAttribute('role', 'application');  // the keys go to the figure, not to a reader's browse mode
+    figure.setAttribute('aria-label', label);
+  }
+  const summary = root.querySelector(SUMMARY);
+  if (summary && !figure.hasAttribute('aria-describedby')) {
+    if (!summary.id) summary.id = `coursekit-summary-${++summaries}`;
+    figure.setAttribute('aria-describedby', summary.id);
+  }
+}
+
+function letTabLeaveFigures(root) {
+  // Capture phase, on the box: ipympl's own listener on the figure never hears Tab.
+  root.addEventListener('keydown', (event) => {
+    if (event.key === 'Tab' && event.target.matches && event.target.matches(CANVAS)) event.stopPropagation();
+  }, true);
+}
+
 export default {
-  render({ el }) {
+  render({ model, el }) {
     el.style.display = 'none';
     let observer = null;
     let timer = null;
     const start = () => {
       if (!el.isConnected) { timer = setTimeout(start, 50); return; }  // not in the page yet
       const root = el.closest(BOX) || el.parentElement;
-      nameSliders(root);
-      announceSummaries(root);
+      const aid = () => {
+        nameSliders(root);
+        announceSummaries(root);
+        nameFigure(root, model.get('figure_label'));
+      };
+      aid();
+      letTabLeaveFigures(root);
       watchImages();
-      // Sliders render late and noUiSlider rewrites aria-valuetext on each move: follow both.
-      observer = new MutationObserver(() => { nameSliders(root); announceSummaries(root); });
+      // Sliders and canvases render late and noUiSlider rewrites aria-valuetext on each move: follow.
+      observer = new MutationObserver(aid);
       observer.observe(root, { childList: true, subtree: true, characterData: true,
                                attributes: true, attributeFilter: ['aria-valuetext'] });
     };
@@ -125,14 +157,17 @@ export default {
 _widget_class = None
 
 
-def slider_names():
-    """A new invisible widget that names the sliders of the box (class :data:`BOX_CLASS`) it is put in."""
+def widget_aids(figure_label: str = ""):
+    """A new invisible widget serving the box (class :data:`BOX_CLASS`) it is put in; ``figure_label``
+    names the box's figure for a screen reader (what it is, and what its keys do)."""
     global _widget_class
     if _widget_class is None:
         import anywidget
+        import traitlets
 
-        class SliderNames(anywidget.AnyWidget):
+        class WidgetAids(anywidget.AnyWidget):
             _esm = _ESM
+            figure_label = traitlets.Unicode("").tag(sync=True)
 
-        _widget_class = SliderNames
-    return _widget_class()
+        _widget_class = WidgetAids
+    return _widget_class(figure_label=figure_label)

@@ -22,9 +22,11 @@ A widget shows its summary under its figure, where screen readers announce it (s
 
 from __future__ import annotations
 
+import importlib
 import math
 import weakref
 
+import matplotlib
 from matplotlib.figure import Figure
 
 __all__ = ["describe", "description", "figure_summary", "plain_account", "png_metadata", "show_in_notebooks",
@@ -48,13 +50,15 @@ def description(target) -> str | None:
 
 
 def number(value, digits: int = 3) -> str:
-    """A number as a sentence reads it: 3 significant digits, no exponent below a million."""
+    """A number as a sentence reads it: ``digits`` significant digits, thousands separated, and an
+    exponent only below 0.001 or from a million."""
     value = float(value)
     if not math.isfinite(value):
         return "infinite" if math.isinf(value) else "not a number"
     if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
         return f"{value:.{digits - 1}e}"
-    return f"{value:.{digits}g}"
+    rounded = float(f"{value:.{digits}g}")  # 663.4 -> 663.0, 1234.5 -> 1230.0: no exponent in between
+    return f"{rounded:,.6f}".rstrip("0").rstrip(".")
 
 
 def figure_summary(fig: Figure) -> str:
@@ -105,10 +109,13 @@ def show_in_notebooks() -> None:
     if shell is None:
         return
     formatter = shell.display_formatter.formatters["image/png"]
-    try:
-        draw_png = formatter.lookup_by_type(Figure)
-    except KeyError:
+    if not _has_figure_format(formatter) and "inline" in matplotlib.get_backend():
+        # ipykernel's default backend loads at the first figure and then installs its PNG formatter,
+        # over one installed before: load it now (a notebook without %matplotlib inline).
+        importlib.import_module("matplotlib_inline.backend_inline")
+    if not _has_figure_format(formatter):
         return
+    draw_png = formatter.lookup_by_type(Figure)
     if getattr(draw_png, "with_alt_text", False):
         return
 
@@ -118,6 +125,14 @@ def show_in_notebooks() -> None:
 
     png_with_alt_text.with_alt_text = True
     formatter.for_type(Figure, png_with_alt_text)
+
+
+def _has_figure_format(formatter) -> bool:
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        return False
+    return True
 
 
 def _axis_words(name, label, limits, scale) -> str:

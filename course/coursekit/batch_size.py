@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.transforms import offset_copy
 
 import minigrad as mg
 from minigrad.nn import functional as F
@@ -32,6 +33,7 @@ from minigrad.training import evaluate, fit, train_step
 from minigrad.utils.checks import check_count, check_positive
 from minigrad.utils.data import DataLoader, TensorDataset
 
+from .alt_text import describe, number
 from .datasets import ClassificationSplit, digits
 from .controls import batch_size_slider, log_slider
 from .display import layout_key, make_widget, new_figure
@@ -58,7 +60,9 @@ __all__ = [
     "batch_colors",
     "plot_throughput",
     "plot_curves",
+    "curves_words",
     "plot_bars",
+    "bars_words",
     "batch_size_widget",
 ]
 
@@ -66,6 +70,7 @@ BASE_BATCH_SIZE = 32
 BASE_LR = 0.05  # SGD with momentum 0.9 at batch size 32: a rate that trains this task well
 EPOCHS = 30
 RULES = ("none", "sqrt", "linear")
+LEGEND_DROP_PT = 36  # the widget's legends hang this far under its panels: below the tick labels and axis labels
 
 
 # -- the task ------------------------------------------------------------------------------------------
@@ -331,6 +336,16 @@ def plot_throughput(ax, throughput):
     ax.set_xticks(sizes, [str(b) for b in sizes])
     label_axes(ax, "Throughput: examples per second", "batch size (examples per step, log scale)",
                "training examples per second (log scale)", legend=True)
+    fastest = int(np.argmax(rates))
+
+    def per_second(rate):  # two significant digits, written out: timings differ from machine to machine
+        return f"{float(f'{rate:.2g}'):,.0f}"
+
+    describe(ax, f"Training examples per second on one CPU core against the batch size, log scales: "
+                 f"{per_second(rates[0])} at batch size {sizes[0]}, {per_second(rates[-1])} at {sizes[-1]} "
+                 f"({number(rates[-1] / rates[0], 2)} times as many)"
+                 + (f"; the most, {per_second(rates[fastest])}, at {sizes[fastest]}." if fastest != len(sizes) - 1
+                    else "."))
 
 
 def plot_curves(ax, runs, *, which="both", title=None):
@@ -356,6 +371,24 @@ def plot_curves(ax, runs, *, which="both", title=None):
     what = {"train": "loss on the training set", "val": "loss on the validation set", "both": "loss"}[which]
     label_axes(ax, title, "epoch (passes over the training set)", f"{what} (cross-entropy, nats)")
     ax.legend(loc="upper right", fontsize=9, ncol=2 if which == "both" else 1)
+    describe(ax, curves_words(runs, which, title))
+
+
+def curves_words(runs, which="both", title=None) -> str:
+    """What :func:`plot_curves` shows, in words: where each run's curve ends, or where it diverged."""
+    what = {"train": "Training loss", "val": "Validation loss", "both": "Training and validation loss"}[which]
+    parts = []
+    for run in runs:
+        name = f"batch {run.batch_size}, lr {number(run.lr, 2)}"
+        if run.diverged:
+            parts.append(f"{name}: diverged at step {run.history.diverged_step}")
+            continue
+        ends = {"train": [("", run.train_losses)], "val": [("", run.val_losses)],
+                "both": [("training ", run.train_losses), ("validation ", run.val_losses)]}[which]
+        parts.append(f"{name}: " + ", ".join(f"{word}{number(values[-1], 2)}" for word, values in ends if len(values)))
+    epochs = max((run.epochs for run in runs), default=0)
+    heading = f"{title}: " if title else ""
+    return f"{heading}{what} per epoch over {epochs} epochs, at the last epoch: " + "; ".join(parts) + "."
 
 
 def plot_bars(ax, runs_by_rule, batch_sizes, *, metric="val"):
@@ -395,9 +428,56 @@ def plot_bars(ax, runs_by_rule, batch_sizes, *, metric="val"):
     else:
         label_axes(ax, "Validation loss after the last epoch", "batch size", "validation loss (nats, lower is better)")
     ax.legend(loc="upper left", fontsize=9, ncol=len(rules))
+    describe(ax, bars_words(runs_by_rule, batch_sizes, metric))
+
+
+def bars_words(runs_by_rule, batch_sizes, metric="val") -> str:
+    """What :func:`plot_bars` shows, in words: each rule's bars in batch-size order, the diverged ones named."""
+    what = ("Generalisation gap (validation minus training loss)" if metric == "gap"
+            else "Validation loss")
+    parts = []
+    for rule, runs in runs_by_rule.items():
+        cells = []
+        for b in batch_sizes:
+            run = runs[b]
+            if run.diverged:
+                cells.append("diverged" + ("" if metric == "gap" else
+                                           f" (best before: {number(run.best_val_loss, 2)})"))
+            else:
+                cells.append(number(run.gap if metric == "gap" else run.final_val_loss, 2))
+        parts.append(f"lr rule {rule}: " + ", ".join(cells))
+    sizes = ", ".join(str(b) for b in batch_sizes)
+    return f"{what} after the last epoch at batch sizes {sizes}, one bar per learning-rate rule: " + "; ".join(parts) + "."
 
 
 # -- widget -----------------------------------------------------------------------------------------------------
+
+
+def _time_to(run, target):
+    """Measured training time (s) until ``run``'s validation loss first reached ``target`` (None: never)."""
+    ends = np.asarray(run.history.epoch_end_step, dtype=int)[:len(run.val_losses)]
+    hits = np.flatnonzero(run.val_losses[:len(ends)] <= target)
+    if not hits.size:
+        return None
+    return float(sum(t for t in run.history.step_time[:ends[hits[0]]] if t is not None))
+
+
+def batch_summary(run, reference) -> str:
+    """What :func:`batch_size_widget` shows now, in words: the run's end, its gap and verdict, and its time
+    to the validation loss the reference run (batch 32, the base rate) ends at, beside the reference's."""
+    name = f"Batch {run.batch_size}, learning rate {number(run.lr, 2)}: {run.steps} steps over {run.epochs} epochs"
+    if run.diverged:
+        return f"{name}; diverged at step {run.history.diverged_step}."
+    verdict = run.diagnosis.label if run.diagnosis else "too short to tell"
+    text = (f"{name}, final validation loss {number(run.final_val_loss, 2)}, generalisation gap "
+            f"{number(run.gap, 2)} ({verdict}), {number(run.seconds, 2)} s of training.")
+    if run is not reference and not reference.diverged:
+        target = reference.final_val_loss
+        mine, theirs = _time_to(run, target), _time_to(reference, target)
+        reached = (f"reached it after {number(mine, 2)} s" if mine is not None else "never reached it")
+        text += (f" Target: validation loss {number(target, 2)}, where the batch-{reference.batch_size} run at lr "
+                 f"{number(reference.lr, 2)} ends (after {number(theirs, 2)} s); this run {reached}.")
+    return text
 
 
 def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epochs=EPOCHS, reference=None,
@@ -446,7 +526,9 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
         nearer them, so that a participant's kernel trains only around where they look."""
         return [[(size, rate) for rate in stops] for size in (b, b // 2, b * 2) if size in sizes]
 
-    fig, (ax_curves, ax_time) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
+    # Narrow enough for a laptop's notebook column (display.COLUMN_FIGURE_PX); the legends hang under the
+    # panels, where no setting's curves reach.
+    fig, (ax_curves, ax_time) = new_figure(1, 2, figsize=(8.8, 4.6), interactive=interactive)
     ref_epochs = np.arange(1, reference.epochs + 1)
     ax_curves.plot(ref_epochs, reference.val_losses, color=COLORS["light_grey"], linestyle="--", linewidth=2,
                    label=f"batch {BASE_BATCH_SIZE}, lr {BASE_LR:g} (validation)")
@@ -454,7 +536,6 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     (val_line,) = ax_curves.plot([], [], color=ROLE_COLORS["validation"], linewidth=2, linestyle="--",
                                  label="validation set")
     label_axes(ax_curves, None, "epoch", "loss (cross-entropy, nats)")
-    ax_curves.legend(loc="upper right", fontsize=9)
     ref_times = np.cumsum(reference.history.step_time)[np.asarray(reference.history.epoch_end_step) - 1]
     (ref_time_line,) = ax_time.plot(ref_times, reference.val_losses, color=COLORS["light_grey"], linewidth=2,
                                     marker="o", markersize=3, label=f"batch {BASE_BATCH_SIZE}, lr {BASE_LR:g}")
@@ -464,7 +545,9 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     plain_log_ticks(ax_time, "x")
     label_axes(ax_time, "What it cost: measured training time", "training time (seconds, log scale)",
                "validation loss (nats)")
-    ax_time.legend(loc="upper right", fontsize=9)
+    for ax in (ax_curves, ax_time):
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, fontsize=9, handlelength=1.5,
+                  columnspacing=1.2, bbox_transform=offset_copy(ax.transAxes, fig, y=-LEGEND_DROP_PT, units="points"))
 
     # Fixed limits, the same for every setting: a move redraws the changed artists only, and
     # settings compare at a glance. The losses: every run trained at build (capped at 6 nats,
@@ -488,7 +571,8 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
             verdict = f"diverged at step {run.history.diverged_step}"
         else:
             verdict = f"gap {run.gap:.2f}, {run.diagnosis.label if run.diagnosis else 'too short to tell'}"
-        ax_curves.title.set_text(f"batch {run.batch_size}, lr {run.lr:.3g}: {run.steps} steps, {verdict}")
+        # two lines, always: the longest verdicts would reach into the other panel's title on one
+        ax_curves.title.set_text(f"batch {run.batch_size}, lr {run.lr:.3g}: {run.steps} steps\n{verdict}")
         ends = np.asarray(run.history.epoch_end_step, dtype=int)
         times = np.cumsum(run.history.step_time)[ends - 1] if len(ends) else np.array([])
         time_line.set_data(times, run.val_losses[:len(times)])
@@ -502,6 +586,7 @@ def batch_size_widget(split=None, batch_size=BASE_BATCH_SIZE, lr=BASE_LR, *, epo
     update = runs.widget_update(update_figure, lambda: ahead(size_control.value), train_ahead=train_ahead)
     widget = make_widget(fig, {"batch_size": size_control, "lr": lr_control}, update,
                          title="Batch size and learning rate", columns=2, relayout=layout_key,
-                         animated=[train_line, val_line, time_line, ax_curves.title, ax_time.title])
+                         animated=[train_line, val_line, time_line, ax_curves.title, ax_time.title],
+                         summary=lambda widget: batch_summary(widget.state["run"], reference))
     widget.state.update(trained_at_once=len(fresh), runs=runs)
     return widget

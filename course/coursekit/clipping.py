@@ -33,6 +33,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.transforms import offset_copy
 
 import minigrad as mg
 from minigrad import nn
@@ -43,11 +44,12 @@ from minigrad.optim import functional as OF
 from minigrad.training import train_step
 from minigrad.utils.checks import check_positive
 
+from .alt_text import describe, number
 from .controls import choice_buttons, clip_slider, clip_threshold, round_log_slider
 from .display import layout_key, make_widget, new_figure
 from .log_ticks import plain_log_ticks
 from .run_cache import RunCache, diagnose_if_possible
-from .style import COLORS, ROLE_COLORS, clip_style, label_axes
+from .style import COLORS, ROLE_COLORS, clip_style, color_cycle, label_axes
 from .sweep import flat_views, stacked_step
 from .threads import halves, side_by_side, single_blas_thread
 
@@ -85,8 +87,11 @@ __all__ = [
     "count_spikes",
     "best_point",
     "clip_style",
+    "plot_influence",
     "plot_traces",
+    "trace_words",
     "plot_final_losses",
+    "plot_cosines",
     "clipping_widget",
 ]
 
@@ -462,6 +467,51 @@ def _train_rnn_group(settings, seeds, draws, starts, steps, seq_len, batch_size,
 
 
 LOSS_CAP, NORM_CAP = 1e4, 1e6  # tops of the plots' y axes: a run that explodes leaves the plot
+LEGEND_DROP_PT = 36  # the widget's legends hang this far under its panels: below the tick labels and axis labels
+
+
+def plot_influence(ax, influences):
+    """``influences``: ``{gain: influence}`` from :func:`input_influence`; one line per gain against the
+    steps back (log y)."""
+    words = []
+    for (gain, influence), color in zip(influences.items(), color_cycle(len(influences))):
+        influence = np.asarray(influence, dtype=float)
+        ax.plot(np.arange(len(influence)), influence, color=color, label=f"gain {gain}")
+        far = min(50, len(influence) - 1)
+        trend = "grows" if influence[far] > influence[1] else "shrinks"
+        words.append(f"gain {gain} {trend} from {number(influence[1], 2)} one step back to "
+                     f"{number(influence[far], 2)} {far} steps back")
+    ax.set_yscale("log")
+    label_axes(ax, "How far back can the network feel an input?", "steps before the end of the sequence",
+               "size of the gradient (log scale)", legend=True)
+    describe(ax, "The size of the gradient reaching an input, against how many steps before the end it was read "
+                 "(log scale): " + "; ".join(words) + ".")
+
+
+def trace_words(runs) -> tuple[str, str]:
+    """What :func:`plot_traces` shows, in words: ``(loss axes, gradient-norm axes)``."""
+    loss_parts, norm_parts = [], []
+    several_rates = len({run.lr for run in runs}) > 1
+    for run in runs:
+        name = f"{run.name}, lr {run.lr:g}" if several_rates else run.name
+        if run.diverged:
+            loss_parts.append(f"{name}: diverged at step {run.diverged_step}")
+        elif run.final_loss > LOSS_CAP:
+            loss_parts.append(f"{name}: leaves the top of the plot, final loss {number(run.final_loss, 2)}")
+        else:
+            loss_parts.append(f"{name}: final loss {number(run.final_loss, 2)}")
+        norms = run.grad_norms[np.isfinite(run.grad_norms)]
+        if not norms.size:
+            norm_parts.append(f"{name}: no finite norm")
+            continue
+        top = int(np.argmax(run.grad_norms == norms.max()))
+        part = (f"{name}: median {number(np.median(norms), 2)}, largest {number(norms.max(), 2)} at step "
+                f"{top + 1}")
+        if run.mode is not None:
+            part += f", clipped on {run.clipped_fraction:.0%} of the steps"
+        norm_parts.append(part)
+    return ("Training loss per step, log scale: " + "; ".join(loss_parts) + ".",
+            "Gradient norm before clipping per step, log scale: " + "; ".join(norm_parts) + ".")
 
 
 def plot_traces(ax_loss, ax_norm, runs, *, show_thresholds=True):
@@ -490,6 +540,9 @@ def plot_traces(ax_loss, ax_norm, runs, *, show_thresholds=True):
     label_axes(ax_loss, "Training loss", "optimizer step", "loss (mean squared error, log scale)")
     label_axes(ax_norm, "Gradient norm before clipping", "optimizer step", "global L2 norm of the gradient (log scale)")
     ax_loss.legend(loc="upper left", fontsize=9)
+    loss_words, norm_words = trace_words(runs)
+    describe(ax_loss, loss_words)
+    describe(ax_norm, norm_words)
 
 
 def plot_final_losses(ax, study, seeds, top=100.0):
@@ -509,6 +562,40 @@ def plot_final_losses(ax, study, seeds, top=100.0):
     label_axes(ax, f"Final loss of each run (triangles: above {top:g})", "seed (starting weights and batches)",
                "final loss (mean squared error, log scale)")
     ax.legend(loc="upper center", ncol=len(study), fontsize=9)
+    parts = []
+    for runs in study.values():
+        finals = final_losses(runs)
+        part = f"{runs[0].name}: median {number(np.median(finals), 2)}"
+        if (finals > top).any():
+            part += f", above {top:g} in {(finals > top).sum()} of {len(runs)} seeds"
+        parts.append(part)
+    describe(ax, f"The final loss of every run over {len(seeds)} seeds, log scale: " + "; ".join(parts) + ".")
+
+
+def plot_cosines(ax_loss, ax_cos, runs):
+    """Left: each run's training loss (log y); right: the cosine between its gradient before and after
+    clipping, step by step (1: the step points the same way). Clipping by value at 1 or more dotted."""
+    loss_parts, cos_parts = [], []
+    for run in runs:
+        style = clip_style(run.mode, run.threshold)
+        if run.mode == "value" and run.threshold >= 1:
+            style["linestyle"] = ":"
+        steps = np.arange(1, len(run.losses) + 1)
+        ax_loss.plot(steps, run.losses, label=run.name, linewidth=1.6, **style)
+        ax_cos.plot(steps[:len(run.cosines)], run.cosines, label=run.name, linewidth=1.4, **style)
+        loss_parts.append(f"{run.name}: diverged at step {run.diverged_step}" if run.diverged
+                          else f"{run.name}: final loss {number(run.final_loss, 2)}")
+        if run.cosines.size:
+            cos_parts.append(f"{run.name}: mean {run.cosines.mean():.2f}, lowest {run.cosines.min():.2f}")
+    ax_loss.set_yscale("log")
+    plain_log_ticks(ax_loss, "y")
+    label_axes(ax_loss, "Training loss", "optimizer step", "loss (mean squared error, log scale)", legend=True)
+    label_axes(ax_cos, "Does the clipped step point the same way?", "optimizer step",
+               "cosine, gradient before vs after clipping", legend=True)
+    ax_cos.set_ylim(0.5, 1.02)
+    describe(ax_loss, "Training loss per step, log scale: " + "; ".join(loss_parts) + ".")
+    describe(ax_cos, "Cosine between each step's gradient before and after clipping (1: same direction): "
+                     + "; ".join(cos_parts) + ".")
 
 
 # -- widget -----------------------------------------------------------------------------------------------------------
@@ -638,6 +725,24 @@ def _rate_slider(lr):
     return slider
 
 
+def clipping_summary(run: ClipRun, off: ClipRun) -> str:
+    """What :func:`clipping_widget` shows now, in words: the run's outcome, how often clipping bit, and the
+    unclipped run at the same rate (the faint trace)."""
+    def outcome(r):
+        return f"diverged at step {r.diverged_step}" if r.diverged else f"ended at loss {number(r.final_loss, 2)}"
+
+    text = f"{run.name[0].upper()}{run.name[1:]}, learning rate {run.lr:g}: {outcome(run)}"
+    if run.mode is not None:
+        text += f"; clipping bit on {run.clipped_fraction:.0%} of the steps"
+    norms = run.grad_norms[np.isfinite(run.grad_norms)]
+    if norms.size:
+        text += f"; largest gradient norm {number(norms.max(), 2)}"
+    text += "."
+    if run is not off:
+        text += f" Without clipping at this rate (faint) the run {outcome(off)}."
+    return text
+
+
 def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEATURED_SEED, reference=None,
                     interactive=None, train_ahead=True):
     """Clipping threshold (log scale, with "off"), clipping mode and learning rate over the two traces.
@@ -695,7 +800,9 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
         return ([every_threshold(r, (mode,)) + [(None, None, r)] for r in near]
                 + [every_threshold(r, (other,)) for r in near])
 
-    fig, (ax_loss, ax_norm) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
+    # Narrow enough for a laptop's notebook column (display.COLUMN_FIGURE_PX); the legends hang under the
+    # panels: inside, a trace that explodes would run through them.
+    fig, (ax_loss, ax_norm) = new_figure(1, 2, figsize=(8.8, 4.6), interactive=interactive)
     off_style = {"color": COLORS["light_grey"], "linewidth": 1.6}
     (off_loss,) = ax_loss.plot([], [], label="no clipping", **off_style)
     (off_norm,) = ax_norm.plot([], [], label="no clipping", **off_style)
@@ -712,10 +819,14 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
         plain_log_ticks(ax, "y")
         ax.set_xlim(0, steps + 1)
     label_axes(ax_loss, None, "optimizer step", "loss (mean squared error, log scale)")
-    label_axes(ax_norm, None, "optimizer step", "gradient norm before clipping (log scale)")
+    # two lines: on one, the label is taller than the panel once the playground enlarges the widget
+    label_axes(ax_norm, None, "optimizer step", "gradient norm before clipping\n(log scale)")
     # One legend each, with every entry: a move then redraws the changed artists only.
-    ax_loss.legend(handles=[off_loss, loss_line, diverged_marker], loc="upper left", fontsize=9)
-    ax_norm.legend(handles=[off_norm, norm_line, clipped_dots, threshold_line], loc="upper left", fontsize=9)
+    for ax, handles, columns in ((ax_loss, [off_loss, loss_line, diverged_marker], 3),
+                                 (ax_norm, [off_norm, norm_line, clipped_dots, threshold_line], 2)):
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=columns, fontsize=9,
+                  handlelength=1.5, columnspacing=1.2,
+                  bbox_transform=offset_copy(ax.transAxes, fig, y=-LEGEND_DROP_PT, units="points"))
     ax_loss.set_title(" ", fontsize=11)
     ax_norm.set_title(" ", fontsize=11)
 
@@ -765,7 +876,8 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
         else:
             diverged_marker.set_data([], [])
         verdict = f"diverged at step {run.diverged_step}" if run.diverged else f"final loss {run.final_loss:.3f}"
-        ax_loss.title.set_text(f"{run.name}, lr {rate:.2g}: {verdict}")
+        # two lines, always: the longest would reach into the other panel's title on one
+        ax_loss.title.set_text(f"{run.name}, lr {rate:.2g}:\n{verdict}")
         ax_norm.title.set_text(f"clipping bit on {run.clipped_fraction:.0%} of the steps")
         widget.state.update(run=run, off=off)
         widget.redraw()
@@ -776,6 +888,7 @@ def clipping_widget(threshold=1.0, lr=LR, mode="norm", *, steps=STEPS, seed=FEAT
     widget = make_widget(fig, {"threshold": threshold_control, "mode": mode_control, "lr": lr_control}, update,
                          title="Gradient clipping", columns=3, relayout=layout_key,
                          animated=[off_loss, off_norm, loss_line, norm_line, clipped_dots, threshold_line,
-                                   diverged_marker, ax_loss.title, ax_norm.title])
+                                   diverged_marker, ax_loss.title, ax_norm.title],
+                         summary=lambda widget: clipping_summary(widget.state["run"], widget.state["off"]))
     widget.state.update(trained_at_once=len(built), runs=runs)
     return widget

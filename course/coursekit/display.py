@@ -65,6 +65,10 @@ What happens
   :class:`InteractiveFigure`). ``widget.click(ax, x, y)`` and ``widget.drag(ax, points)``
   send the same events from code (tests, benchmarks); ``widget.observe_clicks(callback)``
   hears each of them after ``on_click`` (the playground's status line does).
+  ``key_points=function(widget) -> [(ax, x, y), ...]`` (where the points a click moves are now)
+  gives the mouse's route to the keyboard: on a focused figure (Tab reaches it) the arrow keys
+  move the point as clicks would, in steps of a twentieth of the axes, Shift+arrow in
+  hundredths; "n" moves on to the next point. ``widget.key("left")`` presses a key from code.
 * An :class:`InteractiveFigure` displays itself (IPython's ``_repr_mimebundle_``) as ONE
   output carrying three representations of the same thing (:func:`widget_bundle`):
 
@@ -106,7 +110,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import mpl_compat
-from .accessibility import BOX_CLASS, SUMMARY_CLASS, slider_names
+from .accessibility import BOX_CLASS, SUMMARY_CLASS, widget_aids
 from .alt_text import figure_summary, png_metadata
 from .style import apply_style
 
@@ -122,10 +126,16 @@ __all__ = [
     "widget_bundle",
     "show",
     "call_line",
+    "marker_point",
+    "COLUMN_FIGURE_PX",
 ]
 
 _figure_numbers = itertools.count(1)
 RAPID_FRAMES_S = 0.25  # frames closer together than this are sent whole (see _attach_ipympl_canvas)
+# The widest widget figure, in pixels, that a laptop's notebook column shows without sideways
+# scrolling: JupyterLab in a 1,366-px window with its file browser open gives outputs 934 px, and
+# ipympl's toolbar takes 38 beside the figure. (A static PNG scales down to its column by itself.)
+COLUMN_FIGURE_PX = 880
 
 
 def in_kernel() -> bool:
@@ -153,7 +163,11 @@ def _attach_ipympl_canvas(fig: Figure):
     """Put ``fig`` on an ipympl widget canvas without registering it with pyplot."""
     ipympl_backend = mpl_compat.import_ipympl_backend()
     canvas = ipympl_backend.Canvas(fig)
-    ipympl_backend.FigureManager(canvas, next(_figure_numbers))  # sets canvas.manager (needed by ipympl)
+    manager = ipympl_backend.FigureManager(canvas, next(_figure_numbers))  # sets canvas.manager (needed by ipympl)
+    # matplotlib's default keys would surprise on a focused widget: 'q' closes the figure for good,
+    # 'l' and 'k' switch an axis to log scale, 's' saves. The course's figures take only their own keys.
+    if manager.key_press_handler_id is not None:
+        canvas.mpl_disconnect(manager.key_press_handler_id)
     # A clean look for lessons: no "Figure 3" header or coordinates footer; the toolbar
     # (zoom, pan, save) appears when the mouse is over the figure.
     canvas.header_visible = False
@@ -230,9 +244,10 @@ class InteractiveFigure:
     """
 
     drag_interval = 0.03  # seconds: about 30 redraws a second while dragging
+    key_steps = {"": 1 / 20, "shift": 1 / 100}  # an arrow key moves the point by this share of the axes
 
     def __init__(self, fig: Figure, controls, *, title: str, columns: int = 3, animated=(), relayout=None,
-                 code=None, on_click=None, summary=None):
+                 code=None, on_click=None, summary=None, key_points=None, key_hint="the start point"):
         self.fig = fig
         self.canvas = fig.canvas
         if isinstance(controls, dict):
@@ -260,6 +275,9 @@ class InteractiveFigure:
         self._summary = summary
         self._summary_view = None  # the ipywidgets.HTML under the figure that screen readers announce
         self._on_click = on_click
+        self._key_points = key_points if on_click is not None else None
+        self._key_axes = None  # the axes whose point the arrow keys move: the last one clicked
+        self._key_hint = key_hint
         self._dragging = False
         self._pending = None  # the last drag position skipped by the throttle
         self._last_position = None  # the last position handed to on_click in this drag
@@ -275,6 +293,8 @@ class InteractiveFigure:
         if on_click is not None:
             for name in ("button_press_event", "motion_notify_event", "button_release_event"):
                 self.canvas.mpl_connect(name, self._on_mouse)
+        if self._key_points is not None:
+            self.canvas.mpl_connect("key_press_event", self._on_key)
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -425,11 +445,53 @@ class InteractiveFigure:
     def _apply_click(self, ax, x, y):
         self._pending = None
         self._last_position = (ax, x, y)
+        self._key_axes = ax
         self.clicks += 1
         self._on_click(self, ax, float(x), float(y))
         for observer in self._click_observers:
             observer(self)
         self._last_move_end = time.perf_counter()
+
+    # -- keyboard: the mouse's route for those who do not use one ------------------------------------
+
+    def _on_key(self, event):
+        """An arrow key moves the point of the axes last clicked (at first the first point
+        ``key_points`` names) by ``key_steps[""]`` of the axes' width or height, Shift+arrow by
+        ``key_steps["shift"]``, as a click there would; "n" moves the keys on to the next point."""
+        points = list(self._key_points(self))
+        if not points:
+            return
+        axes = [ax for ax, _x, _y in points]
+        current = axes.index(self._key_axes) if self._key_axes in axes else 0
+        if event.key == "n":
+            self._key_axes = axes[(current + 1) % len(axes)]
+            return
+        modifier, _, arrow = (event.key or "").rpartition("+")
+        if arrow not in _ARROWS or modifier not in self.key_steps:
+            return
+        ax, x, y = points[current]
+        dx, dy = _ARROWS[arrow]
+        share = self.key_steps[modifier]
+        x = _step_along(ax.get_xlim(), ax.get_xscale(), x, dx * share)
+        y = _step_along(ax.get_ylim(), ax.get_yscale(), y, dy * share)
+        self._apply_click(ax, x, y)
+
+    def key(self, name):
+        """Press key ``name`` ("left", "shift+up", "n") on the figure from code, as a focused
+        figure in the browser does; returns ``self``."""
+        from matplotlib.backend_bases import KeyEvent
+
+        self.canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", self.canvas, name))
+        return self
+
+    @property
+    def figure_label(self) -> str:
+        """The figure's name for a screen reader: its title, and what its keys do."""
+        if self._key_points is None:
+            return f"Figure: {self.title}"
+        return (f"Figure: {self.title}. Arrow keys move {self._key_hint} as a click would, "
+                "Shift+arrow in small steps" + (", N the next point" if len(self._key_points(self)) > 1 else "")
+                + ".")
 
     def observe_clicks(self, callback) -> None:
         """Call ``callback(widget)`` after every mouse position that reached ``on_click`` (a
@@ -502,7 +564,7 @@ class InteractiveFigure:
             self._summary_view = widgets.HTML(_summary_html(self.summary))
             self._summary_view.add_class(SUMMARY_CLASS)  # a live region: screen readers announce each change
             children.append(self._summary_view)
-            self._box = widgets.VBox([*children, slider_names()])  # names its sliders for screen readers
+            self._box = widgets.VBox([*children, widget_aids(self.figure_label)])  # for screen readers, keyboards
             self._box.add_class(BOX_CLASS)
         return self._box
 
@@ -518,7 +580,8 @@ class InteractiveFigure:
 
 
 def make_widget(fig: Figure, controls, update, *, title: str, columns: int = 3, animated=(), relayout=None,
-                observe=None, code=None, on_click=None, summary=None) -> InteractiveFigure:
+                observe=None, code=None, on_click=None, summary=None, key_points=None,
+                key_hint="the start point") -> InteractiveFigure:
     """Wire a figure, its controls and its ``update(widget)`` into an :class:`InteractiveFigure`.
 
     Calls ``update`` once for the default state, lays the figure out once, then calls it
@@ -530,15 +593,39 @@ def make_widget(fig: Figure, controls, update, *, title: str, columns: int = 3, 
     controls, ``widget.code_line``); ``on_click(widget, ax, x, y)``: what a click or drag
     on the figure does. ``summary``: a function of the widget returning, in a sentence or three, what
     the figure shows now (from ``widget.state``): shown under the figure, announced by screen readers,
-    the alt text of the PNG. See the module docstring.
+    the alt text of the PNG. ``key_points``: with ``on_click``, a function of the widget returning
+    ``[(ax, x, y), ...]``, the points a click moves (a start point) where they are now: the arrow keys
+    of a focused figure move them, the keyboard's route to what the mouse does (:func:`marker_point` reads
+    one off a marker); ``key_hint`` names what they move, for a screen reader. See the module docstring.
     """
     widget = InteractiveFigure(fig, controls, title=title, columns=columns, animated=animated,
-                               relayout=relayout, code=code, on_click=on_click, summary=summary)
+                               relayout=relayout, code=code, on_click=on_click, summary=summary,
+                               key_points=key_points, key_hint=key_hint)
     update(widget)
     widget.lay_out()
     for name in widget.controls if observe is None else observe:
         widget.controls[name].observe(lambda change: moved(change) and update(widget), names="value")
     return widget
+
+
+def marker_point(marker):
+    """``(axes, x, y)`` of a one-point marker (a start dot): where the arrow keys move it from."""
+    xs, ys = marker.get_data()
+    return marker.axes, float(xs[0]), float(ys[0])
+
+
+_ARROWS = {"left": (-1, 0), "right": (1, 0), "up": (0, 1), "down": (0, -1)}
+
+
+def _step_along(limits, scale, value, share):
+    """``value`` moved by ``share`` of the axis between ``limits`` (in decades on a log axis), kept inside them."""
+    low, high = sorted(limits)
+    if scale == "log" and low > 0:
+        span = math.log10(high) - math.log10(low)
+        moved_to = 10 ** (math.log10(max(value, low)) + share * span)
+    else:
+        moved_to = value + share * (high - low)
+    return min(max(moved_to, low), high)
 
 
 def moved(change) -> bool:

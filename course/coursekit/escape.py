@@ -182,6 +182,7 @@ def plot_escape(grid: EscapeGrid, lr: float, small: int, axes=None):
     ``small`` against the full batch, at learning rate ``lr``."""
     import matplotlib.pyplot as plt
 
+    from .alt_text import describe, number
     from .style import COLORS, ROLE_COLORS, label_axes
 
     if axes is None:
@@ -207,4 +208,15 @@ def plot_escape(grid: EscapeGrid, lr: float, small: int, axes=None):
     ax_path.axhline(ridge(), color=COLORS["grey"], linestyle=":", linewidth=1, label="ridge")
     label_axes(ax_path, f"The weight along the way, learning rate {lr:g}", "step", "weight w", legend=True,
                legend_loc="center right")
+    describe(ax_loss, f"The full loss over one weight has two valleys: the run starts at w = {number(START)} in the poor "
+                      f"one (bottom at w = {number(poor)}, loss {number(full_loss(poor))}); the better one (bottom at "
+                      f"w = {number(better)}, loss {number(full_loss(better))}) lies beyond a ridge at "
+                      f"w = {number(ridge())}.")
+    ends = ", ".join(number(w) for w in noisy.paths[-1, :shown])
+    describe(ax_path, f"The weight along {noisy.paths.shape[0] - 1} steps at learning rate {lr:g}: the full batch "
+                      f"ends at w = {number(exact.paths[-1, 0])}, "
+                      f"{'in the better valley' if exact.paths[-1, 0] < ridge() else 'in the poor valley'}, for every "
+                      f"seed; the {shown} seeds drawn with batch {small} end at w = {ends}. Of all "
+                      f"{len(noisy.final_w)} seeds with batch {small}, {noisy.share_escaped:.0%} end in the better "
+                      "valley.")
     return axes

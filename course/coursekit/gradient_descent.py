@@ -25,15 +25,17 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.ticker import MultipleLocator
 
 import minigrad as mg
 from minigrad.optim import functional as OF
 from minigrad.utils.checks import check_positive
 
+from .alt_text import number
 from .controls import count_slider, lr_slider
-from .display import call_line, make_widget, new_figure, signature_defaults
+from .display import call_line, make_widget, marker_point, new_figure, signature_defaults
 from .least_squares import EXTENT_2D, START_1D, START_2D, LeastSquares, lesson1_problems
-from .surfaces import start_marker
+from .surfaces import legend_below, note_below, start_marker
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 from .trajectories import Trajectory, descend, first_diverged
@@ -52,6 +54,8 @@ __all__ = [
     "lesson1_problems",
     "descent_compute",
     "descent_explorer",
+    "gap_words",
+    "path_words",
     "START_1D",
     "START_2D",
     "EXTENT_2D",
@@ -210,6 +214,28 @@ def _status(path: DescentPath, problem: LeastSquares) -> str:
     return f"loss {path.losses[-1]:.4f}\n{gap:.1e} above the minimum"
 
 
+CONVERGED = 1e-3  # a run has converged once its loss gap is 1/1000 of where it started (lesson 2's measure)
+GAP_FLOOR = 1e-9  # loss gaps below this are rounding: said as "less than 1e-9", no digits
+
+
+def gap_words(gap: float) -> str:
+    """A loss gap as a summary says it: 3 significant digits, or "less than 1e-9" where only rounding is left."""
+    return f"less than {GAP_FLOOR:.0e}" if gap < GAP_FLOOR else number(gap)
+
+
+def path_words(path: DescentPath, min_loss: float) -> str:
+    """Where a descent went, in words: diverged at step N, moving away, converged at step N, or how far it still is."""
+    if path.diverged:
+        return f"diverged at step {path.diverged_at}"
+    start_gap, gap = path.losses[0] - min_loss, path.losses[-1] - min_loss
+    if gap > start_gap:
+        return f"moving away from the minimum, the loss gap grew from {number(start_gap)} to {number(gap)}"
+    reached = steps_to_reach(path.losses, min_loss + CONVERGED * start_gap)
+    if reached is not None:
+        return f"converged at step {reached} (loss gap down to 1/1000 of its start), ends {gap_words(gap)} above the minimum"
+    return f"{gap_words(gap)} above the minimum after {path.steps} steps, not yet 1/1000 of its starting gap"
+
+
 def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_1d=START_1D[0],
                      max_steps: int = 100, interactive=None):
     """Gradient descent on the one-weight and the two-weight loss, with a learning-rate and a steps slider.
@@ -224,7 +250,9 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_
     one, two = problems = lesson1_problems()
     rate = lr_slider(lr, 1e-3, 2.0, description="learning rate")
     step_count = count_slider("steps", steps, 1, max_steps)
-    fig, (ax1, ax2, ax3) = new_figure(1, 3, figsize=(13, 4.2), interactive=interactive,
+    # 8.8 x 4.8 in: a laptop's notebook column (display.COLUMN_FIGURE_PX) shows it whole. One legend
+    # under the panels and the two status lines under their plots: nothing covers a path.
+    fig, (ax1, ax2, ax3) = new_figure(1, 3, figsize=(8.8, 4.8), interactive=interactive,
                                       width_ratios=[1, 1, 1])
     sgd = OPTIMIZER_COLORS["SGD"]
 
@@ -238,9 +266,8 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_
     start1.set_label("start (click to move)")
     ax1.set_xlim(w_grid[0], w_grid[-1])
     ax1.set_ylim(0.5, 5.0)
-    label_axes(ax1, "One weight", "weight on bmi", "loss (MSE, standardised units²)", legend=True,
-               legend_loc="upper right")
-    status1 = ax1.text(0.03, 0.97, "", transform=ax1.transAxes, va="top", fontsize=9)
+    label_axes(ax1, "One weight", "weight on bmi", "loss (MSE, standardised units²)")
+    status1 = note_below(ax1)
 
     # middle: contours of the two-weight loss
     xmin, xmax, ymin, ymax = EXTENT_2D
@@ -255,9 +282,9 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_
     start2.set_label("start (click to move)")
     ax2.set_xlim(xmin, xmax)
     ax2.set_ylim(ymin, ymax)
-    label_axes(ax2, "Two weights", "weight on bmi", "weight on s5", legend=True, legend_loc="upper right")
-    status2 = ax2.text(0.03, 0.03, "", transform=ax2.transAxes, va="bottom", fontsize=9,
-                       bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    ax2.xaxis.set_major_locator(MultipleLocator(1.0))  # a narrow panel: whole weights only
+    label_axes(ax2, "Two weights", "weight on bmi", "weight on s5")
+    status2 = note_below(ax2)
 
     # right: loss above the minimum, per step
     (gap1,) = ax3.plot([], [], color=COLORS["blue"], label="one weight")
@@ -267,9 +294,11 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_
     # The step axis spans the slider's whole range, so a new number of steps never changes the
     # ticks: moving the slider only redraws the lines (a full repaint, contours included, is ~0.3 s).
     ax3.set_xlim(0, max_steps)
-    label_axes(ax3, "Distance to the bottom", "step", "loss − minimum loss", legend=True)
+    label_axes(ax3, "Distance to the bottom", "step", "loss − minimum loss")
+    # The left and middle plots draw the steps alike (dots on a line): one entry says "steps" for both.
+    legend_below(fig, [ax1.lines[0], ax1.lines[1], path1, start1, gap1, gap2])
 
-    title = fig.suptitle("")
+    title = fig.suptitle("", fontsize=11)
 
     def update(widget):
         path_1d, path_2d = descent_compute(rate.value, step_count.value, problems, start=starts["two"],
@@ -285,8 +314,8 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_
             gap2.set_data(steps_axis, np.maximum(path_2d.losses - two.min_loss, 1e-12))
         status1.set_text(_status(path_1d, one))
         status2.set_text(_status(path_2d, two))
-        fig.suptitle(f"Gradient descent, learning rate {rate.value:.3g}, {step_count.value} steps "
-                     f"(diverges above {one.critical_lr:.2f} with one weight, {two.critical_lr:.2f} with two)")
+        title.set_text(f"Gradient descent, learning rate {rate.value:.3g}, {step_count.value} steps "
+                       f"(diverges above {one.critical_lr:.2f} with one weight, {two.critical_lr:.2f} with two)")
         widget.state.update(path_1d=path_1d, path_2d=path_2d, start=starts["two"], start_1d=starts["one"])
         widget.redraw()
 
@@ -304,6 +333,13 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_
                          start_1d=starts["one"], max_steps=max_steps,
                          defaults=signature_defaults(descent_explorer, "start_1d", "max_steps"))
 
+    def summary(widget):
+        path_1d, path_2d = widget.state["path_1d"], widget.state["path_2d"]
+        return (f"Gradient descent at learning rate {number(path_1d.lr)}, {path_1d.steps} steps (it diverges above "
+                f"{number(one.critical_lr)} with one weight, {number(two.critical_lr)} with two). "
+                f"One weight: {path_words(path_1d, one.min_loss)}. Two weights: {path_words(path_2d, two.min_loss)}.")
+
     return make_widget(fig, {"lr": rate, "steps": step_count}, update, title="Gradient descent explorer",
                        columns=2, animated=[path1, path2, start1, start2, gap1, gap2, status1, status2, title],
-                       code=code, on_click=on_click)
+                       code=code, on_click=on_click, summary=summary,
+                       key_points=lambda widget: [marker_point(start1), marker_point(start2)])

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 from minigrad.training import diagnose
 
+from .alt_text import number
 from .controls import lr_slider, surface_dropdown
-from .display import call_line, make_widget, new_figure, signature_defaults
+from .display import call_line, make_widget, marker_point, new_figure, signature_defaults
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
-from .surfaces import (LOSS_FLOOR, checked_start, clicked_start, get_surface, loss_gap, redraw_surface,
-                       start_marker)
+from .surfaces import (LOSS_FLOOR, checked_start, clicked_start, get_surface, legend_below, loss_gap,
+                       redraw_surface, start_marker)
 from .trajectories import Trajectory, descend, drawable, escape_radius, trajectory
 
 __all__ = ["regime", "LrRun", "lr_compute", "steps_to_converge", "lr_explorer"]
@@ -80,7 +81,11 @@ def lr_compute(surface="valley", lr=0.1, steps=100, *, start=None):
     return LrRun(path, verdict.label, verdict.hint, surface.critical_lr, float(lr))
 
 
-def steps_to_converge(surface="valley", lrs=None, *, tolerance=1e-3, max_steps=5000):
+CONVERGED = 1e-3  # a run has converged once its loss gap is down to 1/1000 of its start
+COST_MAX_STEPS = 5000  # the most steps the cost curve waits for that
+
+
+def steps_to_converge(surface="valley", lrs=None, *, tolerance=CONVERGED, max_steps=COST_MAX_STEPS):
     """Steps plain gradient descent needs to bring the loss gap below ``tolerance`` × its start.
 
     Returns ``(lrs, steps)``; ``steps`` is NaN where the run diverged or did not get there
@@ -139,7 +144,9 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, start=None, surfaces=("b
     surface_control = surface_dropdown(surface.key, surfaces)
     cost_lrs = np.geomspace(*lr_range, 81)
 
-    fig, (ax_path, ax_loss, ax_cost) = new_figure(1, 3, figsize=(13, 4.3), width_ratios=(1.2, 1, 1),
+    # 8.8 in wide: a laptop's notebook column (display.COLUMN_FIGURE_PX) shows it whole. The left and
+    # middle titles take two lines; the cost curve's legend sits under the panels, off the data.
+    fig, (ax_path, ax_loss, ax_cost) = new_figure(1, 3, figsize=(8.8, 4.6), width_ratios=(1.2, 1, 1),
                                                   interactive=interactive)
     color = OPTIMIZER_COLORS["SGD"]
     (path_line,) = ax_path.plot([], [], color=color, marker="o", markersize=2.5, linewidth=1.5, zorder=3)
@@ -147,7 +154,7 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, start=None, surfaces=("b
     (loss_line,) = ax_loss.plot([], [], color=color, linewidth=2)
     ax_loss.set_yscale("log")
     label_axes(ax_loss, None, "step", "loss above the minimum (log scale)")
-    (cost_line,) = ax_cost.plot([], [], color=COLORS["blue"], linewidth=2, label="steps to converge\n(from the usual start)")
+    (cost_line,) = ax_cost.plot([], [], color=COLORS["blue"], linewidth=2, label="steps to converge (from the usual start)")
     (cost_dot,) = ax_cost.plot([], [], marker="o", markersize=10, color=ROLE_COLORS["diverges"],
                                linestyle="none", label="your learning rate", zorder=4)
     wall = ax_cost.axvline(1.0, color=ROLE_COLORS["diverges"], linestyle="--", linewidth=1.5, label="2/L")
@@ -155,18 +162,18 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, start=None, surfaces=("b
                                      label="diverges")
     ax_cost.set_xscale("log")
     ax_cost.set_yscale("log")
-    label_axes(ax_cost, "What each rate costs", "learning rate (log scale)", "steps to converge (log scale)")
-    ax_cost.legend(loc="lower left", fontsize=9)
+    label_axes(ax_cost, None, "learning rate (log scale)", "steps to converge (log scale)")
+    ax_cost.set_title("What each rate costs", fontsize=11)  # the size of its neighbours' titles
     ax_loss.set_xlim(0, steps)
     # Fixed limits from the loss floor to past the divergence threshold: every run fits,
     # and a slider move never has to redraw the axis (only the curve and the title).
     ax_loss.set_ylim(LOSS_FLOOR / 3, 1e8)
-    ax_loss.set_title(" ", fontsize=11)
+    ax_loss.set_title(" \n ", fontsize=11)
     state = {"surface": None, "drawn": (), "cost": None}
 
     def set_surface(current):
         state["drawn"] = redraw_surface(ax_path, current, state["drawn"], start=False)
-        ax_path.set_title(f"{current.title}: {current.formula}", fontsize=11)
+        ax_path.set_title(f"{current.title}\n{current.formula}", fontsize=11)
         lrs, cost = steps_to_converge(current, cost_lrs)
         cost_line.set_data(lrs, cost)
         wall.set_xdata([current.critical_lr, current.critical_lr])
@@ -176,7 +183,7 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, start=None, surfaces=("b
         ax_cost.set_xlim(*lr_range)
         finite = cost[np.isfinite(cost)]
         ax_cost.set_ylim(max(finite.min() / 2, 1), finite.max() * 2)
-        ax_cost.legend(loc="lower left", fontsize=9)
+        legend_below(fig, [cost_line, cost_dot, wall, diverging_zone])
         state.update(surface=current, cost=(lrs, cost))
 
     def update(widget):
@@ -196,12 +203,13 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, start=None, surfaces=("b
         regime_name = regime(current, rate.value)
         path_line.set_color(ROLE_COLORS[_REGIME_ROLE[regime_name]])
         loss_line.set_color(ROLE_COLORS[_REGIME_ROLE[regime_name]])
-        ax_loss.set_title(run.title(), fontsize=11)
+        ax_loss.set_title(_two_lines(run.title()), fontsize=11)
         lrs, cost = state["cost"]
         index = int(np.argmin(np.abs(np.log(lrs) - math.log(rate.value))))
         y = cost[index] if np.isfinite(cost[index]) else ax_cost.get_ylim()[1] / 1.5
         cost_dot.set_data([rate.value], [y])
-        widget.state.update(run=run, regime=regime_name, start=tuple(here))
+        widget.state.update(run=run, regime=regime_name, start=tuple(here), surface=current,
+                            cost_steps=float(cost[index]))
         widget.redraw(full=new_surface)
 
     def on_click(widget, ax, x, y):
@@ -216,7 +224,43 @@ def lr_explorer(surface="valley", lr=0.1, *, steps=100, start=None, surfaces=("b
     # Another surface has other tick labels, maybe other margins: lay the figure out again.
     return make_widget(fig, {"lr": rate, "surface": surface_control}, update, title="Learning-rate explorer",
                        columns=2, animated=[path_line, start_dot, loss_line, cost_dot, ax_loss.title],
-                       relayout=lambda fig: surface_control.value, code=code, on_click=on_click)
+                       relayout=lambda fig: surface_control.value, code=code, on_click=on_click,
+                       summary=_explorer_summary, key_points=lambda widget: [marker_point(start_dot)])
+
+
+def _two_lines(title: str) -> str:
+    """A run's title on two lines, the rate, then the verdict: a narrow panel's title never runs into
+    its neighbour's (the layout is computed once, for a two-line title)."""
+    rate, colon, verdict = title.partition(": ")
+    return f"{rate}{colon.strip()}\n{verdict or ' '}"
+
+
+def _explorer_summary(widget) -> str:
+    """What :func:`lr_explorer` shows now, in words: the rate and its regime, where the run went, what the rate costs."""
+    state = widget.state
+    run, surface = state["run"], state["surface"]
+    path = run.path
+    head = (f"{surface.title}, learning rate {number(run.lr)} = {number(run.ratio, 2)} × 2/L "
+            f"(2/L = {number(run.critical_lr)}): {state['regime']}.")
+    start = ", ".join(number(v) for v in state["start"])
+    if path.diverged:
+        middle = f"The run from ({start}) diverged at step {path.diverged_at}"
+    else:
+        gaps = path.losses - surface.loss(surface.minimum)
+        reached = path.steps_to(surface.loss(surface.minimum) + CONVERGED * gaps[0])
+        middle = (f"In {path.steps} steps from ({start}) the loss above the minimum went from {number(gaps[0])} to "
+                  f"{number(gaps[-1])}" + (f", down to 1/1000 of its start at step {reached}" if reached is not None
+                                            else ""))
+    middle += f"; diagnose reads the loss curve as {run.label}." if run.label else "."
+    cost = state["cost_steps"]
+    if math.isfinite(cost):
+        tail = f"From the usual start, a rate about this size needs {cost:.0f} steps to converge."
+    elif run.ratio is not None and run.ratio >= 1:
+        tail = "Past the wall at 2/L no rate converges."
+    else:
+        tail = f"From the usual start, a rate this small needs more than {COST_MAX_STEPS} steps to converge."
+    return f"{head} {middle} {tail}"
+
 
 
 _REGIME_ROLE = {

@@ -1,13 +1,15 @@
 """Lesson 2's figures: drawn from runs the lesson has already computed, so its cells show the experiment.
 
 Each function returns its axes; the lesson calls ``plt.show()``. Nothing here computes a result
-except what a figure needs to place its lines (``draw_surface``, ``draw_path``).
+except what a figure needs to place its lines (``draw_surface``, ``draw_path``), and each figure says
+in words what it shows (:func:`coursekit.alt_text.describe`), from the numbers it draws.
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .alt_text import describe, number
 from .style import COLORS, ROLE_COLORS, label_axes
 from .surfaces import draw_surface
 from .trajectories import draw_path
@@ -27,7 +29,31 @@ def plot_surfaces(surfaces):
     for ax, surface in zip(axes, surfaces):
         draw_surface(ax, surface)
         label_axes(ax, f"{surface.title}: {surface.formula}", legend=True)
+        describe(ax, f"Contour map of the {_lower(surface.title)}, loss {surface.formula}: the minimum is at "
+                     f"({_pair(surface.minimum)}), the start at ({_pair(surface.start)}); it is "
+                     f"{number(surface.condition_number)} times as steep across as along.")
     return axes
+
+
+def _lower(title: str) -> str:
+    """A surface's title inside a sentence: "Quadratic bowl" -> "quadratic bowl" (names keep their capital)."""
+    return title[:1].lower() + title[1:] if title[:1].isupper() and not title.split()[0].endswith("'s") else title
+
+
+def _pair(point) -> str:
+    return ", ".join(number(v) for v in point)
+
+
+def _outcome(run) -> str:
+    """Where one of the lesson's runs went: diverged at step N, or its loss after the last step."""
+    if run.path.diverged:
+        return f"diverged at step {run.path.diverged_at}"
+    return f"loss {_loss_words(run.path.final_loss)}"
+
+
+def _loss_words(loss: float) -> str:
+    """A loss as the log plots show it: below their floor, 1e-12, it is just "below 1e-12"."""
+    return "below 1e-12" if loss < 1e-12 else number(loss)
 
 
 def plot_path_grid(runs: dict, surfaces, rates: dict, steps: int):
@@ -43,6 +69,11 @@ def plot_path_grid(runs: dict, surfaces, rates: dict, steps: int):
                       else f"loss {run.path.final_loss:.2g}")
             ax.set_title(f"{surface.title.split()[-1]} · {name}\nlr {lr:g}: {status}", fontsize=11)
     fig.suptitle(f"{steps} steps of gradient descent (white dot: start, star: minimum)")
+    describe(fig, f"{steps} steps of gradient descent from the same start, one panel per loss (rows) and "
+                  f"learning rate (columns). " + " ".join(
+                      f"{surface.title}: " + "; ".join(f"lr {lr:g} ({name}) {_outcome(runs[surface.key, name])}"
+                                                       for name, lr in rates.items()) + "."
+                      for surface in surfaces))
     return axes
 
 
@@ -57,6 +88,9 @@ def plot_loss_curves(runs: dict, surfaces, rates: dict):
         ax.set_yscale("log")
         ax.set_ylim(1e-12, 1e8)
         label_axes(ax, f"{surface.title}", "step", "loss (log scale)", legend=True, legend_loc="lower left")
+        describe(ax, f"{surface.title}: the loss per step on a log scale, one curve per learning rate, with diagnose's "
+                     "verdict. " + "; ".join(f"lr {lr:g} ({name}): {runs[surface.key, name].label}, "
+                                             f"{_outcome(runs[surface.key, name])}" for name, lr in rates.items()) + ".")
     return axes
 
 
@@ -79,6 +113,17 @@ def plot_final_loss_sweep(sweep, finals: dict, surfaces, steps: int, critical_lr
     ax.set_yscale("log")
     label_axes(ax, f"Loss after {steps} steps", "learning rate (log scale)", "final loss (log scale)",
                legend=True, legend_loc="lower left")
+    sweep = np.asarray(sweep, dtype=float)
+    cliffs = []
+    for surface in surfaces:
+        diverged = np.isnan(np.asarray(finals[surface.key], dtype=float))
+        converged = sweep[~diverged]
+        cliffs.append(f"{_lower(surface.title)} " + (f"converges up to lr {number(converged.max())}" if converged.size
+                                                     else "never converges")
+                      + (f" and diverges from lr {number(sweep[diverged].min())}" if diverged.any() else ""))
+    describe(ax, f"The loss after {steps} steps against {len(sweep)} learning rates from {number(sweep.min())} to "
+                 f"{number(sweep.max())}, both on log scales: the " + "; the ".join(cliffs)
+                 + f". The dashed line marks 2/L = {critical_lr:g}; right of it no point is drawn, every run diverged.")
     return ax
 
 
@@ -92,4 +137,17 @@ def plot_steps_to_converge(lrs, costs: dict, surfaces, critical_lr: float):
     ax.set_yscale("log")
     label_axes(ax, "Steps to reach 1/1000 of the starting loss", "learning rate (log scale)", "steps (log scale)",
                legend=True)
+    lrs = np.asarray(lrs, dtype=float)
+    words = []
+    for surface in surfaces:
+        cost = np.asarray(costs[surface.key], dtype=float)
+        if not np.isfinite(cost).any():
+            words.append(f"the {_lower(surface.title)} never gets there")
+            continue
+        best = int(np.nanargmin(cost))
+        words.append(f"the {_lower(surface.title)} needs {cost[0]:.0f} steps at lr {number(lrs[0])} and "
+                     f"fewest, {cost[best]:.0f}, at lr {number(lrs[best])}" if np.isfinite(cost[0]) else
+                     f"the {_lower(surface.title)} needs fewest, {cost[best]:.0f}, at lr {number(lrs[best])}")
+    describe(ax, "Steps to bring the loss to 1/1000 of its start against the learning rate, both on log scales: "
+                 + "; ".join(words) + f". Past the dashed line at 2/L = {critical_lr:g} no rate gets there.")
     return ax

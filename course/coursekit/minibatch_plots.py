@@ -1,15 +1,17 @@
 """Lesson 3's figures, drawn from measurements the lesson has already made (see :mod:`coursekit.minibatches`).
 
-Each function returns its axes; the lesson calls ``plt.show()``. Nothing here computes a result.
+Each function returns its axes; the lesson calls ``plt.show()``. Nothing here computes a result; each
+figure says in words what it shows (:func:`coursekit.alt_text.describe`), from the numbers it draws.
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .alt_text import describe, number
 from .least_squares import contour_grid
 from .log_ticks import plain_log_ticks
-from .minibatches import batch_size_colors
+from .minibatches import batch_size_colors, gap_words, stationary_gap
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 
 __all__ = ["show_digits", "plot_gradient_noise", "plot_steps_and_epochs", "plot_step_cost", "plot_noisy_paths"]
@@ -23,6 +25,9 @@ def show_digits(images, labels, count: int = 16):
         ax.set_title(f"label {label}", fontsize=10)
         ax.axis("off")
     fig.suptitle(f"{count} training images (8 × 8 pixels)")
+    shown = list(labels[:count])
+    describe(fig, f"The first {len(shown)} training images, handwritten digits of 8 × 8 pixels in two rows, "
+                  f"labelled {', '.join(str(label) for label in shown)}.")
     return axes
 
 
@@ -36,6 +41,13 @@ def plot_gradient_noise(noise):
     plain_log_ticks(ax, "x")
     label_axes(ax, "Gradient noise falls as 1 / batch size", "batch size B (examples, log scale)",
                "mean ‖batch gradient − full gradient‖² (log scale)", legend=True)
+    sizes, measured, predicted = noise.batch_sizes, noise.variance, noise.predicted
+    off = float(np.max(np.abs(measured / predicted - 1)))
+    describe(ax, f"Gradient noise against the batch size B, both on log scales: the measured mean squared distance of "
+                 f"a batch gradient from the full gradient falls from {number(measured[0])} at B = {sizes[0]} to "
+                 f"{number(measured[-1])} at B = {sizes[-1]}, within {number(100 * off, 2)}% of the prediction "
+                 f"σ²/B × (N − B)/(N − 1) at every batch size. The plain σ²/B line (dashed) is "
+                 f"{number(noise.one_over_b[-1] / predicted[-1], 2)} times higher at B = {sizes[-1]}.")
     return ax
 
 
@@ -52,6 +64,18 @@ def plot_steps_and_epochs(runs, num_examples: int):
     label_axes(ax_steps, "Per step: big batches win, up to a point", "optimizer steps (log scale)",
                "training loss, all images (cross-entropy)", legend=True)
     label_axes(ax_epochs, "Per example processed: small batches win", "epochs (log scale)")
+    labels = ["the full batch" if run.batch_size == num_examples else f"batch {run.batch_size}" for run in runs]
+    same = len({run.steps for run in runs}) == 1
+    describe(ax_steps, "The full training loss per optimizer step (log scale), one line per batch size. "
+                       + (f"After {runs[0].steps} steps: " if same else "After the last step: ")
+                       + ", ".join(f"{label} at {number(run.eval_losses[-1])}" + ("" if same else f" ({run.steps} steps)")
+                                   for label, run in zip(labels, runs)) + ".")
+    target = max(float(np.min(run.eval_losses)) for run in runs)  # the lowest loss every run reached
+    epochs = [float(run.eval_epochs[np.flatnonzero(run.eval_losses <= target)[0]]) for run in runs]
+    fewest = int(np.argmin(epochs))
+    describe(ax_epochs, f"The same runs per epoch (log scale). To first reach loss {number(target)} (the lowest every "
+                        "run reached): " + ", ".join(f"{label} {number(e)} epochs" for label, e in zip(labels, epochs))
+                        + f"; {labels[fewest]} needs the fewest examples.")
     return ax_steps, ax_epochs
 
 
@@ -69,7 +93,20 @@ def plot_step_cost(batch_sizes, seconds_per_step, seconds_to_target, target: flo
     for ax in (ax_step, ax_target):
         plain_log_ticks(ax, "both")
     label_axes(ax_target, f"Time to reach loss {target}", "batch size (log scale)", "milliseconds (log scale)")
+    ms, to_target = np.asarray(seconds_per_step) * 1e3, np.asarray(seconds_to_target) * 1e3
+    describe(ax_step, f"Milliseconds per step against the batch size, both on log scales (measured on this machine): "
+                      f"{number(ms[0])} at batch {batch_sizes[0]}, {number(ms[-1])} at batch {batch_sizes[-1]}, "
+                      f"{number(ms[-1] / ms[0], 2)} times as long for {_times(batch_sizes[-1] / batch_sizes[0])} times "
+                      "the examples; the dashed line is what time growing with the examples would give.")
+    fastest, slowest = int(np.argmin(to_target)), int(np.argmax(to_target))
+    describe(ax_target, f"Milliseconds to reach loss {target}: fewest, {number(to_target[fastest])}, at batch "
+                        f"{batch_sizes[fastest]}; most, {number(to_target[slowest])}, at batch {batch_sizes[slowest]}.")
     return ax_step, ax_target
+
+
+def _times(ratio) -> str:
+    """A ratio of sizes in words: whole above 10 ("1438"), else 3 significant digits."""
+    return f"{ratio:.0f}" if ratio >= 10 else number(ratio)
 
 
 def plot_noisy_paths(problem, paths):
@@ -86,4 +123,16 @@ def plot_noisy_paths(problem, paths):
         label_axes(ax, name, "weight on bmi")
     axes[0].set_ylabel("weight on s5")
     axes[0].legend(loc="upper right")
+    names = [f"the full batch ({path.num_examples})" if path.batch_size == path.num_examples else f"batch {path.batch_size}"
+             for path in paths]
+    gaps = [stationary_gap(path, problem) for path in paths]
+    by_size = [gap for _, gap in sorted(zip([path.batch_size for path in paths], gaps))]
+    ordered = all(a > b for a, b in zip(by_size, by_size[1:])) and not any(path.diverged for path in paths)
+    describe(axes[0].figure, f"Mini-batch SGD over the contours of the full two-weight loss, {paths[0].steps} steps "
+                             f"at learning rate {number(paths[0].lr)}, one panel per batch size. The full loss above the "
+                             "minimum, averaged over the last half of the steps: "
+                             + ", ".join(f"{name} {'diverged' if path.diverged else gap_words(gap)}"
+                                         for name, path, gap in zip(names, paths, gaps))
+                             + (": the smaller the batch, the farther from the minimum its path jitters." if ordered
+                                else "."))
     return axes

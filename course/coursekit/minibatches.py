@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib.ticker import MultipleLocator
 
 import minigrad as mg
 from minigrad import nn, optim
@@ -39,12 +40,14 @@ from minigrad.training import train_step
 from minigrad.utils.checks import check_count, check_positive
 from minigrad.utils.data import DataLoader, TensorDataset
 
+from .alt_text import number
 from .controls import batch_size_slider, lr_slider
 from .display import make_widget, new_figure
 from .least_squares import EXTENT_2D, START_2D, LeastSquares, lesson1_problems
 from .networks import shuffled_loader
 from .threads import single_blas_thread
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, SEQUENTIAL_CMAP, label_axes
+from .surfaces import legend_below, note_below
 from .trajectories import Trajectory, descend, first_diverged
 
 __all__ = [
@@ -62,6 +65,7 @@ __all__ = [
     "minibatch_descent",
     "SGDPath",
     "stationary_gap",
+    "gap_words",
     "minibatch_compute",
     "minibatch_explorer",
 ]
@@ -366,7 +370,9 @@ def minibatch_explorer(batch_size: int = 32, lr: float = 0.1, steps: int = 100, 
     problem = lesson1_problems()[1]
     size = batch_size_slider(batch_size, 1, 512, continuous_update=True)
     rate = lr_slider(lr, 1e-3, 1.0, description="learning rate")
-    fig, (ax_map, ax_loss) = new_figure(1, 2, figsize=(12, 4.6), interactive=interactive,
+    # 8.8 in wide: a laptop's notebook column (display.COLUMN_FIGURE_PX) shows it whole. One legend
+    # under both panels and the run's numbers under the map: nothing covers a path or a curve.
+    fig, (ax_map, ax_loss) = new_figure(1, 2, figsize=(8.8, 4.8), interactive=interactive,
                                         width_ratios=[1, 1.15])
     xmin, xmax, ymin, ymax = EXTENT_2D
     W1, W2 = np.meshgrid(np.linspace(xmin, xmax, 121), np.linspace(ymin, ymax, 121))
@@ -380,10 +386,9 @@ def minibatch_explorer(batch_size: int = 32, lr: float = 0.1, steps: int = 100, 
                                label="mini-batch SGD")
     ax_map.set_xlim(xmin, xmax)
     ax_map.set_ylim(ymin, ymax)
-    label_axes(ax_map, "Path over the true loss", "weight on bmi", "weight on s5", legend=True,
-               legend_loc="upper right")
-    status = ax_map.text(0.03, 0.03, "", transform=ax_map.transAxes, fontsize=9, va="bottom",
-                         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    ax_map.xaxis.set_major_locator(MultipleLocator(1.0))  # lesson 1's ticks: whole weights
+    label_axes(ax_map, "Path over the true loss", "weight on bmi", "weight on s5")
+    status = note_below(ax_map)
 
     steps_axis = np.arange(steps + 1)
     (full_gap,) = ax_loss.plot([], [], color=COLORS["grey"], linewidth=2, label="full batch")
@@ -391,8 +396,8 @@ def minibatch_explorer(batch_size: int = 32, lr: float = 0.1, steps: int = 100, 
     ax_loss.set_yscale("log")
     ax_loss.set_xlim(0, steps)
     ax_loss.set_ylim(1e-6, 1e1)
-    label_axes(ax_loss, "Full loss along the way", "step", "full loss − minimum loss (log scale)", legend=True,
-               legend_loc="upper right")
+    label_axes(ax_loss, "Full loss along the way", "step", "full loss − minimum loss (log scale)")
+    legend_below(fig, [ax_map.lines[0], full_line, path_line])  # the same lines left and right
     title = fig.suptitle("")
     full_paths: dict = {}
 
@@ -408,8 +413,40 @@ def minibatch_explorer(batch_size: int = 32, lr: float = 0.1, steps: int = 100, 
         fig.suptitle(f"Batch size {size.value}"
                      + (f" (all {path.num_examples} examples)" if size.value >= path.num_examples else "")
                      + f", learning rate {rate.value:.3g}, {steps} steps")
-        widget.state.update(path=path, full=full)
+        widget.state.update(path=path, full=full, batch_size=size.value, problem=problem)
         widget.redraw()
 
     return make_widget(fig, {"batch_size": size, "lr": rate}, update, title="Mini-batch explorer", columns=2,
-                       animated=[full_line, path_line, status, full_gap, gap, title])
+                       animated=[full_line, path_line, status, full_gap, gap, title], summary=_explorer_summary)
+
+
+GAP_FLOOR = 1e-9  # excess losses below this are rounding: said as "less than 1e-9", no digits
+
+
+def gap_words(gap: float) -> str:
+    """An excess loss as a summary says it: 3 significant digits, or "less than 1e-9" where only rounding is left."""
+    return f"less than {GAP_FLOOR:.0e}" if gap < GAP_FLOOR else number(gap)
+
+
+def _ending_words(path: SGDPath, problem: LeastSquares) -> str:
+    """Where a path ended up: diverged at step N, or its full loss above the minimum over its last half."""
+    if path.diverged:
+        return f"diverged at step {path.diverged_at}"
+    return f"averages {gap_words(stationary_gap(path, problem))} above the minimum over the last half of the steps"
+
+
+def _explorer_summary(widget) -> str:
+    """What :func:`minibatch_explorer` shows now: the batch, the rate, and how far each path stays from the minimum."""
+    state = widget.state
+    path, full, problem = state["path"], state["full"], state["problem"]
+    head = (f"Batch size {state['batch_size']}, learning rate {number(path.lr)}, {path.steps} steps "
+            f"({number(path.epochs)} epochs of the {path.num_examples} examples).")
+    if path.batch_size == path.num_examples:
+        return (f"{head} A batch this large is the full batch, so the path over the contours is plain gradient "
+                f"descent; its full loss {_ending_words(path, problem)}.")
+    if not (path.diverged or full.diverged):
+        return (f"{head} The full loss above the minimum, averaged over the last half of the steps: mini-batch SGD "
+                f"{gap_words(stationary_gap(path, problem))}, the full batch (grey) "
+                f"{gap_words(stationary_gap(full, problem))}.")
+    return (f"{head} Mini-batch SGD {_ending_words(path, problem)}; the full batch (grey) "
+            f"{_ending_words(full, problem)}.")

@@ -4,6 +4,8 @@
     plot_effective_rates(sgd_rates, adam_rates)    section 2: each weight's effective step size
     plot_race_grid(races)                          section 3: every optimizer on every surface
     plot_decay_shrink(groups)                      section 4: how much weight decay shrank each group
+
+Each figure says in words what it shows (:func:`coursekit.alt_text.describe`), from the numbers it draws.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .alt_text import describe, number
+from .optimizers import race_outcomes
 from .style import COLORS, OPTIMIZER_COLORS, label_axes, optimizer_style
 from .surfaces import RACE_SURFACES, draw_surface, get_surface
 from .trajectories import draw_path
@@ -29,7 +33,27 @@ def plot_same_rate_paths(paths: dict, surface, lr: float):
     label_axes(ax_path, f"Same learning rate {lr}, {steps} steps", legend=True)
     ax_loss.set_yscale("log")
     label_axes(ax_loss, "Loss", "step", "loss (log scale)", legend=True)
+    first = next(iter(paths.values()))
+    describe(ax_path, f"The paths of {_names(paths)} over the contours of the {_lower(surface.title)}, all at learning "
+                      f"rate {lr:g} for {steps} steps from ({', '.join(number(v) for v in first.points[0])}).")
+    low = surface.loss(surface.minimum)
+    words = []
+    for name, path in paths.items():
+        reached = None if path.diverged else path.steps_to(low + 1e-3 * (path.losses[0] - low))
+        words.append(f"{name} diverged at step {path.diverged_at}" if path.diverged else
+                     f"{name} {reached}" if reached is not None else f"{name} not in {path.steps}")
+    describe(ax_loss, "Their losses per step on a log scale. Steps to 1/1000 of the starting loss: "
+                      + ", ".join(words) + ".")
     plt.show()
+
+
+def _names(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _lower(title: str) -> str:
+    return title[:1].lower() + title[1:]
 
 
 def plot_effective_rates(sgd_rates, adam_rates, lr: float):
@@ -42,6 +66,11 @@ def plot_effective_rates(sgd_rates, adam_rates, lr: float):
     ax.set_yscale("log")
     label_axes(ax, f"Effective learning rate per weight (lr = {lr:g} for both)", "step",
                "|step| / |gradient| (log scale)", legend=True)
+    sgd, flat, steep = (float(np.nanmedian(rates)) for rates in (sgd_rates[:, 0], adam_rates[:, 0], adam_rates[:, 1]))
+    describe(ax, f"Each weight's effective learning rate, |step| / |gradient|, over {len(steps)} steps on a log scale, "
+                 f"both optimizers at lr {lr:g}. SGD gives both weights {number(sgd)} at every step. Adam gives the flat "
+                 f"weight x1 a median of {number(flat)} and the steep weight x2 {number(steep)}: "
+                 f"{number(flat / steep, 2)} times more to the flat one.")
     plt.show()
 
 
@@ -57,6 +86,12 @@ def plot_race_grid(races: dict):
         ax.set_title(f"{surface.title}\nlr {lr['sgd']:g} (SGD family), {lr['adaptive']:g} (adaptive)", fontsize=11)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles[2:], labels[2:], loc="lower center", ncols=7, bbox_to_anchor=(0.5, -0.03))
+    first = next(iter(races[RACE_SURFACES[0]].values()))
+    describe(fig, f"Every optimizer's path on each of the {len(RACE_SURFACES)} race surfaces, {first.steps} steps at "
+                  "each surface's rates (in its title). Steps to get 99% of the way from the starting loss to the "
+                  f"minimum, fastest first (never: not in {first.steps} steps; on a noisy surface, the mean loss above "
+                  "the minimum over the last 100 steps, lowest first). " + " ".join(
+                      f"{get_surface(key).title}: {race_outcomes(key, races[key], brief=True)}" for key in RACE_SURFACES))
     plt.show()
 
 
@@ -72,4 +107,9 @@ def plot_decay_shrink(groups: dict, weight_decay: float):
     label_axes(ax, "How much weight decay shrank each group of weights",
                "typical gradient size of the group (RMS, log scale)", "‖w with decay‖ / ‖w without decay‖",
                legend=True, legend_loc="center right")
+    count = len(next(iter(groups.values()))[1])
+    describe(ax, f"How much weight decay {weight_decay:g} shrank each of {count} groups of weights, from the group with "
+                 "the smallest gradients to the one with the largest (weight norm with decay over without, 1: no "
+                 "shrinking): " + "; ".join(f"{label} from {number(ratio[0], 2)} to {number(ratio[-1], 2)}"
+                                             for label, (rms, ratio) in groups.items()) + ".")
     plt.show()

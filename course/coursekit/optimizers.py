@@ -5,6 +5,7 @@ The race (plain compute functions, then the widget):
 * :func:`race_settings`: the hyperparameters each racing optimizer takes from the controls.
 * :func:`race_compute`: race optimizers on a surface, ``{name: Trajectory}``.
 * :func:`optimizer_race`: the widget, paths over the contours and loss curves beside.
+* :func:`race_outcomes`: each racer's result in words (the widget's summary, the race grid's alt text).
 
 Measurements kept out of the notebook so tests can call them:
 
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .alt_text import describe, number
 from .controls import (
     beta1_slider,
     beta2_slider,
@@ -42,10 +44,10 @@ from .controls import (
     optimizer_checkboxes,
     surface_dropdown,
 )
-from .display import call_line, make_widget, new_figure, signature_defaults
+from .display import call_line, make_widget, marker_point, new_figure, signature_defaults
 from .style import OPTIMIZER_COLORS, OPTIMIZER_LINESTYLES, OPTIMIZER_NAMES, canonical_optimizer_name, label_axes
-from .surfaces import (LOSS_FLOOR, RACE_SURFACES, checked_start, clicked_start, get_surface, loss_gap, redraw_surface,
-                       start_marker)
+from .surfaces import (LOSS_FLOOR, RACE_SURFACES, checked_start, clicked_start, get_surface, legend_below, loss_gap,
+                       redraw_surface, start_marker)
 from .trajectories import TrajectoryCache, descend, drawable, escape_radius, race, resolve_rule, trajectory
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "race_settings",
     "race_compute",
     "optimizer_race",
+    "race_outcomes",
     "effective_step_sizes",
     "escape_step",
     "steps_to_target",
@@ -155,7 +158,9 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
     beta1_control = beta1_slider(beta1)
     beta2_control = beta2_slider(beta2)
 
-    fig, (ax_path, ax_loss) = new_figure(1, 2, figsize=(11, 4.6), width_ratios=(1.15, 1),
+    # 8.8 in wide: a laptop's notebook column (display.COLUMN_FIGURE_PX) shows it whole. The legend
+    # (one row, the racers only) sits under both panels, where it hides no path.
+    fig, (ax_path, ax_loss) = new_figure(1, 2, figsize=(8.8, 4.8), width_ratios=(1.15, 1),
                                          interactive=interactive)
     start_dot = start_marker(ax_path)
     artists = {}
@@ -173,8 +178,8 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
     ax_loss.set_yscale("log")
     ax_loss.set_xlim(0, steps)
     label_axes(ax_loss, "Loss during the race", "step", "loss above the minimum (log scale)")
-    nobody = ax_loss.text(0.5, 0.5, NOBODY_RACING, ha="center", va="center", fontsize=11,
-                          transform=ax_loss.transAxes, visible=False)
+    nobody = ax_loss.text(0.5, 0.5, NOBODY_RACING.replace(": ", ":\n"), ha="center", va="center",  # two lines:
+                          fontsize=11, transform=ax_loss.transAxes, visible=False)  # the panel is narrow
     # Text is the slowest thing matplotlib draws: the legend (names only) is rebuilt only
     # when the set of racing optimizers changes, and only diverged runs get a note.
     state = {"drawn": (), "surface": None, "busy": False, "legend_for": None,
@@ -239,7 +244,7 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
                 full = True
         if state["legend_for"] != tuple(paths):
             handles = [artists[name][0] for name in paths]
-            ax_path.legend(handles=handles, loc="lower right", fontsize=9, ncols=2)
+            legend_below(fig, handles)
             state["legend_for"] = tuple(paths)
             full = True
         widget.state.update(paths=paths, computed=cache.last_computed, surface=current.key,
@@ -277,6 +282,7 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
     controls = [boxes, {"surface": surface_control, "lr": sgd_lr, "adaptive_lr": ada_lr},
                 {"momentum": momentum_control, "beta1": beta1_control, "beta2": beta2_control}]
     widget = make_widget(fig, controls, update, title="Optimizer race", code=code, on_click=on_click,
+                         summary=_race_summary, key_points=lambda widget: [marker_point(start_dot)],
                          animated=[nobody, start_dot] + [artist for group in artists.values() for artist in group],
                          # a new surface has new tick labels, which may need new margins
                          relayout=lambda fig: surface_control.value,
@@ -286,6 +292,67 @@ def optimizer_race(surface="valley", optimizers=DEFAULT_RACE, *, lr=None, adapti
 
 
 NOBODY_RACING = "No optimizer is ticked: tick one or more above to race them."
+
+
+def _race_summary(widget) -> str:
+    """What :func:`optimizer_race` shows now, in words: the surface, the rates, and each racer's outcome."""
+    state = widget.state
+    surface = get_surface(state["surface"])
+    paths = state["paths"]
+    if not paths:
+        return f"Optimizer race, {surface.title}: {NOBODY_RACING}"
+    rates = []
+    for family, names in (("SGD family", SGD_FAMILY), ("adaptive ones", ADAPTIVE_FAMILY)):
+        lrs = {path.lr for name, path in paths.items() if name in names}
+        if lrs:
+            rates.append(f"{number(lrs.pop())} for the {family}")
+    steps = next(iter(paths.values())).steps
+    head = (f"Optimizer race, {surface.title}, {steps} steps from ({_pair(state['start'])}), learning rate "
+            f"{' and '.join(rates)}.")
+    return f"{head} {race_outcomes(surface, paths)}"
+
+
+def race_outcomes(surface, paths: dict, *, brief: bool = False) -> str:
+    """Each racer's outcome in words, best first: the steps it took to get 99% of the way to the minimum (the
+    lesson's race table), or where it settles on a noisy surface; and who never got there or diverged.
+
+    ``brief``: only the names and numbers, for a figure that says once what they measure (the race grid).
+    """
+    surface = get_surface(surface)
+    running = {name: path for name, path in paths.items() if not path.diverged}
+    diverged = [f"{name} at step {path.diverged_at}" for name, path in paths.items() if path.diverged]
+    steps = next(iter(paths.values())).steps
+    if surface.gradient_noise:
+        order = sorted(running, key=lambda name: settled_loss(surface, running[name]))
+        ranked = [f"{name} {_gap(settled_loss(surface, running[name]))}" for name in order]
+        late = []
+        lead = "Mean loss above the minimum over the last 100 steps, lowest first: "
+    else:
+        reached = {name: steps_to_target(surface, path) for name, path in running.items()}
+        order = sorted((n for n in running if reached[n] is not None), key=lambda n: reached[n])
+        ranked = [f"{name} {reached[name]}" for name in order]
+        low = surface.loss(surface.minimum)
+        late = [(name, _gap(running[name].final_loss - low)) for name in running if reached[name] is None]
+        lead = "Steps to get 99% of the way from the starting loss to the minimum, fastest first: "
+    if brief:
+        return ", ".join(ranked + [f"{name} never" for name, _ in late]
+                         + [f"{name} diverged" for name in paths if paths[name].diverged]) + "."
+    words = [lead + ", ".join(ranked) + "."] if ranked else []
+    if late:
+        words.append(f"Not there after {steps} steps: "
+                     + ", ".join(f"{name} ({gap} above the minimum)" for name, gap in late) + ".")
+    if diverged:
+        words.append("Diverged: " + ", ".join(diverged) + ".")
+    return " ".join(words)
+
+
+def _pair(point) -> str:
+    return ", ".join(number(v) for v in point)
+
+
+def _gap(gap: float) -> str:
+    """A loss gap as the race's log plots show it: below their floor it is just "less than 1e-10"."""
+    return f"less than {LOSS_FLOOR:.0e}" if gap < LOSS_FLOOR else number(gap)
 
 
 def _decade_limits(low, high):
@@ -562,3 +629,11 @@ def plot_lr_sweep(ax, lrs, sweep: dict, margin: float = 0.1):
     plain_log_ticks(ax, "y")
     label_axes(ax, "Digit classifier: validation loss after 200 steps", "learning rate (log scale)",
                "validation loss (cross-entropy, log scale)", legend=True)
+    words = []
+    for name, losses in sweep.items():
+        best = int(np.argmin(losses))
+        decades = good_lr_range(lrs, losses, margin)[2]
+        words.append(f"{SWEEP_LABELS.get(name, name)}: best {number(losses[best], 2)} at lr {number(lrs[best], 2)}, "
+                     f"within {margin:.0%} of that over {number(decades, 2)} decades of rates")
+    describe(ax, f"Validation loss against the learning rate, {number(np.min(lrs))} to {number(np.max(lrs))}, both on "
+                 "log scales, each optimizer's good range shaded: " + "; ".join(words) + ".")

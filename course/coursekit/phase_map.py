@@ -33,10 +33,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .alt_text import number
 from .controls import choice_dropdown, lr_slider, momentum_slider, nearest_log_stop
-from .display import call_line, make_widget, new_figure, signature_defaults
+from .display import call_line, make_widget, marker_point, new_figure, signature_defaults
 from .style import COLORS, OKABE_ITO, OPTIMIZER_COLORS, OPTIMIZER_LINESTYLES, label_axes
-from .surfaces import checked_start, clicked_start, get_surface, loss_gap, redraw_surface, start_marker
+from .surfaces import (LOSS_FLOOR, checked_start, clicked_start, get_surface, legend_below, loss_gap, note_below,
+                       redraw_surface, start_marker)
 from .trajectories import drawable, stability_limit, trajectory
 
 __all__ = [
@@ -210,7 +212,9 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
     beta = momentum_slider(momentum, description="momentum β")
     rule_control = choice_dropdown("optimizer", list(MOMENTUM_RULES), rule)
 
-    fig, (ax_map, ax_path) = new_figure(1, 2, figsize=(12, 4.6), width_ratios=(1, 1.15), interactive=interactive)
+    # 8.8 in wide: a laptop's notebook column (display.COLUMN_FIGURE_PX) shows it whole. One legend for
+    # both panels under them, the path's numbers under its plot: nothing covers the map or a path.
+    fig, (ax_map, ax_path) = new_figure(1, 2, figsize=(8.8, 5.0), width_ratios=(1, 1.15), interactive=interactive)
     first = phase_map(surface, rule, lr_range=lr_range)
     cmap = ListedColormap([REGION_COLORS[r] for r in REGIONS])
     lr_edges = np.sqrt(first.lrs[1:] * first.lrs[:-1])
@@ -225,11 +229,7 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
     ax_map.set_xscale("log")
     ax_map.set_xlim(lr_edges[0], lr_edges[-1])
     ax_map.set_ylim(beta_edges[0], beta_edges[-1])
-    handles = [Patch(color=REGION_COLORS[r], label=REGION_LABELS[r]) for r in REGIONS]
-    handles.append(limit_line)
-    map_legend = {"handles": handles, "loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "ncols": 2,
-                  "fontsize": 8, "frameon": False}  # below the map: it hides none of it
-    ax_map.legend(**map_legend)
+    regions = [Patch(color=REGION_COLORS[r], label=REGION_LABELS[r]) for r in REGIONS]
     label_axes(ax_map, None, "learning rate (log scale; click to choose)", "momentum β")
 
     state = {"drawn": redraw_surface(ax_path, surface, start=False)}
@@ -238,9 +238,8 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
                                markersize=1.5, label="SGD, same rate", zorder=3)
     (path_line,) = ax_path.plot([], [], linewidth=1.8, marker="o", markersize=2.5, zorder=4)
     start_dot = start_marker(ax_path)
-    note = ax_path.text(0.02, 0.03, "", transform=ax_path.transAxes, fontsize=9, va="bottom",
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-    map_title = ax_map.set_title(" ", fontsize=11)
+    note = note_below(ax_path)
+    map_title = ax_map.set_title(" \n ", fontsize=10.5)  # two lines: the setting, then its region
 
     def set_rule(name):
         current = phase_map(surface, name, lr_range=lr_range)
@@ -248,11 +247,11 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
         limits = [stability_limit(name, lams[1], b) for b in betas_line]
         limit_line.set_data(limits, betas_line)
         limit_line.set_label(f"stability limit of {name} (steep direction)")
-        ax_map.legend(**map_legend)
         path_line.set_color(OPTIMIZER_COLORS[name])
         path_line.set_linestyle(OPTIMIZER_LINESTYLES[name])
         path_line.set_label(name)
-        ax_path.legend(handles=[path_line, sgd_line, start_dot], loc="upper right", fontsize=8)
+        # three columns, filled downwards: three regions | the fourth and the two paths | the limit and the start
+        legend_below(fig, [*regions, path_line, sgd_line, limit_line, start_dot], ncols=3)
         state["rule"] = name
         return current
 
@@ -267,7 +266,7 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
         region = current.region_at(lr_now, beta_now)
         per_direction = [REGIONS[int(classify(state["rule"], lr_now, beta_now, lam))] for lam in lams]
         radius = max(float(np.abs(eigenvalues(state["rule"], lr_now, beta_now, lam)[0])) for lam in lams)
-        map_title.set_text(f"{state['rule']}, lr {lr_now:.3g}, β {beta_now:.2f}: {REGION_LABELS[region]}")
+        map_title.set_text(f"{state['rule']}, lr {lr_now:.3g}, β {beta_now:.2f}:\n{REGION_LABELS[region]}")
         here = where["start"] or surface.start
         start_dot.set_data([here[0]], [here[1]])
         path = trajectory(state["rule"], surface, here, steps, lr=lr_now, momentum=beta_now)
@@ -282,9 +281,9 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
             ending = f"loss {gap[-1]:.2g} above the minimum after {steps} steps"
         note.set_text(f"flat direction (λ = {lams[0]:g}): {per_direction[0]}\n"
                       f"steep direction (λ = {lams[1]:g}): {per_direction[1]}\n"
-                      f"error × {radius:.3g} per step; {ending}")
+                      f"error × {radius:.3g} per step\n{ending}")
         widget.state.update(region=region, per_direction=tuple(per_direction), radius=radius, path=path, sgd=sgd,
-                            start=tuple(here), rule=state["rule"])
+                            start=tuple(here), rule=state["rule"], lr=lr_now, momentum=beta_now, surface=surface)
         widget.redraw(full=new_rule)
 
     def on_click(widget, ax, x, y):
@@ -310,7 +309,40 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
 
     return make_widget(fig, {"lr": rate, "momentum": beta, "rule": rule_control}, update,
                        title="Momentum phase map", animated=[setting, map_title, path_line, sgd_line, start_dot, note],
-                       code=code, on_click=on_click)
+                       code=code, on_click=on_click, summary=_map_summary,
+                       key_points=lambda widget: [marker_point(setting), marker_point(start_dot)],
+                       key_hint="the marked setting on the map (N: then the start point)")
+
+
+_REGION_WORDS = {"monotone": "converges smoothly", "ripples": "converges in ripples, a damped oscillation",
+                 "oscillation": "converges in a zigzag", "diverges": "diverges"}
+_DIRECTION_WORDS = {"monotone": "moves smoothly", "ripples": "ripples", "oscillation": "zigzags",
+                    "diverges": "diverges"}
+
+
+def _map_summary(widget) -> str:
+    """What :func:`momentum_phase_map` shows now, in words: the region of the marked setting, how fast the error
+    shrinks there, and where its path and plain SGD's ended."""
+    state = widget.state
+    surface, radius = state["surface"], state["radius"]
+    flat, steep = (_DIRECTION_WORDS[r] for r in state["per_direction"])
+    trend = "shrinks" if radius < _UNIT else "grows"
+    title = surface.title[:1].lower() + surface.title[1:]
+    head = (f"{state['rule']} at learning rate {number(state['lr'])}, momentum β {state['momentum']:.2f}, on the "
+            f"{title}: the marked point of the phase map {_REGION_WORDS[state['region']]} (the flat direction "
+            f"{flat}, the steep one {steep}); the error {trend} by a factor of about {number(radius)} per step.")
+
+    def ending(path):
+        if path.diverged:
+            return f"diverged at step {path.diverged_at}"
+        gaps = loss_gap(surface, path.losses[[0, -1]])
+        if gaps[1] > gaps[0]:
+            return f"moves away from the minimum, its loss gap growing from {number(gaps[0])} to {number(gaps[1])}"
+        gap = f"less than {LOSS_FLOOR:.0e}" if gaps[1] <= LOSS_FLOOR else number(gaps[1])
+        return f"ends {gap} above the minimum after {path.steps} steps"
+
+    return (f"{head} Its path from ({', '.join(number(v) for v in state['start'])}) {ending(state['path'])}; "
+            f"plain SGD at the same rate {ending(state['sgd'])}.")
 
 
 # -- momentum's payoff: about √κ steps where gradient descent needs about κ ----------------------------------------

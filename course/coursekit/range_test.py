@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.transforms import offset_copy
 
 import minigrad as mg
 from minigrad.nn import functional as F
@@ -34,6 +35,7 @@ from minigrad.training import fit, lr_find
 from minigrad.utils.checks import check_positive
 from minigrad.utils.data import DataLoader, TensorDataset
 
+from .alt_text import describe, number
 from .datasets import digits
 from .controls import log_slider
 from .display import layout_key, make_widget, new_figure
@@ -59,7 +61,9 @@ __all__ = [
     "FACTOR_COLORS",
     "SUGGESTION_MARKERS",
     "plot_range_test",
+    "range_test_words",
     "plot_check",
+    "check_words",
     "plot_sweep",
     "range_test_widget",
 ]
@@ -70,6 +74,7 @@ DEFAULT_BATCH_SIZE = 32
 FACTOR_COLORS = {0.1: ROLE_COLORS["too_small"], 1.0: ROLE_COLORS["good"], 10.0: ROLE_COLORS["diverges"]}
 SUGGESTION_MARKERS = {"valley": ("o", COLORS["bluish_green"]), "steep": ("^", COLORS["orange"]),
                       "minimum": ("s", COLORS["reddish_purple"])}
+LEGEND_DROP_PT = 40  # the widget's legends hang this far under its panels: below the tick labels and axis labels
 
 
 # -- data, model, optimizer ---------------------------------------------------------------------
@@ -276,7 +281,32 @@ def plot_range_test(ax, result, *, chosen_lr=None, show_raw=True, title="The lea
         ax.set_ylim(max(0.0, low - 0.1 * (start - low + 0.1)), start + 0.35 * (start - low + 0.1))
     label_axes(ax, title, "learning rate (log scale)", "training loss (cross-entropy, nats)")
     ax.legend(loc="lower left", fontsize=9)
+    describe(ax, range_test_words(result, chosen_lr))
     return artists
+
+
+def range_test_words(result, chosen_lr=None) -> str:
+    """What :func:`plot_range_test` shows, in words: the sweep, where its smoothed loss was lowest and
+    where it ended, the suggestions and the pick."""
+    lrs, losses = np.asarray(result.lrs, dtype=float), np.asarray(result.losses, dtype=float)
+    finite = np.flatnonzero(np.isfinite(losses))
+    text = f"Range test: the learning rate grew from {number(lrs[0], 2)} to {number(lrs[-1], 2)} over {len(lrs)} mini-batches"
+    if finite.size:
+        low = int(finite[np.argmin(losses[finite])])
+        last = int(finite[-1])
+        text += (f"; the smoothed loss starts at {number(losses[finite[0]], 2)}, is lowest ({number(losses[low], 2)}) "
+                 f"at learning rate {number(lrs[low], 2)} and ends at {number(losses[last], 2)} at "
+                 f"{number(lrs[last], 2)}")
+        if last < len(lrs) - 1:
+            text += " before it stops being finite"
+    text += "."
+    named = [f"{name} {number(lr, 2)}" + (" (the lowest loss ÷ 10)" if name == "minimum" else "")
+             for name, lr in result.suggestions.items() if lr is not None]
+    if named:
+        text += " Suggested rates: " + ", ".join(named) + "."
+    if chosen_lr is not None:
+        text += f" Your pick: {number(chosen_lr, 2)}."
+    return text
 
 
 def plot_check(ax, runs, *, what="val"):
@@ -302,6 +332,28 @@ def plot_check(ax, runs, *, what="val"):
     else:
         label_axes(ax, "Training loss, step by step", "optimizer step", "training loss, smoothed (nats, log scale)")
     ax.legend(loc="best", fontsize=9)
+    describe(ax, check_words(runs, what))
+
+
+def check_words(runs, what="val") -> str:
+    """What :func:`plot_check` shows, in words: each run's verdict and where its curve ends."""
+    parts = []
+    for run in runs:
+        history = run.history
+        if what == "val":
+            values, unit = np.asarray(history.epoch_val_loss, dtype=float), "epoch"
+        else:
+            values, unit = np.asarray(history.smoothed_losses(0.9), dtype=float), "step"
+        finite = np.flatnonzero(np.isfinite(values))
+        if run.diverged:
+            end = f"diverged at step {history.diverged_step}"
+        elif finite.size:
+            end = f"ends at {number(values[finite[-1]], 2)} after {unit} {finite[-1] + 1}"
+        else:
+            end = "no finite loss"
+        parts.append(f"{run.name}, {run.label}: {end}")
+    what_words = "Validation loss after each epoch" if what == "val" else "Smoothed training loss of each step"
+    return f"{what_words}, log scale: " + "; ".join(parts) + "."
 
 
 def plot_sweep(ax, sweep, result=None):
@@ -329,6 +381,18 @@ def plot_sweep(ax, sweep, result=None):
     label_axes(ax, "What each rate gives after full training", "learning rate (log scale)",
                "final validation loss (nats, log scale)")
     ax.legend(loc="upper center", fontsize=9)
+    text = (f"Final validation loss after full training at {len(sweep)} rates from {number(lrs.min(), 2)} to "
+            f"{number(lrs.max(), 2)}: lowest, {number(best.final_val_loss, 2)}, at {number(best.lr, 2)}")
+    if (~ok).any():
+        text += f"; {(~ok).sum()} of them diverged"
+        if (lrs[~ok] > lrs[ok].max(initial=0.0)).all():
+            text += f", every rate from {number(lrs[~ok].min(), 2)} up"
+    text += "."
+    if result is not None:
+        named = [f"{name} {number(lr, 2)}" for name, lr in result.suggestions.items() if lr is not None]
+        if named:
+            text += " The range test's suggestions, marked: " + ", ".join(named) + "."
+    describe(ax, text)
 
 
 # -- widget -------------------------------------------------------------------------------------------------
@@ -368,10 +432,15 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
         kept.put(run.lr, run)
     compute = kept.get
 
-    fig, (ax_test, ax_run) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
+    # Narrow enough for a laptop's notebook column (display.COLUMN_FIGURE_PX); the legends hang under the
+    # panels, where they hide neither the curves nor the pick's line.
+    fig, (ax_test, ax_run) = new_figure(1, 2, figsize=(8.8, 4.8), interactive=interactive)
     artists = plot_range_test(ax_test, result, chosen_lr=slider.value, title="Range test: where is your pick?")
     artists["chosen"].set_label("your pick (the slider)")
-    ax_test.legend(loc="lower left", fontsize=9)
+    if "minimum" in artists:  # two lines: the legend's second column stays narrow
+        artists["minimum"].set_label(artists["minimum"].get_label().replace(" (lowest", "\n(lowest"))
+    # two lines: on one, the label is taller than the panel once the playground enlarges the widget
+    ax_test.set_ylabel(ax_test.get_ylabel().replace(" (", "\n("))
     reference = compute(reference_lr)
     steps_total = max(len(run.history.step_loss) for run in trained)
     ref_steps = np.arange(1, reference.history.num_steps + 1)
@@ -388,7 +457,9 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
     ax_run.set_ylim(*_loss_limits(kept.runs()))
     plain_log_ticks(ax_run, "y")
     label_axes(ax_run, None, "optimizer step", "loss (nats, log scale)")
-    ax_run.legend(loc="lower left", fontsize=9)
+    for ax, columns in ((ax_test, 2), (ax_run, 1)):
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=columns, fontsize=9, handlelength=1.5,
+                  columnspacing=1.2, bbox_transform=offset_copy(ax.transAxes, fig, y=-LEGEND_DROP_PT, units="points"))
     ax_run.set_title(" ", fontsize=11)
 
     def update(widget):
@@ -410,8 +481,27 @@ def range_test_widget(split=None, result=None, lr=None, *, epochs=4, min_lr=1e-5
         widget.state.update(run=run, lr=rate)
         widget.redraw()
 
+    valley = "the valley suggestion" if result.suggestion is not None else "the reference rate"
+
+    def summary(widget):
+        """The pick against the valley suggestion, and how training at each ended."""
+        run, rate = widget.state["run"], widget.state["lr"]
+        ratio = rate / reference_lr
+        where = (f"at {valley}" if abs(math.log10(ratio)) < 0.02 else
+                 f"{number(max(ratio, 1 / ratio), 2)} times {'above' if ratio > 1 else 'below'} {valley} "
+                 f"{number(reference_lr, 2)}")
+        if run.diverged:
+            outcome = f"diverged at step {run.history.diverged_step}"
+        else:
+            outcome = f"{run.label}, final validation loss {number(run.final_val_loss, 2)}"
+        grey = ("diverged" if reference.diverged else
+                f"ends at validation loss {number(reference.final_val_loss, 2)}")
+        return (f"Your pick, learning rate {number(rate, 2)}, is {where}. Trained for {epochs} epoch{'s' if epochs != 1 else ''} at it: "
+                f"{outcome}. The run at {valley} (grey) {grey}.")
+
     widget = make_widget(fig, {"lr": slider}, update, title="Pick a learning rate", columns=1, relayout=layout_key,
-                         animated=[train_line, val_line, diverged_marker, artists["chosen"], ax_run.title])
+                         animated=[train_line, val_line, diverged_marker, artists["chosen"], ax_run.title],
+                         summary=summary)
     widget.state["trained_at_once"] = len(trained)
     return widget
 

@@ -30,6 +30,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib.transforms import offset_copy
 
 import minigrad as mg
 from minigrad import optim
@@ -38,6 +39,7 @@ from minigrad.optim import lr_scheduler as S
 from minigrad.training.smoothing import smooth
 from minigrad.utils.checks import check_count, check_positive
 
+from .alt_text import describe as describe_figure, number
 from .controls import schedule_dropdown, stops_slider
 from .display import make_widget, new_figure
 from .networks import make_mlp, shuffled_loader
@@ -70,6 +72,11 @@ __all__ = [
     "train_schedule_grid",
     "smooth",
     "dead_units",
+    "rate_words",
+    "plot_schedule_shapes",
+    "plot_rates_and_losses",
+    "plot_peak_sweep",
+    "plot_first_steps",
     "schedule_explorer",
 ]
 
@@ -351,6 +358,11 @@ def train_with_schedule(data, kind: str, *, peak_lr: float, warmup_fraction: flo
 WIDGET_PEAKS = (0.003, 0.03, 0.05, 0.1, 0.3)
 WIDGET_WARMUPS = (0.0, 0.1, 0.3)
 LR_AXIS_FLOOR = 1e-5  # one-cycle ends far below every peak: the widget's lr axis stops here
+# The explorer's verdict under its two panels: diagnose's hint wrapped at this many characters (two lines
+# at most), in a strip this high against the panels' row: five lines of 9-point text.
+STATUS_WIDTH = 125
+STATUS_STRIP = 0.3
+LEGEND_DROP_PT = 36  # the panels' legends hang this far under the axes: below the tick labels and "step"
 
 
 @dataclass
@@ -519,6 +531,139 @@ def _has(grid, kind, peak_lr, warmup, total_steps):
         return False
 
 
+# -- the lesson's figures, each with its words (coursekit.alt_text) ------------------------------
+
+
+def rate_words(lrs) -> str:
+    """A learning-rate curve in words, for a screen reader: where it starts, peaks and ends."""
+    lrs = np.asarray(lrs, dtype=float)
+    if np.allclose(lrs, lrs[0], rtol=1e-9, atol=0.0):
+        return f"stays at {number(lrs[0])}"
+    top = int(np.argmax(lrs))
+    rise = (f"rises from {number(lrs[0], 2)} to {number(lrs[top])} by step {top + 1}" if top > 0
+            else f"starts at its peak {number(lrs[0])}")
+    levels = len(np.unique(lrs[top:]))
+    fall = f" in {levels - 1} drops" if levels <= 4 else ""
+    end = f"near zero ({number(lrs[-1], 2)})" if lrs[-1] < lrs[top] / 1000 else number(lrs[-1], 2)
+    return f"{rise}, then falls{fall} to {end}"
+
+
+def plot_schedule_shapes(axes, total_steps: int, peak_lr: float, colors=None):
+    """Every schedule's learning rate per step, one small axes each (``axes``: a grid of at least seven;
+    the spare ones are switched off), under one title."""
+    colors = schedule_colors() if colors is None else colors
+    grid = np.atleast_2d(axes)
+    axes = grid.ravel()
+    steps = np.arange(1, total_steps + 1)
+    words = []
+    for ax, kind in zip(axes, SCHEDULE_KEYS):
+        lrs = lr_curve(kind, total_steps, peak_lr)
+        ax.plot(steps, lrs, color=colors[kind])
+        ax.fill_between(steps, lrs, color=colors[kind], alpha=0.15)
+        ax.set_title(SCHEDULE_LABELS[kind], fontsize=11)
+        words.append(f"{SCHEDULE_LABELS[kind]} {rate_words(lrs)}")
+    for ax in axes[len(SCHEDULE_KEYS):]:
+        ax.axis("off")
+    for ax in grid[-1]:
+        ax.set_xlabel("step")
+    for ax in grid[:, 0]:
+        ax.set_ylabel("learning rate")
+    fig = axes[0].figure
+    fig.suptitle(f"Seven learning-rate schedules, peak {peak_lr}, {total_steps} steps")
+    describe_figure(fig, f"The learning rate of each of {total_steps} steps under seven schedules, peak "
+                         f"{number(peak_lr)}: " + "; ".join(words) + ".")
+    return fig
+
+
+def plot_rates_and_losses(ax_lr, ax_loss, runs, colors=None):
+    """Left: each run's learning rate per step; right: its smoothed training loss (log y), one colour per schedule."""
+    colors = schedule_colors() if colors is None else colors
+    for run in runs:
+        steps = np.arange(1, len(run.lrs) + 1)
+        ax_lr.plot(steps, run.lrs, color=colors[run.kind], label=run.label)
+        ax_loss.plot(steps, run.smoothed_losses, color=colors[run.kind], label=run.label)
+    ax_loss.set_yscale("log")
+    plain_log_ticks(ax_loss, "y")
+    label_axes(ax_lr, "Learning rate", "step", "learning rate")
+    label_axes(ax_loss, "Training loss (smoothed)", "step", "mini-batch loss (cross-entropy, log scale)", legend=True)
+    describe_figure(ax_lr, "The learning rate of each step: " + "; ".join(
+        f"{run.label} {rate_words(run.lrs)}" for run in runs) + ".")
+    describe_figure(ax_loss, "The smoothed training loss of each step, log scale, " + _ending_order(
+        [(run.label, _last_finite(run.smoothed_losses), run.diverged_at) for run in runs]))
+
+
+def plot_peak_sweep(ax, sweep, colors=None):
+    """Final validation loss against the peak rate (both log), one line per schedule.
+    ``sweep``: ``{kind: [ScheduleRun per peak]}``, the runs in order of their peaks."""
+    colors = schedule_colors() if colors is None else colors
+    words = []
+    for kind, runs in sweep.items():
+        peaks = [run.peak_lr for run in runs]
+        losses = np.array([run.val_loss for run in runs])
+        ax.plot(peaks, losses, "o-", color=colors[kind], label=SCHEDULE_LABELS[kind])
+        words.append(f"{SCHEDULE_LABELS[kind]}: {_sweep_words(peaks, losses)}")
+    peaks = sorted({run.peak_lr for runs in sweep.values() for run in runs})
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain_log_ticks(ax, "y")
+    ax.set_xticks(peaks, [f"{p:g}" for p in peaks])
+    label_axes(ax, "Final validation loss against the peak learning rate", "peak learning rate (log scale)",
+               "validation loss (cross-entropy, log scale)", legend=True)
+    describe_figure(ax, f"Final validation loss at each peak learning rate from {number(peaks[0])} to "
+                        f"{number(peaks[-1])}, log scales. " + "; ".join(words) + ".")
+
+
+def plot_first_steps(ax, runs, steps: int = 60, colors=None):
+    """The mini-batch loss of the first ``steps`` steps of each run, against the loss of guessing among the
+    classes (ln 10 for the digits)."""
+    colors = schedule_colors() if colors is None else colors
+    early = np.arange(1, steps + 1)
+    guess = float(np.log(10))
+    words = []
+    for run in runs:
+        losses = np.asarray(run.step_losses[:steps], dtype=float)
+        name = f"{run.label}, peak {run.peak_lr:g}"
+        ax.plot(early[:len(losses)], losses, color=colors[run.kind], label=name)
+        top = int(np.nanargmax(losses))
+        words.append(f"{name}: highest {number(losses[top], 2)} at step {top + 1}, "
+                     f"{number(_last_finite(losses), 2)} at step {len(losses)}")
+    ax.axhline(guess, color=COLORS["grey"], linestyle="--", label="guessing among ten classes (ln 10)")
+    label_axes(ax, f"The first {steps} steps at a high peak rate", "step", "mini-batch loss (cross-entropy)",
+               legend=True)
+    describe_figure(ax, f"The mini-batch loss of the first {steps} steps, against the loss of guessing among ten "
+                        f"classes ({number(guess)}): " + "; ".join(words) + ".")
+
+
+def _last_finite(values) -> float:
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    return float(finite[-1]) if finite.size else math.nan
+
+
+def _ending_order(ends) -> str:
+    """``ends``: ``(name, last value, diverged step or None)``; words naming the lowest and the highest end."""
+    alive = sorted((value, name) for name, value, diverged in ends if diverged is None and math.isfinite(value))
+    words = []
+    if alive:
+        words.append(f"ending lowest for {alive[0][1]} ({number(alive[0][0], 2)}) and highest for "
+                     f"{alive[-1][1]} ({number(alive[-1][0], 2)})" if len(alive) > 1
+                     else f"ending at {number(alive[0][0], 2)} for {alive[0][1]}")
+    words += [f"{name} diverged at step {diverged}" for name, _, diverged in ends if diverged is not None]
+    return "; ".join(words) + "."
+
+
+def _sweep_words(peaks, losses) -> str:
+    finite = np.isfinite(losses)
+    if not finite.any():
+        return "diverged at every peak"
+    best = int(np.argmin(np.where(finite, losses, np.inf)))
+    words = f"lowest, {number(losses[best], 2)}, at peak {peaks[best]:g}"
+    if best < len(peaks) - 1:
+        words += (f", {number(losses[-1], 2)} at {peaks[-1]:g}" if finite[-1]
+                  else f", diverged at {peaks[-1]:g}")
+    return words
+
+
 # -- the widget -------------------------------------------------------------------------------
 
 
@@ -548,7 +693,14 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
     dropdown = schedule_dropdown(kind, {SCHEDULE_LABELS[key]: key for key in SCHEDULE_KEYS})
     warmup = stops_slider("warmup", warmups, warmup_fraction, lambda w: f"{w:.0%}")
     peak = stops_slider("peak learning rate", peaks, peak_lr, lambda p: f"{p:g}")
-    fig, (ax_lr, ax_loss) = new_figure(1, 2, figsize=(12, 4.4), interactive=interactive)
+    # Narrow enough for a laptop's notebook column (display.COLUMN_FIGURE_PX): the two panels side by
+    # side, and under them a strip for diagnose's verdict (inside the loss panel it would hide the curves).
+    fig, ((ax_lr, ax_loss), strip) = new_figure(2, 2, figsize=(8.8, 4.9), interactive=interactive,
+                                                height_ratios=[1, STATUS_STRIP])
+    for ax in strip:
+        ax.remove()
+    ax_status = fig.add_subplot(strip[0].get_subplotspec().get_gridspec()[1, :])
+    ax_status.axis("off")
     steps_axis = np.arange(1, total_steps + 1)
     (reference_lr,) = ax_lr.plot([], [], color=COLORS["grey"], linewidth=1.5, label="constant (for comparison)")
     (lr_line,) = ax_lr.plot([], [], color=ROLE_COLORS["lr"], linewidth=2.2, label="this schedule")
@@ -557,8 +709,7 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
     ax_lr.set_yscale("log")
     ax_lr.set_ylim(LR_AXIS_FLOOR, 1.5 * max(peaks))
     plain_log_ticks(ax_lr, "y")
-    label_axes(ax_lr, "Learning rate of each step", "step", "learning rate (log scale)", legend=True,
-               legend_loc="lower left")
+    label_axes(ax_lr, "Learning rate of each step", "step", "learning rate (log scale)")
     (reference_loss,) = ax_loss.plot([], [], color=COLORS["grey"], linewidth=1.5, label="constant (smoothed)")
     (raw_loss,) = ax_loss.plot([], [], color=ROLE_COLORS["train"], linewidth=0.8, alpha=0.3,
                                label="mini-batch loss")
@@ -567,11 +718,16 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
     ax_loss.set_yscale("log")
     ax_loss.set_ylim(1e-3, 20)
     plain_log_ticks(ax_loss, "y")
-    label_axes(ax_loss, "Training loss", "step", "loss (cross-entropy, log scale)", legend=True,
-               legend_loc="upper right")
-    status = ax_loss.text(0.02, 0.03, "", transform=ax_loss.transAxes, ha="left", va="bottom", fontsize=8.5,
-                          bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-    title = fig.suptitle("")
+    label_axes(ax_loss, "Training loss", "step", "loss (cross-entropy, log scale)")
+    for ax in (ax_lr, ax_loss):
+        ax.title.set_fontsize(11)
+        # under the step labels, one row: inside the panel every corner holds a curve at some setting
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=3, fontsize=9, handlelength=1.5,
+                  columnspacing=1.2, bbox_transform=offset_copy(ax.transAxes, fig, y=-LEGEND_DROP_PT, units="points"))
+    # the verdict's lines start at the top of the strip, under the step labels; the strip's height is fixed
+    status = ax_status.text(0, 1, "", transform=ax_status.transAxes, ha="left", va="top", fontsize=9,
+                            in_layout=False)
+    title = fig.suptitle("", fontsize=11)
 
     def run_for(kind_, warmup_, peak_):
         return cache[(kind_, round(warmup_, 4), peak_)]
@@ -584,25 +740,51 @@ def schedule_explorer(data=None, kind: str = "warmup_cosine", warmup_fraction: f
         reference_loss.set_data(steps_axis, reference.smoothed_losses)
         raw_loss.set_data(steps_axis, run.step_losses)
         loss_line.set_data(steps_axis, run.smoothed_losses)
-        status.set_text(_summary(run, reference))
-        fig.suptitle(f"{run.label}: peak learning rate {peak.value:.3g}, warmup {warmup.value:.0%} of "
-                     f"{total_steps} steps (Adam, batch 64)")
-        widget.state.update(run=run, reference=reference)
+        verdict = _verdict(run)
+        status.set_text(_summary(run, reference, verdict, width=STATUS_WIDTH))
+        title.set_text(f"{run.label}: peak learning rate {peak.value:.3g}, warmup {warmup.value:.0%} of "
+                       f"{total_steps} steps (Adam, batch 64)")
+        widget.state.update(run=run, reference=reference, verdict=verdict)
         widget.redraw()
 
     return make_widget(fig, {"schedule": dropdown, "warmup": warmup, "peak_lr": peak}, update,
                        title="Learning-rate schedule explorer", columns=3,
-                       animated=[reference_lr, lr_line, reference_loss, raw_loss, loss_line, status, title])
+                       animated=[reference_lr, lr_line, reference_loss, raw_loss, loss_line, status, title],
+                       summary=explorer_summary)
 
 
-def _summary(run: ScheduleRun, reference: ScheduleRun) -> str:
-    """The widget's verdict on a run: ``diagnose``'s reading of its loss curve, then the final numbers."""
+def explorer_summary(widget) -> str:
+    """What the explorer shows now, in words (its screen-reader summary): the schedule's shape, how its
+    training ended, and how the constant rate at the same peak ended."""
+    run, reference, verdict = (widget.state[key] for key in ("run", "reference", "verdict"))
+    text = (f"{run.label.capitalize()}, peak learning rate {run.peak_lr:g}, warmup {run.warmup_fraction:.0%} of "
+            f"{len(run.lrs)} steps: the rate {rate_words(run.lrs)}. ")
+    if run.diverged:
+        text += f"The training loss diverged at step {run.diverged_at}."
+    else:
+        text += (f"Training ({verdict.label}) ends at training loss {number(run.final_train_loss, 2)}, "
+                 f"validation accuracy {run.val_accuracy:.0%}.")
+    if reference is not run:
+        text += (f" The constant rate at the same peak (grey) diverged at step {reference.diverged_at}."
+                 if reference.diverged else
+                 f" The constant rate at the same peak (grey) ends at {number(reference.final_train_loss, 2)}, "
+                 f"accuracy {reference.val_accuracy:.0%}.")
+    return text
+
+
+def _verdict(run: ScheduleRun):
     from minigrad.training import diagnose
 
-    verdict = diagnose(run.history, lr=run.peak_lr)  # quote the slider's peak, not the schedule's last rate
+    return diagnose(run.history, lr=run.peak_lr)  # quote the slider's peak, not the schedule's last rate
+
+
+def _summary(run: ScheduleRun, reference: ScheduleRun, verdict=None, width: int = 58) -> str:
+    """The widget's verdict on a run: ``diagnose``'s reading of its loss curve (its hint wrapped at ``width``
+    characters), then the final numbers."""
+    verdict = _verdict(run) if verdict is None else verdict
     lines = [f"diagnose: {verdict.label}"]
     if verdict.label != "healthy":
-        lines += textwrap.wrap(verdict.hint, 58)
+        lines += textwrap.wrap(verdict.hint, width)
     if not run.diverged:
         lines.append(f"final training loss {run.final_train_loss:.4f}, validation accuracy {run.val_accuracy:.1%}")
     if not reference.diverged:

@@ -48,6 +48,8 @@ __all__ = [
     "clicked_start",
     "checked_start",
     "start_marker",
+    "note_below",
+    "legend_below",
 ]
 
 
@@ -477,3 +479,28 @@ def start_marker(ax):
                         markeredgecolor=ROLE_COLORS["start"], markeredgewidth=1.8, linestyle="none",
                         label="start (click or drag to move)", zorder=6)
     return marker
+
+
+def note_below(ax, *, fontsize=9, **text_kw):
+    """An empty text for a widget to fill, under ``ax``'s x-axis label, starting at the axes' left
+    edge: out of the data's way wherever a path goes (constrained layout makes room for it)."""
+    return ax.annotate("", xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -4),
+                       textcoords="offset points", ha="left", va="top", fontsize=fontsize, **text_kw)
+
+
+def legend_below(fig, handles, *, ncols=None, fontsize=9, **legend_kw):
+    """A legend for the whole figure under its panels (``ncols`` columns, default one row), where it
+    hides no data: constrained layout makes room for it. Replaces the one an earlier call drew. With no
+    handles it keeps its row, blank: a widget lays itself out once, and the legend may fill later."""
+    from matplotlib.lines import Line2D
+
+    for old in [legend for legend in fig.legends if legend.get_gid() == _LEGEND_BELOW]:
+        old.remove()
+    handles = list(handles) or [Line2D([], [], linestyle="none", label=" ")]
+    legend = fig.legend(handles=handles, loc="outside lower center", ncols=ncols or len(handles),
+                        fontsize=fontsize, **legend_kw)
+    legend.set_gid(_LEGEND_BELOW)
+    return legend
+
+
+_LEGEND_BELOW = "coursekit-legend-below"

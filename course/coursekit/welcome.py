@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .alt_text import number
 from .controls import lr_slider
-from .display import call_line, make_widget, new_figure, signature_defaults
+from .display import call_line, make_widget, marker_point, new_figure, signature_defaults
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 from .trajectories import descend
 
@@ -81,7 +82,7 @@ def descent_demo(lr=0.3, steps=12, *, start=-4.0, interactive=None):
             verdict = "reached the bottom"
         ax.set_title(f"learning rate {rate.value:.2g}: after {steps} steps w = {ws[-1]:.3g} ({verdict})",
                      fontsize=11)
-        widget.state.update(ws=ws, losses=losses, verdict=verdict, start=where["start"])
+        widget.state.update(ws=ws, losses=losses, verdict=verdict, start=where["start"], lr=rate.value)
         widget.redraw()
 
     def on_click(widget, _ax, x, _y):
@@ -93,4 +94,23 @@ def descent_demo(lr=0.3, steps=12, *, start=-4.0, interactive=None):
                          defaults=signature_defaults(descent_demo, "steps"))
 
     return make_widget(fig, {"lr": rate}, update, title="Your first slider", columns=1,
-                       animated=[path_line, start_dot, ax.title], code=code, on_click=on_click)
+                       animated=[path_line, start_dot, ax.title], code=code, on_click=on_click,
+                       summary=_demo_summary, key_points=lambda widget: [marker_point(start_dot)])
+
+
+def _demo_summary(widget) -> str:
+    """What :func:`descent_demo` shows now, in words: the rate, how the dots move, where they end."""
+    state = widget.state
+    ws = state["ws"]
+    steps = len(ws) - 1
+    if ws[0] == 0 or ws[-1] == 0:
+        motion = "reach the bottom, w = 0, and stay there"
+    elif abs(ws[-1]) > abs(ws[0]):
+        motion = "jump from side to side of the bottom, each landing farther out: the run diverges"
+    elif (ws[1:] * ws[:-1] < 0).any():
+        motion = "jump from side to side of the bottom (a zigzag)"
+    else:
+        motion = "roll down one side of the parabola"
+    return (f"Gradient descent on the parabola ½·w², learning rate {number(state['lr'])}, {steps} steps from "
+            f"w = {number(state['start'])}: the dots {motion}. After {steps} steps w = {number(ws[-1])} "
+            f"({state['verdict']}).")

@@ -16,7 +16,6 @@ import nbformat
 import pytest
 from browser_pages import (
     FIGURE,
-    OPEN_IN_LESSONS,
     LabNotebook,
     accessibility_audit,
     assert_matches_reference,
@@ -46,6 +45,9 @@ LESSONS = [
     pytest.param("course/02_learning_rate.ipynb", "^learning rate$", id="02_learning_rate"),
     pytest.param("course/04_optimizers.ipynb", r"^lr \(SGD family\)$", id="04_optimizers"),
 ]
+
+
+LAPTOP = {"width": 1366, "height": 768}  # a common laptop window (issue 26: figures fit at this width)
 
 
 def _require(path: str) -> str:
@@ -126,15 +128,27 @@ def test_widget_stack_renders_and_a_drag_redraws(lab_server, page, artifacts):
 
 @pytest.mark.parametrize("path, slider", LESSONS)
 def test_lesson_widgets_render_and_a_slider_redraws(lab_server, page, artifacts, path, slider):
-    notebook = LabNotebook(page, lab_server, _require(path)).open()
+    page.set_viewport_size(LAPTOP)  # a participant's laptop, the file browser open beside the lesson
+    notebook = LabNotebook(page, lab_server, _require(path)).open(file_browser=True)
     notebook.run_all()
+    column = notebook.panel().locator(".jp-OutputArea-output").first.evaluate("node => node.clientWidth")
+    assert column < 1000, f"the file browser should narrow the column below 1,000 px, not {column}"
+    assert notebook.outputs_wider_than_their_column() == [], "every figure fits the column"
     output = notebook.output_with(slider=slider)
     _, first = _check_first_paint(notebook, output, artifacts)
-    # axe-core on the lesson's outputs (its widgets, questions and figures): nothing serious or critical
-    # beyond the open items it names.
-    accessibility_audit(page, artifacts, Path(path).stem, open_items=OPEN_IN_LESSONS)
+    # Every figure has words: the static PNGs their alt text (read from each PNG by the widgets'
+    # page script), each widget a summary in a live region. Then axe-core on the lesson's outputs
+    # (its widgets, questions and figures): nothing serious or critical.
+    images = notebook.panel().locator(".jp-OutputArea-output img")
+    wait_for(lambda: images.count() > 0 and notebook.panel().locator(".jp-OutputArea-output img:not([alt])").count() == 0,
+             10, "every figure's alt text")
+    summary = output.locator(".coursekit-summary")
+    assert summary.get_attribute("aria-live") == "polite"
+    said = summary.inner_text()
+    accessibility_audit(page, artifacts, Path(path).stem)
     before, after, changed = _move_and_check(output, slider, artifacts, before=first, presses=5)
     assert float(after) > float(before), f"ArrowRight should raise the value: {before} -> {after}"
+    wait_for_new_text(lambda: summary.inner_text(), said, what="the widget's summary after the move")
     # A screen reader hears the slider's label and the value its readout shows, after the move too.
     moved = slider_in(output, slider)
     handle, label = moved.locator(".noUi-handle"), moved.locator(".widget-label").inner_text().strip()
@@ -172,7 +186,52 @@ def test_the_race_and_the_phase_map_take_clicks_and_drags(lab_server, page, arti
     notebook.run_all()
     _the_race_takes_a_click_and_a_drag(notebook, artifacts)
     _a_click_on_the_phase_map_moves_both_sliders(notebook, artifacts)
+    _the_keyboard_alone_moves_the_start_and_picks_a_phase_map_point(notebook, artifacts)
     notebook.shutdown_kernel()
+
+
+def _tab_to(page, selector: str, *, within, presses: int = 40):
+    """Press Tab (keyboard only) until the focused element matches ``selector`` inside ``within``."""
+    for _ in range(presses):
+        if within.evaluate("(root, selector) => !!document.activeElement && root.contains(document.activeElement)"
+                           " && document.activeElement.matches(selector)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{presses} presses of Tab did not reach {selector!r}")
+
+
+def _the_keyboard_alone_moves_the_start_and_picks_a_phase_map_point(notebook, artifacts):
+    """What the mouse does, with keys only: Tab reaches the race's figure (after its controls), the
+    arrow keys move its start, Tab leaves it again (ipympl would keep it); on the phase map, Tab
+    reaches the learning-rate slider and the arrow keys pick another point of the map."""
+    page = notebook.page
+    race = notebook.output_with(slider=r"^lr \(SGD family\)$")
+    figure = race.locator(FIGURE).first
+    assert "Arrow keys move the start point" in (figure.get_attribute("aria-label") or "")
+    summary = race.locator(".coursekit-summary")
+    assert summary.get_attribute("aria-live") == "polite"
+    race.locator("input").first.focus()  # the race's first control; from here on, keys only
+    _tab_to(page, FIGURE, within=race)
+    line, before = code_line(race), settled_screenshot(figure)
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    moved = wait_for_new_text(lambda: code_line(race), line, what="the race's code line after ArrowRight")
+    assert "start=(" in moved, moved
+    wait_for_figure_change(figure, before)
+    page.keyboard.press("Tab")
+    assert not figure.evaluate("node => node === document.activeElement"), "Tab must leave the figure"
+    save(artifacts, "race-after-keys.png", settled_screenshot(figure))
+
+    phase = notebook.output_with(slider="^momentum β$")
+    lr = slider_in(phase, "^learning rate$")
+    phase.locator('[role="slider"]').first.focus()  # the map's first control; keys only from here
+    _tab_to(page, FIGURE, within=phase)
+    figure, lr_before = phase.locator(FIGURE).first, slider_readout(lr)
+    before = settled_screenshot(figure)
+    page.keyboard.press("ArrowRight")  # a higher rate on the map, as a click to the right would pick
+    lr_after = wait_for_new_text(lambda: slider_readout(lr), lr_before, what="the phase map's learning rate")
+    assert float(lr_after) > float(lr_before), (lr_before, lr_after)
+    wait_for_figure_change(figure, before)
 
 
 def _the_race_takes_a_click_and_a_drag(notebook, artifacts):

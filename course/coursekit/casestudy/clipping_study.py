@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..alt_text import describe, number
 from ..log_ticks import plain_log_ticks
 from ..style import ROLE_COLORS, clip_style, label_axes
 from ..threads import single_blas_thread
 
-__all__ = ["GPT_LR", "GPT_STEPS", "GPTRun", "train_gpt", "gpt_first_step_ratio", "plot_gpt_traces"]
+__all__ = ["GPT_LR", "GPT_STEPS", "GPTRun", "train_gpt", "gpt_first_step_ratio", "plot_gpt_traces", "gpt_trace_words"]
 
 GPT_LR = 0.03  # about thirty times the case study's recipe rate: too high for this model
 GPT_STEPS = 40  # one epoch of the case study's CPU setting (640 lines, batches of 16)
@@ -97,3 +98,24 @@ def plot_gpt_traces(ax_loss, ax_norm, runs):
     label_axes(ax_loss, "Training loss (small GPT)", "optimizer step", "loss (cross-entropy, nats per token)")
     label_axes(ax_norm, "Gradient norm before clipping", "optimizer step", "global L2 norm of the gradient (log scale)")
     ax_loss.legend(loc="upper right", fontsize=9)
+    loss_words, norm_words = gpt_trace_words(runs)
+    describe(ax_loss, loss_words)
+    describe(ax_norm, norm_words)
+
+
+def gpt_trace_words(runs) -> tuple[str, str]:
+    """What :func:`plot_gpt_traces` shows, in words: ``(loss axes, gradient-norm axes)``."""
+    loss_parts, norm_parts = [], []
+    for run in runs:
+        name = f"lr {run.lr:g}, {run.name}"
+        loss_parts.append(f"{name}: from {number(run.losses[0], 2)} at the first step to {number(run.final_loss, 2)} "
+                          f"(median of the last ten steps)")
+        norms = run.grad_norms[np.isfinite(run.grad_norms)]
+        part = (f"{name}: median {number(np.median(norms), 2)}, largest {number(norms.max(), 2)}" if norms.size
+                else f"{name}: no finite norm")
+        if run.clip is not None:
+            part += f", above the threshold {run.clip:g} on {run.clipped_fraction:.0%} of the steps"
+        norm_parts.append(part)
+    return (f"Training loss of the small GPT over {max(len(run.losses) for run in runs)} steps: "
+            + "; ".join(loss_parts) + ".",
+            "Gradient norm before clipping per step, log scale: " + "; ".join(norm_parts) + ".")

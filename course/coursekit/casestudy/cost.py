@@ -27,6 +27,7 @@ __all__ = [
     "cost_of_seconds",
     "percent_saved",
     "cost_widget",
+    "cost_summary",
     "BRIEF_READING",
     "brief_reading",
 ]
@@ -141,14 +142,26 @@ def cost_widget(*, gpu_hours_per_epoch: float | None = None,
     if gpu_hours_per_epoch is None:
         gpu_hours_per_epoch = BRIEF_READING["gpu_hours_per_epoch"]
 
+    from matplotlib.ticker import ScalarFormatter
+
     from ..controls import batch_size_slider, count_slider, number_slider, switch
     from ..display import make_widget, new_figure
     from ..style import COLORS, ROLE_COLORS
 
-    fig, ax = new_figure(figsize=(8, 3.2))
+    class InsideFormatter(ScalarFormatter):
+        """The usual dollar labels, less one on the axis's right end: the limits change with every move
+        while the layout is kept, and half of that label would stick out of the figure."""
+
+        def __call__(self, x, pos=None):
+            low, high = self.axis.get_view_interval()
+            return "" if x > high - 0.025 * (high - low) else super().__call__(x, pos)
+
+    # the widest bill ($450.00: 30 epochs, 126,000 steps, 90.00 GPU-h) fits beside its bar at this width
+    fig, ax = new_figure(figsize=(8.8, 3.2))
     labels = ["full plan", "early stopping"]
     bars = ax.barh(labels, [0.0, 0.0], color=[COLORS["grey"], ROLE_COLORS["good"]])
     ax.set_xlabel("training cost ($)")
+    ax.xaxis.set_major_formatter(InsideFormatter())
     texts = [ax.text(0, i, "", va="center", ha="left") for i in range(2)]
     title = ax.set_title(" ", loc="left", fontsize=10)
     ax.invert_yaxis()
@@ -184,7 +197,21 @@ def cost_widget(*, gpu_hours_per_epoch: float | None = None,
         widget.state.update(full=full, stopped=stopped, steps_per_epoch=steps, saved_percent=saved)
         widget.redraw()
 
-    return make_widget(fig, controls, update, title="Training cost calculator", columns=3)
+    return make_widget(fig, controls, update, title="Training cost calculator", columns=3,
+                       summary=lambda widget: cost_summary(widget.state, early_stopping=controls["early_stopping"].value))
+
+
+def cost_summary(state: dict, *, early_stopping: bool = True) -> str:
+    """What :func:`cost_widget`'s bars show, in words: the full plan's bill, early stopping's, and the saving."""
+    full, stopped = state["full"], state["stopped"]
+
+    def bill(plan):
+        return f"{plan.epochs} epochs, {plan.steps:,} steps, {plan.gpu_hours:.2f} GPU-hours, ${plan.cost:.2f}"
+
+    text = f"Full plan: {bill(full)} ({state['steps_per_epoch']:,} steps per epoch)."
+    if not early_stopping:
+        return text + " Early stopping is off: it costs the same."
+    return text + f" With early stopping: {bill(stopped)}, {state['saved_percent']:.0f}% less."
 
 
 # The calculator set to the course's reading of the brief (pass as ``cost_widget(**BRIEF_READING)``):

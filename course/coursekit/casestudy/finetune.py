@@ -24,7 +24,7 @@ from minigrad.utils.checks import check_count, check_positive
 from .lm import LMBatches, copy_model, lm_loss
 
 __all__ = ["RunConfig", "RunResult", "finetune", "warmup_then_constant", "live_finetune_widget",
-           "epoch_seconds", "early_stopping_outcome", "weights_at_epoch"]
+           "finetune_summary", "epoch_seconds", "early_stopping_outcome", "weights_at_epoch"]
 
 
 @dataclass(frozen=True)
@@ -182,11 +182,15 @@ def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, dev
     seconds). Lines: training loss per step, validation loss per epoch; the title gives
     ``diagnose``'s verdict, the wall-clock time and its cost at ``price_per_gpu_hour``.
     """
+    from matplotlib.transforms import offset_copy
+
     from ..controls import batch_size_slider, clip_slider, clip_threshold, count_slider, log_slider, warmup_slider
-    from ..display import make_widget, new_figure
+    from ..display import layout_key, make_widget, new_figure
+    from ..log_ticks import integer_ticks
     from ..style import ROLE_COLORS
 
-    fig, (ax_step, ax_epoch) = new_figure(1, 2, figsize=(10, 3.6))
+    # Narrow enough for a laptop's notebook column (display.COLUMN_FIGURE_PX)
+    fig, (ax_step, ax_epoch) = new_figure(1, 2, figsize=(8.8, 4.0))
     (train_line,) = ax_step.plot([], [], color=ROLE_COLORS["train"], lw=1.2, label="training loss (per step)")
     start_line = ax_step.axhline(np.nan, color=ROLE_COLORS["start"], ls=":", lw=1, label="first step")
     (val_line,) = ax_epoch.plot([], [], "o-", color=ROLE_COLORS["validation"], label="validation loss")
@@ -194,8 +198,10 @@ def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, dev
     ax_step.set_xlabel("step")
     ax_step.set_ylabel("loss")
     ax_epoch.set_xlabel("epoch")
-    ax_epoch.legend(loc="upper right", fontsize="small")
-    ax_step.legend(loc="upper right", fontsize="small")
+    integer_ticks(ax_epoch)
+    for ax in (ax_step, ax_epoch):  # under the panels: inside, a run that blows up would run through them
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, fontsize=9, handlelength=1.5,
+                  columnspacing=1.2, bbox_transform=offset_copy(ax.transAxes, fig, y=-36, units="points"))
     title = fig.suptitle(" ", fontsize=10)
 
     controls = {
@@ -240,4 +246,27 @@ def live_finetune_widget(base_model, train_ids, val_ids, *, pad_id: int = 0, dev
         widget.state.update(result=result, config=config)
         widget.redraw()
 
-    return make_widget(fig, controls, run, title="Live fine-tune", columns=3)
+    # every run sets new limits: lay the figure out again when they change the tick labels
+    return make_widget(fig, controls, run, title="Live fine-tune", columns=3, relayout=layout_key,
+                       summary=lambda widget: finetune_summary(widget.state["result"], price_per_gpu_hour))
+
+
+def finetune_summary(result: RunResult, price_per_gpu_hour: float = 0.85) -> str:
+    """What :func:`live_finetune_widget` shows after its last run, in words: the recipe, how the training
+    loss moved, where validation ended and which epoch was kept, and what the run cost."""
+    from ..alt_text import number
+
+    h = result.history
+    finite = [x for x in h.step_loss if np.isfinite(x)]
+    verdict = result.diagnosis.label if result.diagnosis else "too short to judge"
+    text = f"Fine-tune ({result.config.describe()}): {verdict}."
+    if h.diverged_step is not None:
+        text += f" The training loss diverged at step {h.diverged_step}."
+    elif finite:
+        text += (f" Training loss from {number(finite[0], 2)} at the first step to {number(finite[-1], 2)} at step "
+                 f"{len(h.step_loss)}.")
+    if h.epoch_val_loss:
+        text += (f" {h.num_epochs} epochs; kept epoch {result.kept_epoch}, validation loss "
+                 f"{number(result.val_loss, 3)}.")
+    dollars = result.seconds / 3600 * price_per_gpu_hour
+    return text + f" {result.seconds:.1f} s, ${dollars:.5f} at ${price_per_gpu_hour:g} per GPU-hour."

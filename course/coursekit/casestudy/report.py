@@ -6,6 +6,7 @@ import numpy as np
 
 import minigrad as mg
 
+from ..alt_text import describe, number
 from ..style import COLORS, ROLE_COLORS, label_axes
 from .evaluation import compare, paired_difference, wilson_interval
 
@@ -87,6 +88,17 @@ def plot_range_test(result, lr_naive: float, lr_chosen: float, ax=None):
         ax.axvline(lr, color=color, ls="--", lw=1.5, label=f"{text}: {lr:.2g}")
     label_axes(ax, "Learning-rate range test on the client's copy", "learning rate (log scale)",
                "training loss", legend=True, legend_loc="lower left")
+    lrs, losses = np.asarray(result.lrs, dtype=float), np.asarray(result.losses, dtype=float)
+    finite = np.flatnonzero(np.isfinite(losses))
+    text = f"Range test on the client's copy, learning rates {number(lrs[0], 2)} to {number(lrs[-1], 2)} (log scale)"
+    if finite.size:
+        low = int(finite[np.argmin(losses[finite])])
+        text += (f": the smoothed loss starts at {number(losses[finite[0]], 2)} and is lowest "
+                 f"({number(losses[low], 2)}) at {number(lrs[low], 2)}")
+    ratio = lr_naive / lr_chosen
+    apart = (f"{number(ratio, 2)} times lower" if ratio >= 1 else f"{number(1 / ratio, 2)} times higher")
+    describe(ax, f"{text}. Marked: the naive pick (lowest loss) {number(lr_naive, 2)} and the suggested rate "
+                 f"(valley) {number(lr_chosen, 2)}, {apart}.")
     return ax
 
 
@@ -107,6 +119,12 @@ def plot_step_losses(runs: dict, ax=None, window: int = 20):
     ax.axhline(first, color=ROLE_COLORS["start"], lw=1, ls=":", label="loss at the first step")
     label_axes(ax, "Training loss, step by step", "optimizer step", "training loss", legend=True,
                legend_loc="upper right")
+    parts = []
+    for name, run in runs.items():
+        smooth = moving_average(run.history.step_loss, window)
+        parts.append(f"{name} ({run.config.describe()}): {len(run.history.step_loss)} steps, {window}-step average "
+                     f"highest {number(smooth.max(), 2)}, last {number(smooth[-1], 2)}")
+    describe(ax, f"Training loss per step, loss at the first step {number(first, 2)} marked: " + "; ".join(parts) + ".")
     return ax
 
 
@@ -138,6 +156,16 @@ def plot_epoch_losses(runs: dict, ax=None):
     ax.set_xticks(range(1, max(len(r.history.epoch_val_loss) for r in runs.values()) + 1))
     label_axes(ax, "Validation loss per epoch (epoch 1 is off the top)", "epoch", "loss (per token)",
                legend=True, legend_loc="upper right")
+    parts = []
+    for name, run in runs.items():
+        val = run.history.epoch_val_loss
+        best = int(np.argmin(val))
+        part = (f"{name}: lowest {number(val[best], 3)} at epoch {best + 1}, {number(val[-1], 3)} at epoch "
+                f"{len(val)}, weights kept from epoch {run.kept_epoch}")
+        if run.config.patience is not None:
+            part += f", stopped after epoch {run.history.num_epochs}"
+        parts.append(part)
+    describe(ax, "Validation loss per epoch: " + "; ".join(parts) + ".")
     return ax
 
 
@@ -155,6 +183,10 @@ def plot_score_histograms(panels, ax_row=None):
         ax.hist(scores[~labels], bins=bins, alpha=0.7, color=ROLE_COLORS["diverges"], label="off-brand")
         ax.axvline(threshold, color=ROLE_COLORS["threshold"], ls="--", label="threshold")
         label_axes(ax, title, "score", "lines", legend=True, legend_loc="upper left")
+        right = np.mean((scores > threshold) == labels)
+        describe(ax, f"{title}: scores of {labels.sum()} approved and {(~labels).sum()} off-brand lines, medians "
+                     f"{number(np.median(scores[labels]), 3)} and {number(np.median(scores[~labels]), 3)}; "
+                     f"the threshold {number(threshold, 3)} (above: approved) sorts {right:.0%} of them right.")
     return ax_row
 
 
@@ -171,6 +203,9 @@ def plot_forgetting(names, general_losses, client_losses, ax=None):
     ax.set_xticks(x, names)
     label_axes(ax, "What each model knows: loss per token, lower is better", None,
                "loss (per token)", legend=True)
+    describe(ax, "Loss per token, lower is better, on general copy (held out) and on the client's copy "
+                 "(validation): " + "; ".join(f"{name}: {number(g, 3)} and {number(c, 3)}"
+                                              for name, g, c in zip(names, general_losses, client_losses)) + ".")
     return ax
 
 
@@ -209,6 +244,17 @@ def plot_val_by_seed(runs_by_name: dict, ax=None, stops: dict | None = None):
     ax.set_xticks(range(1, 1 + max(len(r.history.epoch_val_loss) for runs in runs_by_name.values() for r in runs)))
     label_axes(ax, "Validation loss per epoch, every seed (epoch 1 is off the top)", "epoch",
                "loss (per token)", legend=True, legend_loc="upper right")
+    parts = []
+    for name, runs in runs_by_name.items():
+        vals = [run.history.epoch_val_loss for run in runs]
+        bests = [int(np.argmin(val)) + 1 for val in vals]
+        part = (f"{name}, {len(runs)} seed{'s' if len(runs) > 1 else ''}: lowest at epoch "
+                f"{', '.join(str(b) for b in bests)} ({', '.join(number(min(val), 3) for val in vals)}), "
+                f"last epoch {', '.join(number(val[-1], 3) for val in vals)}")
+        if stops and name in stops:
+            part += f"; early stopping ends the runs after epoch {', '.join(str(e) for e in stops[name])}"
+        parts.append(part)
+    describe(ax, "Validation loss per epoch: " + "; ".join(parts) + ".")
     return ax
 
 
@@ -232,6 +278,14 @@ def plot_accuracies(rows, labels, ceiling_expected: float | None = None, ax=None
     ax.set_xlim(0.3, 1.0)
     ax.xaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
     label_axes(ax, "Screening accuracy on the 100 test lines, with 95% intervals", "accuracy", None)
+    parts = []
+    for row in rows:
+        low, high = row.interval(labels)
+        parts.append(f"{row.name} {percent(row.accuracy(labels))} ({interval_text(low, high)})")
+    text = (f"Screening accuracy on the {len(labels)} test lines, with 95% intervals: " + "; ".join(parts) + ".")
+    if ceiling_expected is not None:
+        text += f" Best possible on average (the raters' noise): {percent(ceiling_expected)}."
+    describe(ax, text)
     return ax
 
 
