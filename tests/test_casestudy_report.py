@@ -213,7 +213,7 @@ def test_the_case_study_figures_say_what_they_draw():
     ax = Figure().subplots()
     report.plot_range_test(Finder, 1e-3, 1e-4, ax=ax)
     assert description(ax) == ("Range test on the client's copy, learning rates 1.0e-06 to 1 (log scale): the smoothed "
-                               "loss starts at 5 and is lowest (3.1) at 0.001. Marked: the naive pick (lowest loss) "
+                               "loss starts at 5 and is lowest (3.1) at 0.001. Marked: the naive pick (the rate at the lowest loss) "
                                "0.001 and the suggested rate (valley) 1.0e-04, 10 times lower.")
 
     a = fake_result(np.linspace(5.0, 3.0, 40), [3.5, 3.4], lr=1e-3)

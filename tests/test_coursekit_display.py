@@ -411,13 +411,13 @@ def test_arrow_keys_move_the_start_point_as_clicks_would():
     for _ in range(30):
         widget.key("down")
     assert where[ax_lin][1] == -1  # kept inside the axes
-    widget.key("n").key("right")  # the next point: one fifth of a decade on 4 decades
+    widget.key("N").key("right")  # the next point (n or Shift+n): one fifth of a decade on 4 decades
     assert where[ax_log][0] == pytest.approx(10 ** (-2 + 0.2))
     widget.click(ax_lin, 2.0, 0.0).key("left")  # a click makes its axes the keys' own
     assert where[ax_lin] == pytest.approx((1.5, 0.0))
     widget.key("q").key("ctrl+left")  # other keys do nothing
     assert len(clicks) == 1 + 1 + 1 + 30 + 1 + 1 + 1
-    assert "Arrow keys move the start point" in widget.figure_label and "N the next point" in widget.figure_label
+    assert "arrow keys move the start point" in widget.figure_label and "the N key" in widget.figure_label
     assert widget.box.children[-1].figure_label == widget.figure_label
 
 

@@ -141,7 +141,7 @@ def test_clicking_the_map_sets_both_sliders_and_the_path_follows():
     ax_map, ax_path = widget.fig.axes[:2]
     assert widget.summary == (
         "Momentum at learning rate 0.0316, momentum β 0.90, on the ill-conditioned valley: the marked point of the "
-        "phase map converges in ripples, a damped oscillation (the flat direction ripples, the steep one ripples); the "
+        "phase map converges in ripples, a damped oscillation (both directions ripple); the "
         "error shrinks by a factor of about 0.949 per step. Its path from (-5, -2) ends 7.40e-05 above the minimum "
         "after 100 steps; plain SGD at the same rate ends 0.703 above the minimum after 100 steps.")
     before = widget.state["path"].points.copy()

@@ -133,7 +133,7 @@ def test_lesson2_figures_say_each_regime_and_the_cliff():
             f"(far too large) diverged at step {valley_blown.diverged_at}.") in words
     assert "Quadratic bowl: lr 0.25 (right) loss below 1e-12" in words  # under the log plot's floor
     axes = lr_plots.plot_loss_curves(runs, (bowl, valley), rates)
-    assert f"lr 0.6 (far too large): diverging, diverged at step {valley_blown.diverged_at}" in description(axes[1])
+    assert f"lr 0.6 (far too large): diagnose says diverging, the run diverged at step {valley_blown.diverged_at}" in description(axes[1])
 
     sweep = np.array([0.01, 0.1, 0.4, 0.6, 0.9])
     finals = {"bowl": np.array([1.0, 0.1, 1e-5, np.nan, np.nan]), "valley": np.array([5.0, 1.0, 0.01, np.nan, np.nan])}

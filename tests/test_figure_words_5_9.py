@@ -42,7 +42,7 @@ def test_the_seven_schedules_figure_names_every_schedule_s_shape():
     words = figure_summary(fig)
     assert words.startswith("The learning rate of each of 300 steps under seven schedules, peak 0.05")
     for kind in sch.SCHEDULE_KEYS:
-        assert f"{sch.SCHEDULE_LABELS[kind]} {sch.rate_words(sch.lr_curve(kind, 300, 0.05))}" in words
+        assert f"{sch.SCHEDULE_LABELS[kind]}: the rate {sch.rate_words(sch.lr_curve(kind, 300, 0.05))}" in words
     assert not grid[1, 3].axison  # the spare axes is switched off
 
 
@@ -61,7 +61,7 @@ def test_lesson_5_training_figure_says_which_run_ends_lowest_and_which_diverged(
     words = description(ax_loss)
     assert f"lowest for cosine annealing ({number(good.smoothed_losses[-1], 2)})" in words
     assert "highest for constant (0.9)" in words and "step decay diverged at step 11" in words
-    assert description(ax_lr).startswith("The learning rate of each step: cosine annealing starts at its peak 0.05")
+    assert description(ax_lr).startswith("The learning rate of each step: cosine annealing: the rate starts at its peak 0.05")
 
 
 def test_lesson_5_sweep_figure_names_each_schedule_s_best_peak():

@@ -27,7 +27,7 @@ def test_right_then_up_moves_the_start_right_then_up(build, read):
     widget.key("up")
     x2, y2 = read(widget)
     assert x2 == pytest.approx(x1) and y2 > y1
-    assert "Arrow keys move the start point" in widget.figure_label
+    assert "arrow keys move the start point" in widget.figure_label
 
 
 def test_the_explorer_s_keys_move_the_one_weight_start_then_n_the_two_weight_start():
@@ -37,7 +37,7 @@ def test_the_explorer_s_keys_move_the_one_weight_start_then_n_the_two_weight_sta
     assert widget.state["start_1d"] > one and widget.state["start"] == two
     widget.key("n").key("shift+down")
     assert widget.state["start"][1] < two[1] and widget.state["start"][0] == two[0]
-    assert "N the next point" in widget.figure_label
+    assert "the N key switches to the next point" in widget.figure_label
 
 
 def test_the_phase_map_s_keys_pick_a_setting_as_a_click_on_the_map_does():

@@ -153,14 +153,16 @@ def test_descent_explorer_recomputes_on_slider_moves(problems):
     assert converged is not None  # the summary says when each run converged, from the losses drawn
     assert widget.summary.startswith("Gradient descent at learning rate 0.1, 20 steps (it diverges above 1 with one "
                                      "weight, 0.691 with two). ")
-    assert f"One weight: converged at step {converged} " in widget.summary
-    assert "Two weights: 0.0233 above the minimum after 20 steps, not yet 1/1000" in widget.summary
+    start_1d, start = widget.state["start_1d"], widget.state["start"]
+    assert f"One weight, from w = {start_1d:g}: converged at step {converged} " in widget.summary
+    assert (f"Two weights, from ({start[0]:g}, {start[1]:g}): 0.0233 above the minimum after 20 steps, "
+            "not yet 1/1000") in widget.summary
     widget.set(steps=50)
     assert widget.state["path_2d"].steps == 50
     widget.set(lr=1.5)  # above both critical rates
     assert widget.state["path_1d"].diverged or widget.state["path_1d"].losses[-1] > first.losses[0]
     assert widget.state["path_2d"].diverged
-    assert widget.summary.endswith(f"Two weights: diverged at step {widget.state['path_2d'].diverged_at}.")
+    assert widget.summary.endswith(f": diverged at step {widget.state['path_2d'].diverged_at}.")
     path_1d, path_2d = gd.descent_compute(0.1, 20, problems)
     np.testing.assert_array_equal(path_1d.points, first.points)
 

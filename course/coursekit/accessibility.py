@@ -9,11 +9,14 @@ build step and nothing fetched) that goes into each course widget's box (class
   nothing else (axe-core's rule *aria-input-field-name*, "serious"); a log slider's handle also
   reports its exponent (``aria-valuetext="-0.65"``) where the page shows the rate (0.224). Each
   handle gets its slider's label, and the readout's text as its value, after every move too;
-* makes the summary under the figure (class :data:`SUMMARY_CLASS`) a live region
-  (``role="status"``, ``aria-live="polite"``): a screen reader announces each new result;
-* names the figure: ipympl's canvas takes the keyboard focus (and the arrow keys a course
-  figure moves its start point with, see ``display.InteractiveFigure``) but has no name; it
-  gets ``figure_label`` and is described by the summary. ipympl also swallows the Tab key on
+* announces the summary under the figure (class :data:`SUMMARY_CLASS`) when it changes: the
+  widget's own element is a live region (``role="status"``, ``aria-live="polite"``) that repeats
+  the summary once it has stayed the same for 0.7 s, so a drag or a held arrow key is announced
+  where it settles, not at each of its steps;
+* names the figure: ipympl's canvas takes the keyboard focus but has no name; it gets
+  ``figure_label`` and is described by the summary. A figure that takes keys (the arrow keys
+  that move a start point, see ``display.InteractiveFigure``) is an ``application``; the others
+  are pictures (``role="img"``), out of the Tab order. ipympl also swallows the Tab key on
   a focused figure (it prevents every key's default), which traps a keyboard user there: Tab
   is stopped before ipympl hears it, so it moves the focus on as everywhere else.
 
@@ -49,13 +52,23 @@ function nameSliders(root) {
   }
 }
 
-function announceSummaries(root) {
-  for (const summary of root.querySelectorAll(SUMMARY)) {
-    if (summary.getAttribute('aria-live') !== 'polite') {
-      summary.setAttribute('role', 'status');
-      summary.setAttribute('aria-live', 'polite');
-    }
-  }
+const SETTLE_MS = 700;  // a held arrow key or a drag: announce where it settles, not every step
+
+function announceSummaries(root, announcer) {
+  // The summary itself stays quiet (it changes on every step of a drag); the invisible announcer,
+  // a live region, repeats it once it has not changed for SETTLE_MS.
+  const summary = root.querySelector(SUMMARY);
+  if (!summary || announcer.dataset.follows) return;
+  announcer.dataset.follows = 'summary';
+  let timer = null;
+  let said = summary.textContent.trim();
+  new MutationObserver(() => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const text = summary.textContent.trim();
+      if (text !== said) { said = text; announcer.textContent = text; }
+    }, SETTLE_MS);
+  }).observe(summary, { childList: true, subtree: true, characterData: true });
 }
 
 // A PNG's text chunks come before its pixels: the first 64 KB of the base64 hold them.
@@ -106,12 +119,17 @@ function watchImages() {
 
 let summaries = 0;
 
-function nameFigure(root, label) {
+function nameFigure(root, label, takesKeys) {
   const figure = root.querySelector(CANVAS);
   if (!figure) return;
   if (label && figure.getAttribute('aria-label') !== label) {
-    figure.setAttribute('role', 'application');  // the keys go to the figure, not to a reader's browse mode
     figure.setAttribute('aria-label', label);
+    if (takesKeys) {
+      figure.setAttribute('role', 'application');  // the keys go to the figure, not to a reader's browse mode
+    } else {
+      figure.setAttribute('role', 'img');  // a picture: no stop for Tab, its keys do nothing
+      figure.setAttribute('tabindex', '-1');
+    }
   }
   const summary = root.querySelector(SUMMARY);
   if (summary && !figure.hasAttribute('aria-describedby')) {
@@ -129,7 +147,11 @@ function letTabLeaveFigures(root) {
 
 export default {
   render({ model, el }) {
-    el.style.display = 'none';
+    // Invisible but not hidden: this element is the box's live region (see announceSummaries).
+    el.style.cssText = 'position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%%);white-space:nowrap';
+    el.setAttribute('role', 'status');
+    el.setAttribute('aria-live', 'polite');
+    el.setAttribute('aria-atomic', 'true');
     let observer = null;
     let timer = null;
     const start = () => {
@@ -137,8 +159,8 @@ export default {
       const root = el.closest(BOX) || el.parentElement;
       const aid = () => {
         nameSliders(root);
-        announceSummaries(root);
-        nameFigure(root, model.get('figure_label'));
+        announceSummaries(root, el);
+        nameFigure(root, model.get('figure_label'), model.get('figure_keys'));
       };
       aid();
       letTabLeaveFigures(root);
@@ -157,9 +179,10 @@ export default {
 _widget_class = None
 
 
-def widget_aids(figure_label: str = ""):
+def widget_aids(figure_label: str = "", figure_keys: bool = False):
     """A new invisible widget serving the box (class :data:`BOX_CLASS`) it is put in; ``figure_label``
-    names the box's figure for a screen reader (what it is, and what its keys do)."""
+    names the box's figure for a screen reader (what it is, and what its keys do); ``figure_keys``:
+    whether the figure takes keys (else it is a picture, out of the Tab order)."""
     global _widget_class
     if _widget_class is None:
         import anywidget
@@ -168,6 +191,7 @@ def widget_aids(figure_label: str = ""):
         class WidgetAids(anywidget.AnyWidget):
             _esm = _ESM
             figure_label = traitlets.Unicode("").tag(sync=True)
+            figure_keys = traitlets.Bool(False).tag(sync=True)
 
         _widget_class = WidgetAids
-    return _widget_class(figure_label=figure_label)
+    return _widget_class(figure_label=figure_label, figure_keys=figure_keys)

@@ -74,11 +74,11 @@ def figure_summary(fig: Figure) -> str:
 
 def plain_account(ax) -> str:
     """What any reader of the axes sees without knowing the lesson: its title, its two axes and
-    their ranges, and its labelled lines with the value each one ends at."""
+    the range of the data on each, and its labelled lines with the value each one ends at."""
     title = ax.get_title() or ax.get_title("left") or "Plot"
     parts = [f"{title}:"]
-    axis_words = [_axis_words("x", ax.get_xlabel(), ax.get_xlim(), ax.get_xscale()),
-                  _axis_words("y", ax.get_ylabel(), ax.get_ylim(), ax.get_yscale())]
+    axis_words = [_axis_words("x", ax.get_xlabel(), _data_range(ax.dataLim.intervalx, ax.get_xlim()), ax.get_xscale()),
+                  _axis_words("y", ax.get_ylabel(), _data_range(ax.dataLim.intervaly, ax.get_ylim()), ax.get_yscale())]
     parts.append("; ".join(axis_words) + ".")
     lines = [line for line in ax.get_lines() if not line.get_label().startswith("_") and len(line.get_xdata())]
     if lines:
@@ -135,10 +135,16 @@ def _has_figure_format(formatter) -> bool:
     return True
 
 
+def _data_range(data_interval, limits):
+    """The data's own range (the axis limits add margins), or the limits where there is no data."""
+    low, high = data_interval
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else limits
+
+
 def _axis_words(name, label, limits, scale) -> str:
     low, high = sorted(limits)
     words = f"{name}: {label or 'unlabelled'} from {number(low)} to {number(high)}"
-    return words + (", log scale" if scale == "log" else "")
+    return words + (", log scale" if scale == "log" and "log" not in label else "")
 
 
 def _last_finite(values):

@@ -471,12 +471,13 @@ def batch_summary(run, reference) -> str:
     verdict = run.diagnosis.label if run.diagnosis else "too short to tell"
     text = (f"{name}, final validation loss {number(run.final_val_loss, 2)}, generalisation gap "
             f"{number(run.gap, 2)} ({verdict}), {number(run.seconds, 2)} s of training.")
-    if run is not reference and not reference.diverged:
+    if (run.batch_size, run.lr) != (reference.batch_size, reference.lr) and not reference.diverged:
+        # Times to the first epoch at or below the target: a run that over-fits passes it on the way down.
         target = reference.final_val_loss
         mine, theirs = _time_to(run, target), _time_to(reference, target)
-        reached = (f"reached it after {number(mine, 2)} s" if mine is not None else "never reached it")
+        reached = (f"first reached it after {number(mine, 2)} s" if mine is not None else "never reached it")
         text += (f" Target: validation loss {number(target, 2)}, where the batch-{reference.batch_size} run at lr "
-                 f"{number(reference.lr, 2)} ends (after {number(theirs, 2)} s); this run {reached}.")
+                 f"{number(reference.lr, 2)} ends (it first got there after {number(theirs, 2)} s); this run {reached}.")
     return text
 
 

@@ -463,7 +463,7 @@ class InteractiveFigure:
             return
         axes = [ax for ax, _x, _y in points]
         current = axes.index(self._key_axes) if self._key_axes in axes else 0
-        if event.key == "n":
+        if event.key in ("n", "N"):
             self._key_axes = axes[(current + 1) % len(axes)]
             return
         modifier, _, arrow = (event.key or "").rpartition("+")
@@ -489,8 +489,8 @@ class InteractiveFigure:
         """The figure's name for a screen reader: its title, and what its keys do."""
         if self._key_points is None:
             return f"Figure: {self.title}"
-        return (f"Figure: {self.title}. Arrow keys move {self._key_hint} as a click would, "
-                "Shift+arrow in small steps" + (", N the next point" if len(self._key_points(self)) > 1 else "")
+        return (f"Figure: {self.title}. The arrow keys move {self._key_hint} as a click would, Shift+arrow in "
+                "small steps" + (", the N key switches to the next point" if len(self._key_points(self)) > 1 else "")
                 + ".")
 
     def observe_clicks(self, callback) -> None:
@@ -564,7 +564,8 @@ class InteractiveFigure:
             self._summary_view = widgets.HTML(_summary_html(self.summary))
             self._summary_view.add_class(SUMMARY_CLASS)  # a live region: screen readers announce each change
             children.append(self._summary_view)
-            self._box = widgets.VBox([*children, widget_aids(self.figure_label)])  # for screen readers, keyboards
+            aids = widget_aids(self.figure_label, figure_keys=self._key_points is not None)
+            self._box = widgets.VBox([*children, aids])  # for screen readers and keyboards
             self._box.add_class(BOX_CLASS)
         return self._box
 

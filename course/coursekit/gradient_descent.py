@@ -337,7 +337,9 @@ def descent_explorer(lr: float = 0.1, steps: int = 20, *, start=START_2D, start_
         path_1d, path_2d = widget.state["path_1d"], widget.state["path_2d"]
         return (f"Gradient descent at learning rate {number(path_1d.lr)}, {path_1d.steps} steps (it diverges above "
                 f"{number(one.critical_lr)} with one weight, {number(two.critical_lr)} with two). "
-                f"One weight: {path_words(path_1d, one.min_loss)}. Two weights: {path_words(path_2d, two.min_loss)}.")
+                f"One weight, from w = {number(widget.state['start_1d'])}: {path_words(path_1d, one.min_loss)}. "
+                f"Two weights, from ({', '.join(number(v) for v in widget.state['start'])}): "
+                f"{path_words(path_2d, two.min_loss)}.")
 
     return make_widget(fig, {"lr": rate, "steps": step_count}, update, title="Gradient descent explorer",
                        columns=2, animated=[path1, path2, start1, start2, gap1, gap2, status1, status2, title],

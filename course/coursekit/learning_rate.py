@@ -243,6 +243,7 @@ def _explorer_summary(widget) -> str:
     head = (f"{surface.title}, learning rate {number(run.lr)} = {number(run.ratio, 2)} × 2/L "
             f"(2/L = {number(run.critical_lr)}): {state['regime']}.")
     start = ", ".join(number(v) for v in state["start"])
+    reached = None
     if path.diverged:
         middle = f"The run from ({start}) diverged at step {path.diverged_at}"
     else:
@@ -253,13 +254,16 @@ def _explorer_summary(widget) -> str:
                                             else ""))
     middle += f"; diagnose reads the loss curve as {run.label}." if run.label else "."
     cost = state["cost_steps"]
-    if math.isfinite(cost):
+    reached = None if path.diverged else reached
+    if reached is not None:
+        tail = ""  # the run's own count says it; the cost curve's nearest grid rate would give a second one
+    elif math.isfinite(cost):
         tail = f"From the usual start, a rate about this size needs {cost:.0f} steps to converge."
     elif run.ratio is not None and run.ratio >= 1:
         tail = "Past the wall at 2/L no rate converges."
     else:
         tail = f"From the usual start, a rate this small needs more than {COST_MAX_STEPS} steps to converge."
-    return f"{head} {middle} {tail}"
+    return " ".join(part for part in (head, middle, tail) if part)
 
 
 

@@ -88,9 +88,11 @@ def plot_loss_curves(runs: dict, surfaces, rates: dict):
         ax.set_yscale("log")
         ax.set_ylim(1e-12, 1e8)
         label_axes(ax, f"{surface.title}", "step", "loss (log scale)", legend=True, legend_loc="lower left")
-        describe(ax, f"{surface.title}: the loss per step on a log scale, one curve per learning rate, with diagnose's "
-                     "verdict. " + "; ".join(f"lr {lr:g} ({name}): {runs[surface.key, name].label}, "
-                                             f"{_outcome(runs[surface.key, name])}" for name, lr in rates.items()) + ".")
+        describe(ax, f"{surface.title}: the loss per step on a log scale, one curve per learning rate, labelled "
+                     "with diagnose's verdict. " + "; ".join(
+                         f"lr {lr:g} ({name}): diagnose says {runs[surface.key, name].label}, the run "
+                         f"{_outcome(runs[surface.key, name]).replace('loss', 'ends at loss', 1)}"
+                         for name, lr in rates.items()) + ".")
     return axes
 
 

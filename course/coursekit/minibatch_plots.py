@@ -51,8 +51,9 @@ def plot_gradient_noise(noise):
     return ax
 
 
-def plot_steps_and_epochs(runs, num_examples: int):
-    """The full training loss of each run per optimizer step (left) and per epoch (right)."""
+def plot_steps_and_epochs(runs, num_examples: int, target: float | None = None):
+    """The full training loss of each run per optimizer step (left) and per epoch (right); the words
+    say when each run first reached the loss ``target`` (default: the lowest loss every run reached)."""
     fig, (ax_steps, ax_epochs) = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
     for run, color in zip(runs, batch_size_colors([run.batch_size for run in runs])):
         label = "full batch" if run.batch_size == num_examples else f"B = {run.batch_size}"
@@ -70,13 +71,22 @@ def plot_steps_and_epochs(runs, num_examples: int):
                        + (f"After {runs[0].steps} steps: " if same else "After the last step: ")
                        + ", ".join(f"{label} at {number(run.eval_losses[-1])}" + ("" if same else f" ({run.steps} steps)")
                                    for label, run in zip(labels, runs)) + ".")
-    target = max(float(np.min(run.eval_losses)) for run in runs)  # the lowest loss every run reached
+    lowest_reached = max(float(np.min(run.eval_losses)) for run in runs)  # the lowest loss every run reached
+    if target is None or target < lowest_reached:
+        target, which = lowest_reached, " (the lowest every run reached)"
+    else:
+        which = ""
     epochs = [float(run.eval_epochs[np.flatnonzero(run.eval_losses <= target)[0]]) for run in runs]
     fewest = int(np.argmin(epochs))
-    describe(ax_epochs, f"The same runs per epoch (log scale). To first reach loss {number(target)} (the lowest every "
-                        "run reached): " + ", ".join(f"{label} {number(e)} epochs" for label, e in zip(labels, epochs))
+    describe(ax_epochs, f"The same runs per epoch (log scale). To first reach loss {number(target)}{which}: "
+                        + ", ".join(f"{label} {_epochs_words(e)}" for label, e in zip(labels, epochs))
                         + f"; {labels[fewest]} needs the fewest examples.")
     return ax_steps, ax_epochs
+
+
+def _epochs_words(epochs: float) -> str:
+    text = number(epochs, 2)
+    return f"{text} epoch" if text == "1" else f"{text} epochs"
 
 
 def plot_step_cost(batch_sizes, seconds_per_step, seconds_to_target, target: float):
@@ -94,7 +104,7 @@ def plot_step_cost(batch_sizes, seconds_per_step, seconds_to_target, target: flo
         plain_log_ticks(ax, "both")
     label_axes(ax_target, f"Time to reach loss {target}", "batch size (log scale)", "milliseconds (log scale)")
     ms, to_target = np.asarray(seconds_per_step) * 1e3, np.asarray(seconds_to_target) * 1e3
-    describe(ax_step, f"Milliseconds per step against the batch size, both on log scales (measured on this machine): "
+    describe(ax_step, f"Milliseconds per step against the batch size, both on log scales (measured when this notebook last ran): "
                       f"{number(ms[0])} at batch {batch_sizes[0]}, {number(ms[-1])} at batch {batch_sizes[-1]}, "
                       f"{number(ms[-1] / ms[0], 2)} times as long for {_times(batch_sizes[-1] / batch_sizes[0])} times "
                       "the examples; the dashed line is what time growing with the examples would give.")

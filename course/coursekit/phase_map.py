@@ -311,13 +311,15 @@ def momentum_phase_map(surface="valley", lr=0.03, momentum=0.9, *, rule="Momentu
                        title="Momentum phase map", animated=[setting, map_title, path_line, sgd_line, start_dot, note],
                        code=code, on_click=on_click, summary=_map_summary,
                        key_points=lambda widget: [marker_point(setting), marker_point(start_dot)],
-                       key_hint="the marked setting on the map (N: then the start point)")
+                       key_hint="the marked setting on the map, or the start point of its path")
 
 
 _REGION_WORDS = {"monotone": "converges smoothly", "ripples": "converges in ripples, a damped oscillation",
                  "oscillation": "converges in a zigzag", "diverges": "diverges"}
 _DIRECTION_WORDS = {"monotone": "moves smoothly", "ripples": "ripples", "oscillation": "zigzags",
                     "diverges": "diverges"}
+_BOTH_DIRECTIONS_WORDS = {"monotone": "move smoothly", "ripples": "ripple", "oscillation": "zigzag",
+                          "diverges": "diverge"}
 
 
 def _map_summary(widget) -> str:
@@ -326,11 +328,13 @@ def _map_summary(widget) -> str:
     state = widget.state
     surface, radius = state["surface"], state["radius"]
     flat, steep = (_DIRECTION_WORDS[r] for r in state["per_direction"])
+    both = _BOTH_DIRECTIONS_WORDS[state["per_direction"][0]]
     trend = "shrinks" if radius < _UNIT else "grows"
     title = surface.title[:1].lower() + surface.title[1:]
     head = (f"{state['rule']} at learning rate {number(state['lr'])}, momentum β {state['momentum']:.2f}, on the "
-            f"{title}: the marked point of the phase map {_REGION_WORDS[state['region']]} (the flat direction "
-            f"{flat}, the steep one {steep}); the error {trend} by a factor of about {number(radius)} per step.")
+            f"{title}: the marked point of the phase map {_REGION_WORDS[state['region']]} ("
+            + (f"both directions {both}" if flat == steep else f"the flat direction {flat}, the steep one {steep}")
+            + f"); the error {trend} by a factor of about {number(radius)} per step.")
 
     def ending(path):
         if path.diverged:

@@ -263,7 +263,7 @@ def plot_range_test(ax, result, *, chosen_lr=None, show_raw=True, title="The lea
             continue
         marker, color = SUGGESTION_MARKERS[name]
         at = lr * 10 if name == "minimum" else lr
-        text = f"{name}: {lr:.2g}" + (" (lowest loss ÷ 10)" if name == "minimum" else "")
+        text = f"{name}: {lr:.2g}" + (" (rate at the lowest loss ÷ 10)" if name == "minimum" else "")
         (artists[name],) = ax.plot([at], [_loss_at(result, at)], marker=marker, color=color, markersize=10,
                                    linestyle="none", markeredgecolor="white", zorder=4, label=text)
     if chosen_lr is not None:
@@ -300,7 +300,7 @@ def range_test_words(result, chosen_lr=None) -> str:
         if last < len(lrs) - 1:
             text += " before it stops being finite"
     text += "."
-    named = [f"{name} {number(lr, 2)}" + (" (the lowest loss ÷ 10)" if name == "minimum" else "")
+    named = [f"{name} {number(lr, 2)}" + (" (the rate at the lowest loss, divided by 10)" if name == "minimum" else "")
              for name, lr in result.suggestions.items() if lr is not None]
     if named:
         text += " Suggested rates: " + ", ".join(named) + "."

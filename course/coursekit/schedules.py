@@ -561,7 +561,7 @@ def plot_schedule_shapes(axes, total_steps: int, peak_lr: float, colors=None):
         ax.plot(steps, lrs, color=colors[kind])
         ax.fill_between(steps, lrs, color=colors[kind], alpha=0.15)
         ax.set_title(SCHEDULE_LABELS[kind], fontsize=11)
-        words.append(f"{SCHEDULE_LABELS[kind]} {rate_words(lrs)}")
+        words.append(f"{SCHEDULE_LABELS[kind]}: the rate {rate_words(lrs)}")
     for ax in axes[len(SCHEDULE_KEYS):]:
         ax.axis("off")
     for ax in grid[-1]:
@@ -587,7 +587,7 @@ def plot_rates_and_losses(ax_lr, ax_loss, runs, colors=None):
     label_axes(ax_lr, "Learning rate", "step", "learning rate")
     label_axes(ax_loss, "Training loss (smoothed)", "step", "mini-batch loss (cross-entropy, log scale)", legend=True)
     describe_figure(ax_lr, "The learning rate of each step: " + "; ".join(
-        f"{run.label} {rate_words(run.lrs)}" for run in runs) + ".")
+        f"{run.label}: the rate {rate_words(run.lrs)}" for run in runs) + ".")
     describe_figure(ax_loss, "The smoothed training loss of each step, log scale, " + _ending_order(
         [(run.label, _last_finite(run.smoothed_losses), run.diverged_at) for run in runs]))
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 import matplotlib as mpl
 from cycler import cycler
 
-from .alt_text import show_in_notebooks
-
 __all__ = [
     "OKABE_ITO",
     "clip_style",
@@ -193,6 +191,8 @@ def apply_style() -> None:
     """Set the course's matplotlib defaults (idempotent; call once at the top of a notebook).
 
     In a notebook, every figure shown from then on also carries its words (:mod:`coursekit.alt_text`)."""
+    from .alt_text import show_in_notebooks  # here: a module that only wants a colour imports no figure code
+
     mpl.rcParams.update(_COURSE_RC)
     show_in_notebooks()
 

@@ -95,7 +95,8 @@ def descent_demo(lr=0.3, steps=12, *, start=-4.0, interactive=None):
 
     return make_widget(fig, {"lr": rate}, update, title="Your first slider", columns=1,
                        animated=[path_line, start_dot, ax.title], code=code, on_click=on_click,
-                       summary=_demo_summary, key_points=lambda widget: [marker_point(start_dot)])
+                       summary=_demo_summary, key_points=lambda widget: [marker_point(start_dot)],
+                       key_hint="the start point along the curve (left and right)")
 
 
 def _demo_summary(widget) -> str:
