@@ -15,7 +15,7 @@ from coursekit import escape, gd_plots, lr_plots, minibatch_plots, optimizer_plo
 from coursekit import gradient_descent as gd
 from coursekit import minibatches as mb
 from coursekit import optimizers as O
-from coursekit.alt_text import description, figure_summary, number
+from coursekit.alt_text import description, figure_summary, gap_words, number
 from coursekit.learning_rate import lr_compute
 from coursekit.surfaces import RACE_SURFACES, get_surface
 from coursekit.trajectories import trajectory
@@ -180,7 +180,7 @@ def test_lesson3_figures_say_what_they_measured(problems):
     two = problems[1]
     paths = [mb.minibatch_descent(two, b, lr=0.1, steps=40, seed=0) for b in (1, 16, len(two.y))]
     axes = minibatch_plots.plot_noisy_paths(two, paths)
-    gaps = [mb.gap_words(mb.stationary_gap(path, two)) for path in paths]
+    gaps = [gap_words(mb.stationary_gap(path, two)) for path in paths]
     assert figure_summary(axes[0].figure).endswith(
         f"batch 1 {gaps[0]}, batch 16 {gaps[1]}, the full batch (442) {gaps[2]}: the smaller the batch, the farther "
         "from the minimum its path jitters.")

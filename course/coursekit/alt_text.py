@@ -30,10 +30,11 @@ import matplotlib
 from matplotlib.figure import Figure
 
 __all__ = ["describe", "description", "figure_summary", "plain_account", "png_metadata", "show_in_notebooks",
-           "number"]
+           "number", "gap_words", "GAP_FLOOR"]
 
 _descriptions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 MAX_LINES_NAMED = 6  # a plain account names at most this many lines: alt text is read aloud in full
+GAP_FLOOR = 1e-9  # loss gaps below this are rounding: said as "less than 1e-9", no digits
 
 
 def describe(target, text: str):
@@ -59,6 +60,12 @@ def number(value, digits: int = 3) -> str:
         return f"{value:.{digits - 1}e}"
     rounded = float(f"{value:.{digits}g}")  # 663.4 -> 663.0, 1234.5 -> 1230.0: no exponent in between
     return f"{rounded:,.6f}".rstrip("0").rstrip(".")
+
+
+def gap_words(gap: float) -> str:
+    """A loss above its minimum as a sentence says it: 3 significant digits, or "less than 1e-9" where
+    only rounding is left (its digits would differ from one processor to the next)."""
+    return f"less than {GAP_FLOOR:.0e}" if gap < GAP_FLOOR else number(gap)
 
 
 def figure_summary(fig: Figure) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .alt_text import describe, number
-from .gradient_descent import CONVERGED, gap_words, path_words, steps_to_reach
+from .alt_text import describe, gap_words, number
+from .gradient_descent import CONVERGED, path_words, steps_to_reach
 from .least_squares import contour_grid
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 

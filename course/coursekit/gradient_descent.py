@@ -31,7 +31,7 @@ import minigrad as mg
 from minigrad.optim import functional as OF
 from minigrad.utils.checks import check_positive
 
-from .alt_text import number
+from .alt_text import gap_words, number
 from .controls import count_slider, lr_slider
 from .display import call_line, make_widget, marker_point, new_figure, signature_defaults
 from .least_squares import EXTENT_2D, START_1D, START_2D, LeastSquares, lesson1_problems
@@ -54,7 +54,6 @@ __all__ = [
     "lesson1_problems",
     "descent_compute",
     "descent_explorer",
-    "gap_words",
     "path_words",
     "START_1D",
     "START_2D",
@@ -215,14 +214,6 @@ def _status(path: DescentPath, problem: LeastSquares) -> str:
 
 
 CONVERGED = 1e-3  # a run has converged once its loss gap is 1/1000 of where it started (lesson 2's measure)
-GAP_FLOOR = 1e-9  # loss gaps below this are rounding: said as "less than 1e-9", no digits
-
-
-def gap_words(gap: float) -> str:
-    """A loss gap as a summary says it: 3 significant digits, or "less than 1e-9" where only rounding is left."""
-    return f"less than {GAP_FLOOR:.0e}" if gap < GAP_FLOOR else number(gap)
-
-
 def path_words(path: DescentPath, min_loss: float) -> str:
     """Where a descent went, in words: diverged at step N, moving away, converged at step N, or how far it still is."""
     if path.diverged:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .alt_text import describe, number
+from .alt_text import describe, gap_words, number
 from .least_squares import contour_grid
 from .log_ticks import plain_log_ticks
-from .minibatches import batch_size_colors, gap_words, stationary_gap
+from .minibatches import batch_size_colors, stationary_gap
 from .style import COLORS, OPTIMIZER_COLORS, ROLE_COLORS, label_axes
 
 __all__ = ["show_digits", "plot_gradient_noise", "plot_steps_and_epochs", "plot_step_cost", "plot_noisy_paths"]

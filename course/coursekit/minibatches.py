@@ -40,7 +40,7 @@ from minigrad.training import train_step
 from minigrad.utils.checks import check_count, check_positive
 from minigrad.utils.data import DataLoader, TensorDataset
 
-from .alt_text import number
+from .alt_text import gap_words, number
 from .controls import batch_size_slider, lr_slider
 from .display import make_widget, new_figure
 from .least_squares import EXTENT_2D, START_2D, LeastSquares, lesson1_problems
@@ -65,7 +65,6 @@ __all__ = [
     "minibatch_descent",
     "SGDPath",
     "stationary_gap",
-    "gap_words",
     "minibatch_compute",
     "minibatch_explorer",
 ]
@@ -418,14 +417,6 @@ def minibatch_explorer(batch_size: int = 32, lr: float = 0.1, steps: int = 100, 
 
     return make_widget(fig, {"batch_size": size, "lr": rate}, update, title="Mini-batch explorer", columns=2,
                        animated=[full_line, path_line, status, full_gap, gap, title], summary=_explorer_summary)
-
-
-GAP_FLOOR = 1e-9  # excess losses below this are rounding: said as "less than 1e-9", no digits
-
-
-def gap_words(gap: float) -> str:
-    """An excess loss as a summary says it: 3 significant digits, or "less than 1e-9" where only rounding is left."""
-    return f"less than {GAP_FLOOR:.0e}" if gap < GAP_FLOOR else number(gap)
 
 
 def _ending_words(path: SGDPath, problem: LeastSquares) -> str:
