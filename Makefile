@@ -13,7 +13,9 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 $(STAMP): pyproject.toml tools/lab_settings/overrides.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# --no-compile: compiling every installed package's bytecode up front costs about a minute of the
+	# set-up; Python compiles the modules a run imports as it goes.
+	$(BIN)/python -m pip install --quiet --no-compile -e ".[dev]"
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp tools/lab_settings/overrides.json $(VENV)/share/jupyter/lab/settings/
 	touch $(STAMP)
