@@ -67,7 +67,9 @@ def voila_server(browser, tmp_path_factory):
     pytest.importorskip("voila", reason="Voila is missing: pip install -e '.[dev]'")
     if not (ROOT / PLAYGROUND).is_file():
         pytest.fail(f"{PLAYGROUND} is missing: the browser tests cover it")
-    server = start_voila(PLAYGROUND, tmp_path_factory.mktemp("voila-home"))
+    # voila.json's settings, but no refill: the next kernel, prepared as soon as the page takes one,
+    # would build every demo again (about 25 s of CPU) while this test and the other worker run.
+    server = start_voila(PLAYGROUND, tmp_path_factory.mktemp("voila-home"), "--VoilaKernelManager.fill_delay=3600")
     try:
         yield server
     finally:
