@@ -46,21 +46,39 @@ def test_split_sizes_match_the_brief():
     test = data.load_labelled("test")
     assert len(test.texts) == len(test.labels) == len(test.votes) == len(test.writers) == 100
     assert len(data.load_labelled("screening_val").texts) == 840
+    assert len(data.load_labelled("fresh_test").texts) == 2000
+
+
+def test_the_fresh_test_set_has_its_own_seed_and_left_the_other_files_alone():
+    """Drawn with FRESH_TEST_SEED, not the data's seed: another data seed gives other archives
+    but the same fresh draws' stream; every other file is what the generator wrote before it."""
+    other = data.generate_files(data.DEFAULT_SEED + 1)
+    fresh = data.load_labelled("fresh_test")
+    assert data.FRESH_TEST_SEED != data.DEFAULT_SEED
+    assert set(other) == {"pretrain.txt", "client_train.txt", "client_val.txt", "screening_val.tsv", "test.tsv",
+                          "fresh_test.tsv"}
+    # the same writers and panel: approval rates by writer close to the screening set's (2,000 vs 840 lines)
+    screening = data.load_labelled("screening_val")
+    for writer in ("house", "freelance", "recycled"):
+        a = np.mean([lab for lab, w in zip(fresh.labels, fresh.writers) if w == writer])
+        b = np.mean([lab for lab, w in zip(screening.labels, screening.writers) if w == writer])
+        assert abs(a - b) < 0.08, (writer, a, b)  # about 3 standard errors of the difference at these sizes
 
 
 def test_no_line_is_in_two_files():
     train, val = data.load_lines("client_train"), data.load_lines("client_val")
     screening, test = data.load_labelled("screening_val").texts, data.load_labelled("test").texts
-    for lines in (train, val, screening, test):
+    fresh = data.load_labelled("fresh_test").texts
+    for lines in (train, val, screening, test, fresh):
         assert len(set(lines)) == len(lines)
-    sets = [set(train), set(val), set(screening), set(test)]
+    sets = [set(train), set(val), set(screening), set(test), set(fresh)]
     for i in range(len(sets)):
         for j in range(i + 1, len(sets)):
             assert not sets[i] & sets[j]
 
 
 def test_labels_are_the_majority_of_three_votes():
-    for name in ("screening_val", "test"):
+    for name in ("screening_val", "test", "fresh_test"):
         rated = data.load_labelled(name)
         for label, votes in zip(rated.labels, rated.votes):
             assert len(votes) == len(voice.RATERS) and set(votes) <= {"0", "1"}
@@ -116,7 +134,7 @@ def test_the_vocabulary_covers_every_file_and_everything_the_inventory_can_write
     tok = WordTokenizer.build(data.vocabulary_texts())
     for name in ("client_train", "client_val"):
         assert tok.unknown_rate(data.load_lines(name)) == 0
-    for name in ("screening_val", "test"):
+    for name in ("screening_val", "test", "fresh_test"):
         assert tok.unknown_rate(data.load_labelled(name).texts) == 0
     assert tok.unknown_rate([voice.vocabulary_text()]) == 0
 
@@ -177,7 +195,7 @@ def test_rule_filter_is_imperfect_on_both_sides():
 
 
 def test_drafts_fit_the_model_context():
-    for name in ("screening_val", "test"):
+    for name in ("screening_val", "test", "fresh_test"):
         assert max(len(WordTokenizer.split(t)) for t in data.load_labelled(name).texts) <= voice.MAX_TOKENS
     assert max(len(WordTokenizer.split(t)) for t in data.load_lines("client_train")) <= voice.MAX_TOKENS
     assert math.isclose(sum(voice.WRITER_SHARES.values()), 1.0)

@@ -62,7 +62,11 @@ SPLIT_SIZES = {
     "client_val": 420,
     "screening_val": 840,  # rated drafts to choose screening thresholds on
     "test": 100,  # rated drafts, the held-out test
+    "fresh_test": 2000,  # rated drafts, a larger held-out test drawn later (see FRESH_TEST_SEED)
 }
+# The larger test set was drawn after the rest, with its own seed, and fixed before any screener
+# was scored on it: the original files stay byte for byte what they were.
+FRESH_TEST_SEED = 2026
 EVERYDAY_SHARE = 0.3  # share of the general corpus that is everyday sentences, not brand copy
 CATEGORY_SHARE = 0.15  # share that is other coastal makers writing in the category's phrases
 
@@ -479,6 +483,9 @@ def generate_files(seed: int = DEFAULT_SEED, *, with_rows: bool = False):
                               set(archive))
     test = _rated_drafts(stream("test"), stream("test/panel"), SPLIT_SIZES["test"],
                          set(archive) | {t for _, _, t in screening})
+    fresh = random.Random(f"{FRESH_TEST_SEED}/fresh_test"), random.Random(f"{FRESH_TEST_SEED}/fresh_test/panel")
+    fresh_test = _rated_drafts(*fresh, SPLIT_SIZES["fresh_test"],
+                               set(archive) | {t for _, _, t in screening + test})
 
     def lines(rows):
         return "".join(r + "\n" for r in rows)
@@ -497,9 +504,11 @@ def generate_files(seed: int = DEFAULT_SEED, *, with_rows: bool = False):
         "client_val.txt": lines(val),
         "screening_val.tsv": tsv(screening),
         "test.tsv": tsv(test),
+        "fresh_test.tsv": tsv(fresh_test),
     }
     if with_rows:
-        return files, dict(archive=archive_rows, screening=screening, test=test, pretrain=pretrain)
+        return files, dict(archive=archive_rows, screening=screening, test=test, fresh_test=fresh_test,
+                           pretrain=pretrain)
     return files
 
 
@@ -545,7 +554,7 @@ class Labelled(NamedTuple):
 
 
 def load_labelled(name: str, data_dir=DATA_DIR) -> Labelled:
-    """A rated set: 'test' or 'screening_val'."""
+    """A rated set: 'screening_val', 'test' (the brief's 100) or 'fresh_test' (2,000, drawn later)."""
     with open(_path(f"{name}.tsv", data_dir), encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     return Labelled([r["text"] for r in rows], [int(r["label"]) for r in rows],
@@ -593,8 +602,9 @@ def statistics(seed: int = DEFAULT_SEED) -> str:
     archive = rows["archive"]
     out.append("| archive lines (train + validation), by writer | "
                + " | ".join(by_writer(archive, lambda xs: f"{len(xs):,} ({share(len(xs), len(archive))})")) + " |")
-    for name in ("screening", "test"):
+    for name in ("screening", "test", "fresh_test"):
         items = rows[name]
+        name = name.replace("_", " ")
         out.append(f"| {name} set: drafts, by writer | " + " | ".join(by_writer(items, lambda xs: f"{len(xs)}")) + " |")
         out.append(f"| {name} set: approved by the panel | " + " | ".join(
             by_writer(items, lambda xs: share(sum(brand_voice.panel_label(v) for v, _, _ in xs), len(xs)))) + " |")
@@ -612,12 +622,12 @@ def statistics(seed: int = DEFAULT_SEED) -> str:
         lines.append(f"| {r.role} | {votes[:, i].mean():.0%} | {np.mean(votes[:, i] == majority):.0%} | {others} |")
     unanimous = np.mean((votes.sum(axis=1) == 0) | (votes.sum(axis=1) == votes.shape[1]))
     lines.append("")
-    for name in ("screening", "test"):
+    for name in ("screening", "test", "fresh_test"):
         texts = [t for _, _, t in rows[name]]
         labels = [brand_voice.panel_label(v) for v, _, _ in rows[name]]
         pred, prob = brand_voice.ceiling_predictions(texts)
         prob = np.array(prob)
-        lines.append(f"- {name} set ({len(texts)} lines): ceiling {np.mean(np.maximum(prob, 1 - prob)):.1%} on average, "
+        lines.append(f"- {name.replace('_', ' ')} set ({len(texts):,} lines): ceiling {np.mean(np.maximum(prob, 1 - prob)):.1%} on average, "
                      f"{accuracy(pred, labels):.1%} on the labels drawn; borderline lines (approved with a probability "
                      f"between 20% and 80%) {np.mean((prob > 0.2) & (prob < 0.8)):.0%}.")
     lines.append(f"- The three raters agree unanimously on {unanimous:.0%} of the screening set.")
@@ -625,13 +635,17 @@ def statistics(seed: int = DEFAULT_SEED) -> str:
     screen_labels = [brand_voice.panel_label(v) for v, _, _ in rows["screening"]]
     test_texts = [t for _, _, t in rows["test"]]
     test_labels = [brand_voice.panel_label(v) for v, _, _ in rows["test"]]
+    fresh_texts = [t for _, _, t in rows["fresh_test"]]
+    fresh_labels = [brand_voice.panel_label(v) for v, _, _ in rows["fresh_test"]]
     ngram = NgramScreener(archive_lines).fit(screen_texts, screen_labels)
     rules = BrandRuleFilter()
     lines.append(f"- Model-free checks: the n-gram screener (n chosen on the screening set: {ngram.n}; accuracy there "
                  + ", ".join(f"n={n} {a:.1%}" for n, a in ngram.val_accuracies.items())
                  + f") scores {accuracy(ngram.predict(test_texts), test_labels):.0%} on the test set; the rule filter "
                  f"{accuracy(rules.predict(screen_texts), screen_labels):.1%} on the screening set and "
-                 f"{accuracy(rules.predict(test_texts), test_labels):.0%} on the test set.")
+                 f"{accuracy(rules.predict(test_texts), test_labels):.0%} on the test set; on the fresh test set the n-gram "
+                 f"screener scores {accuracy(ngram.predict(fresh_texts), fresh_labels):.1%} and the rule filter "
+                 f"{accuracy(rules.predict(fresh_texts), fresh_labels):.1%}.")
     return "\n".join([STATS_BEGIN] + out + lines + [STATS_END])
 
 
