@@ -4,8 +4,9 @@ import pytest
 
 import minigrad as mg
 from coursekit.casestudy import data, experiment, lm
-from coursekit.casestudy.evaluation import (NgramScreener, accuracy, choose_threshold, compare, constant_screener,
-                                            fit_screener, paired_difference, per_kind_accuracy, wilson_interval)
+from coursekit.casestudy.evaluation import (NgramScreener, accuracy, auc, choose_threshold, compare, constant_screener,
+                                            cost_per_line, fit_screener, holm, mcnemar_p, paired_difference,
+                                            per_kind_accuracy, wilson_interval)
 from coursekit.casestudy.finetune import RunConfig, early_stopping_outcome, finetune, weights_at_epoch
 from coursekit.casestudy.tokenizer import WordTokenizer
 
@@ -127,6 +128,77 @@ def test_paired_difference_uses_only_the_lines_where_the_two_disagree():
     c[:3] = False
     c[80:82] = True  # three lines lost, two won: noise
     assert compare(a, c) == "about the same as"
+
+
+def _paired(both, only_a, only_b, neither):
+    a = np.array([1] * both + [1] * only_a + [0] * only_b + [0] * neither, dtype=bool)
+    b = np.array([1] * both + [0] * only_a + [1] * only_b + [0] * neither, dtype=bool)
+    return a, b
+
+
+def test_exact_mcnemar_against_the_binomial_by_hand():
+    # 9 lines only A gets right, 2 only B: p = 2 * P(X <= 2), X ~ Binomial(11, 1/2) = 2 * 67 / 2048
+    a, b = _paired(12, 9, 2, 21)
+    assert mcnemar_p(a, b) == pytest.approx(2 * (1 + 11 + 55) / 2 ** 11, rel=1e-12)
+    assert mcnemar_p(a, b) == mcnemar_p(b, a)
+    assert mcnemar_p(*_paired(50, 0, 0, 50)) == 1.0
+    assert mcnemar_p(*_paired(0, 1000, 1000, 0)) == pytest.approx(1.0)  # large n: exact integers, no underflow
+    assert 0 < mcnemar_p(*_paired(0, 1200, 800, 0)) < 1e-15
+
+
+def test_newcombe_interval_for_paired_accuracies():
+    a, b = _paired(12, 9, 2, 21)
+    diff, low, high = paired_difference(a, b)
+    assert diff == pytest.approx(7 / 44)
+    # method 10 by hand: Wilson intervals of 21/44 and 14/44, phi = (12*21 - 9*2) / sqrt(21*23*14*30)
+    l1, u1 = wilson_interval(21, 44)
+    l2, u2 = wilson_interval(14, 44)
+    p1, p2, phi = 21 / 44, 14 / 44, (12 * 21 - 9 * 2) / np.sqrt(21 * 23 * 14 * 30)
+    assert low == pytest.approx(diff - np.sqrt((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    assert high == pytest.approx(diff + np.sqrt((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
+    # pairing sharpens: the paired interval is narrower than the unpaired one (phi = 0) of the same accuracies
+    unpaired = np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2) + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    assert high - low < unpaired
+    # coverage: over many simulated pairs of screeners with a true difference of 5 points, the 95% interval
+    # holds it about 95% of the time (binomial noise on 2,000 simulations: 93.5% to 96.5% is 3 standard errors)
+    rng = np.random.default_rng(0)
+    hits = 0
+    for _ in range(2000):
+        u = rng.random(300)
+        a, b = u < 0.80, (u < 0.70) | ((u > 0.80) & (u < 0.85))  # A right 80%, B right 75%, correlated
+        _, low, high = paired_difference(a, b)
+        hits += low <= 0.05 <= high
+    assert 0.935 < hits / 2000 < 0.965
+
+
+def test_holm_adjustment():
+    assert holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert holm([0.2]) == [0.2] and holm([0.6, 0.6]) == [1.0, 1.0]
+
+
+def test_auc_and_the_cost_of_mistakes():
+    assert auc([1, 2, 3, 4], [0, 0, 1, 1]) == 1.0 and auc([1, 2, 3, 4], [1, 1, 0, 0]) == 0.0
+    assert auc([1, 1, 1, 1], [0, 1, 0, 1]) == 0.5  # ties count half
+    assert auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) == 0.75
+    with pytest.raises(ValueError, match="both approved and rejected"):
+        auc([1, 2], [1, 1])
+    predictions, labels = [1, 1, 0, 0], [1, 0, 1, 0]  # one false accept, one false reject
+    assert cost_per_line(predictions, labels) == 0.5
+    assert cost_per_line(predictions, labels, false_accept_cost=5, false_reject_cost=1) == 1.5
+    with pytest.raises(ValueError, match="false_accept_cost"):
+        cost_per_line(predictions, labels, false_accept_cost=-1)
+    # a costly false accept moves the chosen threshold up: fewer lines let through
+    scores, labels = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0, 1, 0, 1, 0, 1]
+    assert choose_threshold(scores, labels, false_accept_cost=10) > choose_threshold(scores, labels)
+
+
+def test_a_screener_may_call_low_scores_on_brand():
+    scores, labels = [0.1, 0.2, 0.3, 0.8, 0.9, 1.0], [1, 1, 1, 0, 0, 0]
+    assert fit_screener("x", scores, labels).val_accuracy == 0.5
+    flipped = fit_screener("x", scores, labels, either_direction=True)
+    assert flipped.below and flipped.val_accuracy == 1.0 and flipped.rule.startswith("<")
+    assert list(flipped.predict([0.05, 0.95])) == [1, 0]
+    assert not fit_screener("x", scores[::-1], labels, either_direction=True).below
 
 
 def test_ngram_screener_chooses_n_on_the_screening_set_only():
