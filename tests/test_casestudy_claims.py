@@ -1,11 +1,17 @@
 """Every comparison lesson 9 makes, checked against the record of its run.
 
 ``course/models/casestudy_record.json`` holds what one run of the lesson measured (every
-screener's predictions on the 100 test lines, the seeds' curves, the generated-copy ratings);
-the lesson checks each time it runs that it still matches the record
+screener's predictions on the 2,000 fresh test lines and on the brief's 100, the seeds' curves,
+the generated-copy ratings, the classifier's learning curve); ``casestudy_ablation.json`` the
+recipe's ablation. The lesson checks each time it runs that it still matches the record
 (``tools/casestudy/record_results.py`` rewrites it). These tests assert the orderings the
-lesson's prose claims, without re-running six fine-tunes; the rows that need no training are
-recomputed live from the committed data and model.
+lesson's prose states, with the paired test it names, without re-running the fine-tunes; the
+rows that need no training are recomputed live from the committed data and model.
+
+Run A (the naive rate) is chaotic: another processor's rounding grows into another run, as
+another seed does (the record of an earlier processor differed from this one's in run A's
+numbers alone, its screening accuracy by about one point). So every claim about run A is asserted
+with a margin that a move of that size, or the spread between its seeds, cannot cross.
 """
 import json
 from pathlib import Path
@@ -14,33 +20,46 @@ import nbformat
 import numpy as np
 import pytest
 
-from coursekit.casestudy import data, experiment, lm, report, voice
-from coursekit.casestudy.evaluation import (NgramScreener, accuracy, compare, constant_screener, fit_screener,
-                                            paired_difference, wilson_interval)
+from coursekit.casestudy import ablation, data, experiment, lm, report, voice
+from coursekit.casestudy.classifier import RatingsClassifier
+from coursekit.casestudy.decision import paired_comparisons
+from coursekit.casestudy.evaluation import (NgramScreener, constant_screener, fit_screener, mcnemar_p,
+                                            wilson_interval)
 from coursekit.casestudy.rules import BrandRuleFilter
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "course" / "09_finetuning_case_study.ipynb"
 RECORD = experiment.load_record()
+ABLATION = ablation.load_ablation()
 SEEDS = [0, 1, 2]
 FT = [f"fine-tuned {s}" for s in SEEDS]
 MIS = [f"misconfigured {s}" for s in SEEDS]
+RUN_A_MOVE = 0.02  # two points: twice what another processor moved run A's screening accuracy by
 
 
 def bits(text):
     return np.array([c == "1" for c in text])
 
 
-LABELS = bits(RECORD["test_labels"])
+LABELS = bits(RECORD["fresh_labels"])
 PRED = {name: bits(p) for name, p in RECORD["rows"].items()}
 CORRECT = {name: p == LABELS for name, p in PRED.items()}
 ACC = {name: float(c.mean()) for name, c in CORRECT.items()}
+LABELS_100 = bits(RECORD["test_labels"])
+CORRECT_100 = {name: bits(p) == LABELS_100 for name, p in RECORD["rows_100"].items()}
+FRESH = data.load_labelled("fresh_test")
+SCREENING = data.load_labelled("screening_val")
 TEST = data.load_labelled("test")
+PAIRS = [(n, "classifier") for n in FT] + [(n, "n-gram") for n in FT] + [(n, "rules") for n in FT] + \
+    [(n, "base") for n in FT] + [(f, m) for f, m in zip(FT, MIS)] + [("ceiling", n) for n in FT] + \
+    [("ceiling", "classifier"), ("classifier", "n-gram"), ("n-gram", "rules"), ("rules", "base"), ("base", "constant")]
+COMPARISONS = {(c["a"], c["b"]): c for c in paired_comparisons(PAIRS, CORRECT)}
 
 
 def test_the_record_is_of_these_test_lines_and_the_committed_lesson_matches_it():
-    assert list(LABELS.astype(int)) == TEST.labels
-    assert set(PRED) == {"ceiling", "constant", "n-gram", "rules", "base", *MIS, *FT}
+    assert list(LABELS.astype(int)) == FRESH.labels and list(LABELS_100.astype(int)) == TEST.labels
+    names = {"ceiling", "constant", "n-gram", "rules", "base", "classifier", *MIS, *FT}
+    assert set(PRED) == names and set(CORRECT_100) == names
     outputs = [o.get("text", "") for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code"
                for o in c.get("outputs", [])]
     assert any(text.startswith("this run matches the record the tests read") for text in outputs), (
@@ -48,148 +67,178 @@ def test_the_record_is_of_these_test_lines_and_the_committed_lesson_matches_it()
 
 
 def test_rows_without_training_are_reproduced_live():
-    screening = data.load_labelled("screening_val")
     archive = data.load_lines("client_train")
-    assert list(PRED["ceiling"].astype(int)) == voice.ceiling_predictions(TEST.texts)[0]
-    assert list(PRED["constant"]) == list(constant_screener(screening.labels)(TEST.texts).astype(bool))
-    ngram = NgramScreener(archive).fit(screening.texts, screening.labels)
+    assert list(PRED["ceiling"].astype(int)) == voice.ceiling_predictions(FRESH.texts)[0]
+    assert list(PRED["constant"]) == list(constant_screener(SCREENING.labels)(FRESH.texts).astype(bool))
+    ngram = NgramScreener(archive).fit(SCREENING.texts, SCREENING.labels)
     assert ngram.n == RECORD["ngram_n"]
-    assert list(PRED["n-gram"]) == list(ngram.predict(TEST.texts).astype(bool))
-    assert list(PRED["rules"]) == [bool(x) for x in BrandRuleFilter().predict(TEST.texts)]
+    assert list(PRED["n-gram"]) == list(ngram.predict(FRESH.texts).astype(bool))
+    assert list(PRED["rules"]) == [bool(x) for x in BrandRuleFilter().predict(FRESH.texts)]
+    classifier = RatingsClassifier().fit(SCREENING.texts, SCREENING.labels)
+    assert classifier.C_ == pytest.approx(RECORD["classifier_c"])
+    assert list(PRED["classifier"]) == list(classifier.predict(FRESH.texts).astype(bool))
     base, tok = lm.load_model()
     L = base.config.block_size + 1
-    val = lm.log_likelihood(base, lm.encode_texts(screening.texts, tok, L))
-    screener = fit_screener("base", val, screening.labels)
-    test_scores = lm.log_likelihood(base, lm.encode_texts(TEST.texts, tok, L))
-    assert list(PRED["base"]) == list(screener.predict(test_scores).astype(bool))
-    assert RECORD["on_screening"]["n-gram"] == pytest.approx(ngram.screener.val_accuracy, abs=1e-5)
+    screener = fit_screener("base", lm.log_likelihood(base, lm.encode_texts(SCREENING.texts, tok, L)),
+                            SCREENING.labels, either_direction=True)
+    assert screener.rule == RECORD["base_rule"]
+    fresh_scores = lm.log_likelihood(base, lm.encode_texts(FRESH.texts, tok, L))
+    assert list(PRED["base"]) == list(screener.predict(fresh_scores).astype(bool))
     assert RECORD["ceiling_expected"] == pytest.approx(
-        np.mean([max(p, 1 - p) for p in voice.ceiling_predictions(TEST.texts)[1]]), abs=1e-5)
+        np.mean([max(p, 1 - p) for p in voice.ceiling_predictions(FRESH.texts)[1]]), abs=1e-5)
 
 
-def test_the_ceiling_is_above_every_screener():
-    for name in PRED:
+def test_no_screener_beats_the_ceiling_in_expectation():
+    """The ceiling is the best possible on average; each screener's accuracy must sit below the
+    ceiling's expected accuracy, give or take one line-sampling margin (1.96 standard errors)."""
+    c, n = RECORD["ceiling_expected"], len(LABELS)
+    for name, value in ACC.items():
         if name != "ceiling":
-            assert CORRECT["ceiling"].sum() > CORRECT[name].sum(), name
-            assert ACC[name] < RECORD["ceiling_expected"], name
-    # and on the screening set, where the thresholds were chosen
-    for name, value in RECORD["on_screening"].items():
-        if name != "ceiling":
-            assert value < RECORD["on_screening"]["ceiling"], name
+            assert value < c + 1.96 * np.sqrt(c * (1 - c) / n), name
+    for name in FT + ["classifier"]:
+        assert COMPARISONS[("ceiling", name)]["verdict"] == "beats"
 
 
-def test_the_fine_tuned_model_beats_the_ngram_screener_by_the_margin_the_lesson_prints():
-    """Section 8 prints the margin (weakest seed 9 points on the test lines, 11 on the screening set)
-    and, for every seed, "beats" (the paired 95% interval above zero)."""
-    right = {name: int(c.sum()) for name, c in CORRECT.items()}  # of 100: whole points
-    assert min(right[n] for n in FT) - right["n-gram"] >= 9
-    assert sum(right[n] for n in FT) - len(FT) * right["n-gram"] >= 10 * len(FT)  # the issue's goal, on average
-    assert min(RECORD["on_screening"][n] for n in FT) - RECORD["on_screening"]["n-gram"] >= 0.10
+def test_the_fine_tuned_model_beats_every_baseline_that_needs_no_ratings():
     for name in FT:
-        assert compare(CORRECT[name], CORRECT["n-gram"]) == "beats", name
+        for other in ("n-gram", "rules", "base"):
+            assert COMPARISONS[(name, other)]["verdict"] == "beats", (name, other)
 
 
-def test_the_fine_tuned_model_beats_the_rules_and_the_base_model_in_every_seed():
-    for name in FT:
-        assert compare(CORRECT[name], CORRECT["rules"]) == "beats"
-        assert compare(CORRECT[name], CORRECT["base"]) == "beats"
-    # ... while rules vs base, and rules vs the n-gram screener, are about the same
-    assert compare(CORRECT["rules"], CORRECT["base"]) == "about the same as"
-    assert compare(CORRECT["n-gram"], CORRECT["rules"]) == "about the same as"
+def test_the_classifier_screens_a_little_worse_than_the_fine_tune_and_is_still_climbing():
+    """Section 8: "With every rating we have, the classifier still screens a little worse than the
+    fine-tune ... and its curve is still climbing"."""
+    gaps = [ACC[n] - ACC["classifier"] for n in FT]
+    assert all(0 < g < 0.05 for g in gaps), gaps
+    assert any(COMPARISONS[(n, "classifier")]["verdict"] == "beats" for n in FT)
+    curve = RECORD["learning_curve"]
+    means = curve["mean"]
+    assert all(b > a for a, b in zip(means, means[1:]))  # climbing at every size
+    assert means[-1] - means[-2] > curve["high"][-2] - curve["low"][-2]  # the last step is beyond the draws' spread
+    assert curve["accuracies"][-1] == [pytest.approx(ACC["classifier"], abs=1e-5)]
+    assert COMPARISONS[("classifier", "n-gram")]["verdict"] == "beats"
 
 
-def test_the_fine_tuned_model_is_about_the_same_as_the_ceiling():
-    for name in FT:
-        assert compare(CORRECT["ceiling"], CORRECT[name]) == "about the same as", name
+def test_the_recipe_beats_the_misconfigured_run_by_a_margin_run_a_cannot_cross():
+    for f, m in zip(FT, MIS):
+        assert ACC[f] - ACC[m] > RUN_A_MOVE, (f, m)
+    pooled = mcnemar_p(np.concatenate([CORRECT[f] for f in FT]), np.concatenate([CORRECT[m] for m in MIS]))
+    assert pooled < 1e-6
 
 
-def test_the_fine_tuned_run_against_the_misconfigured_one():
-    """A gain beyond noise in two seeds of three; "about the same" in the third (section 8)."""
-    verdicts = [compare(CORRECT[f], CORRECT[m]) for f, m in zip(FT, MIS)]
-    assert verdicts == ["beats", "beats", "about the same as"]
-    assert all(ACC[f] >= ACC[m] for f, m in zip(FT, MIS))
-
-
-def test_the_base_model_screens_no_better_than_the_constant_answer():
-    assert ACC["base"] <= ACC["constant"]
-    assert compare(CORRECT["base"], CORRECT["constant"]) == "about the same as"
+def test_the_base_screener_calls_the_less_likely_lines_on_brand():
+    """Section 7's deep dive: the base model finds other brands' copy more likely than the client's."""
+    assert RECORD["base_rule"].startswith("<")
+    assert COMPARISONS[("rules", "base")]["verdict"] == "about the same as"
 
 
 def test_the_breakdown_by_writer():
-    """Recycled copy: the screeners that read the archive catch nearly all of it, the rules let much
-    of it through; the fine-tuned model's lead is on the house and freelance lines."""
-    writers = np.array(TEST.writers)
+    """Recycled copy: the screeners that read the archive or the ratings catch nearly all of it,
+    the rules let much of it through; on the house and freelance lines the n-gram screener
+    separates less well than the fine-tuned model and the classifier."""
+    writers = np.array(FRESH.writers)
     recycled = writers == "recycled"
-    for name in ("n-gram", *MIS, *FT):
-        assert CORRECT[name][recycled].sum() >= recycled.sum() - 1, name
-    assert CORRECT["rules"][recycled].mean() < 0.8
+    for name in ("n-gram", "classifier", *FT):
+        assert CORRECT[name][recycled].mean() >= 0.95, name
+    assert CORRECT["rules"][recycled].mean() < 0.6
     mixed = ~recycled
-    for name in FT:
-        assert CORRECT[name][mixed].sum() > CORRECT["n-gram"][mixed].sum()
+    for name in (*FT, "classifier"):
+        assert CORRECT[name][mixed].mean() > CORRECT["n-gram"][mixed].mean() + 0.02, name
+
+
+def test_run_a_ends_far_apart_across_seeds_and_run_b_does_not():
+    a_last = [curve[-1] for curve in RECORD["val_a"]]
+    b_last = [curve[-1] for curve in RECORD["val_b"]]
+    assert np.ptp(a_last) > 10 * np.ptp(b_last)
 
 
 def test_the_high_learning_rate_jumps_and_destroys_what_pretraining_taught():
     start, spike, best = (np.array(RECORD[k]) for k in ("start_a", "spike_a", "best3_a"))
-    assert (spike > 1.5 * start).all() and (best > 0.95 * start).all()  # jumps far above, never gets below
-    assert set(RECORD["verdict_a3"]) <= {"oscillating", "diverging"}
+    assert (spike > 1.5 * start).all() and (best > 1.1 * start).all()  # far from the findings' 1.1x and 0.95x lines
     assert RECORD["lr_naive"] / RECORD["lr_chosen"] >= 10  # "tens of times the working one"
     base = RECORD["general_base"]
-    assert all(report.forgetting_size(base, g).startswith("severe") for g in RECORD["general_a"])
-    # any fine-tune of a model this small forgets some general copy; the recipe far less
+    assert all(np.exp(g - base) > 30 for g in RECORD["general_a"])  # "severe" (3x) with room to spare
     assert all(base < c < min(RECORD["general_a"]) for c in RECORD["general_c"])
 
 
-def test_early_stopping_and_the_validation_rise():
+def test_early_stopping():
     stops, kept = RECORD["stops"], RECORD["kept"]
-    assert all(k < s < 10 for k, s in zip(kept, stops))  # every seed stopped early: epochs saved
-    assert RECORD["c_run"] == [stops[0], kept[0]]  # the real early-stopped run agrees with the curve
-    rise = RECORD["rise_b"]
-    assert rise["mean_rise"] > 2 * rise["seed_noise"]  # a rise beyond seed noise
+    assert all(k + 2 == s < 10 for k, s in zip(kept, stops))
+    assert RECORD["c_run"] == [stops[0], kept[0]]
     for curve, k in zip(RECORD["val_b"], kept):
         assert int(np.argmin(curve)) + 1 == k
 
 
+def test_the_over_fitting_contrast_is_selection_free():
+    contrast = report.late_minus_middle(RECORD["val_b"])
+    for key in ("mean", "standard_error"):
+        assert contrast[key] == pytest.approx(RECORD["contrast_b"][key], abs=1e-5)  # the record keeps 5 decimals
+    # reading the rise from each seed's lowest epoch, instead, is biased upward by that choice
+    lowest = [curve[-1] - min(curve) for curve in RECORD["val_b"]]
+    assert np.mean(lowest) > contrast["mean"]
+    assert contrast["middle"] == [4, 6] and contrast["late"] == [8, 10]
+
+
 def test_generated_copy():
     gen = RECORD["generated"]
-    base_low, base_high = wilson_interval(*gen["base"])
-    assert gen["base"][0] <= 5  # almost none of the base model's copy passes as the client's
+    _, base_high = wilson_interval(*gen["base"])
+    assert gen["base"][0] <= 5
+    replay_low, _ = wilson_interval(*gen["archive replayed"])
     for name in FT:
-        low, _ = wilson_interval(*gen[name])
+        low, high = wilson_interval(*gen[name])
         assert low > base_high, name
+        assert RECORD["novelty"][name]["repeats"] < 0.5  # most generated lines are new
     for name in MIS:
-        assert gen[name][0] <= 10  # word salad
+        assert gen[name][0] <= 10
+
+
+def test_twelve_word_runs_are_longer_than_most_of_the_voices_sentences():
+    from coursekit.casestudy.tokenizer import WordTokenizer
+    lengths = [len(WordTokenizer.split(s)) for kind in voice.SENTENCES.values() if isinstance(kind, list) for s in kind]
+    assert np.mean(np.array(lengths) < 12) > 0.5
+    assert experiment.novelty(["a b"], ["a b"], n=12)["repeats"] == 1.0
+
+
+def test_the_ablation_claims():
+    """Section 9: the lower rate bought the whole screening gain; warmup made the first updates
+    gentle and kept more of what pre-training taught; clipping bought nothing measurable."""
+    effects = report.ablation_effects(ABLATION, CORRECT)
+    names = [row["name"] for row in ABLATION["rows"]]
+    rate, warmup, clipping, stopping = (effects[n] for n in names)
+    assert all(p < 0.001 for p in rate["p"])
+    final_gain = [sum(effects[n]["points"][i] for n in names) for i in range(3)]
+    assert all(r >= 0.8 * f for r, f in zip(rate["points"], final_gain))  # the rate's step holds (most of) it all
+    assert warmup["first_update"][0] * 10 < rate["first_update"][0]
+    assert all(g < 0 for g in warmup["general_change"])
+    assert all(p > 0.05 for p in clipping["p"]) and all(g > 0 for g in clipping["general_change"])
+    assert all(abs(r - 1) < 0.01 for r in clipping["clip_ratio"])
+    assert all(g < 0 for g in stopping["general_change"])
+    # the ablation's last step is the lesson's run C: the same predictions on the fresh lines
+    for s in SEEDS:
+        run = next(r for r in ABLATION["rows"][-1]["seeds"] if r["seed"] == s)
+        assert run["fresh_predictions"] == RECORD["rows"][f"fine-tuned {s}"]
 
 
 def test_the_findings_table_from_the_record():
-    measured = {k: RECORD[k] for k in ("lr_naive", "lr_chosen", "start_a", "spike_a", "best3_a", "verdict_a3",
-                                       "general_base", "general_a", "general_c", "smooth_b", "verdict_b",
-                                       "rise_b", "stops", "kept")}
-    measured.update(planned_epochs=10, correct=CORRECT, seeds=SEEDS,
-                    generated={k: tuple(v) for k, v in RECORD["generated"].items()}, brief_cost=2.975,
-                    brief_paid_epochs=9)
+    measured = {k: RECORD[k] for k in ("lr_naive", "lr_chosen", "start_a", "spike_a", "best3_a", "general_base",
+                                       "general_a", "general_c", "smooth_b", "contrast_b", "stops", "kept")}
+    measured.update(planned_epochs=10, correct=CORRECT, seeds=SEEDS, comparisons=list(COMPARISONS.values()),
+                    generated={k: tuple(v) for k, v in RECORD["generated"].items()}, ablation=ABLATION,
+                    brief_cost=2.975, brief_paid_epochs=9)
     verdicts = [row[3] for row in report.findings(measured)]
-    assert verdicts == ["yes", "yes", "yes", "yes", "yes", "yes", "partly", "partly", "yes", "yes", "yes"]
+    assert verdicts == ["reproduced", "reproduced", "reproduced", "reproduced", "reproduced", "direction only",
+                        "direction only", "direction only", "not comparable", "reproduced"]
 
 
 def test_the_base_model_has_about_156_000_parameters():
-    """Introduction: 'a 156,000-parameter model instead of 125 million'."""
     base, _ = lm.load_model()
     assert round(base.num_parameters(), -3) == 156_000
 
 
-def test_every_accuracy_on_100_lines_has_a_margin_of_six_to_ten_points():
-    """Introduction: 'On 100 test lines the 95% interval reaches six to ten points either way (widest near 50%)'."""
-    assert len(LABELS) == 100
-    halves = {name: (lambda lo_hi: (lo_hi[1] - lo_hi[0]) / 2)(wilson_interval(int(c.sum()), len(c)))
-              for name, c in CORRECT.items()}
-    assert all(0.055 <= h <= 0.10 for h in halves.values()), halves
-    assert max(halves, key=halves.get) in {name for name, a in ACC.items() if abs(a - 0.5) == min(
-        abs(x - 0.5) for x in ACC.values())}
-
-
-def test_paired_interval_of_the_headline_comparison():
-    diff, low, high = paired_difference(CORRECT["fine-tuned 0"], CORRECT["n-gram"])
-    assert diff == pytest.approx(ACC["fine-tuned 0"] - ACC["n-gram"])
-    assert 0 < low < diff < high
-    json.dumps(RECORD)  # the record stays plain JSON
-    assert accuracy(PRED["rules"], LABELS) == ACC["rules"]
+def test_the_brief_scale_comparisons_are_wider():
+    """On the brief's 100 lines the same screeners have intervals five times as wide (the deep dive)."""
+    for name, c in CORRECT_100.items():
+        low, high = wilson_interval(int(c.sum()), len(c))
+        low2, high2 = wilson_interval(int(CORRECT[name].sum()), len(CORRECT[name]))
+        assert (high - low) > 3 * (high2 - low2), name
+    json.dumps(RECORD)

@@ -24,8 +24,8 @@ from . import voice
 from .evaluation import accuracy, best_on_validation, wilson_interval
 from .lm import MODELS_DIR, log_likelihood
 
-__all__ = ["training_lines", "model_screener", "Row", "rate_generated", "summarise", "record_status",
-           "write_record", "load_record", "RECORD_PATH", "RECORD_ENV"]
+__all__ = ["training_lines", "model_screener", "Row", "rate_generated", "novelty", "summarise", "record_status",
+           "write_record", "load_record", "RECORD_PATH", "RECORD_ENV", "CHAOTIC_KEYS"]
 
 RECORD_PATH = MODELS_DIR / "casestudy_record.json"
 RECORD_ENV = "CASESTUDY_WRITE_RECORD"  # set (by tools/casestudy/record_results.py) to rewrite the record
@@ -44,14 +44,14 @@ def model_screener(model, screen_ids, test_ids, screen_labels, base_scores=None)
 
     Candidate scores: the model's log-likelihood of a line (per word) and, when ``base_scores``
     (the base model's (screening, test) log-likelihoods) are given, how much more likely the
-    model finds the line than the base model does. The score and its threshold are chosen on
-    the screening set alone.
+    model finds the line than the base model does. The score, its threshold and its direction
+    (high or low scores on-brand) are chosen on the screening set alone.
     """
     scores = (log_likelihood(model, screen_ids), log_likelihood(model, test_ids))
     candidates = {"log-likelihood": scores}
     if base_scores is not None:
         candidates["minus base"] = (scores[0] - base_scores[0], scores[1] - base_scores[1])
-    fitted, chosen = best_on_validation(candidates, screen_labels)
+    fitted, chosen = best_on_validation(candidates, screen_labels, either_direction=True)
     screener, test_scores = fitted[chosen]
     return chosen, screener, candidates[chosen][0], test_scores
 
@@ -86,6 +86,21 @@ def rate_generated(lines, name: str) -> tuple[int, float]:
     return approved, expected
 
 
+def novelty(lines, archive, n: int = 12) -> dict:
+    """How much of generated copy is new: the share of ``lines`` that repeat an archive line
+    word for word, and the share that contain a run of ``n`` words and marks found in some
+    archive line (copied phrasing, even inside a new line)."""
+    from .tokenizer import WordTokenizer
+
+    known = set(archive)
+    grams = {tuple(t[i:i + n]) for line in archive for t in [WordTokenizer.split(line)] for i in range(len(t) - n + 1)}
+    repeats = [line in known for line in lines]
+    copied = [any(tuple(t[i:i + n]) in grams for i in range(len(t) - n + 1))
+              for t in (WordTokenizer.split(line) for line in lines)]
+    total = max(len(lines), 1)
+    return dict(lines=len(lines), repeats=sum(repeats) / total, copied_ngram=sum(copied) / total, n=n)
+
+
 def _bits(values) -> str:
     return "".join("1" if v else "0" for v in np.asarray(values).astype(bool))
 
@@ -102,10 +117,13 @@ def _round(x, digits: int = 5):
     return x
 
 
-def summarise(*, labels, rows, **measured) -> dict:
+def summarise(*, labels, rows, labels_100=None, rows_100=(), **measured) -> dict:
     """What the tests need from one run of the notebook, JSON-ready and rounded (5 decimals):
-    the test labels, every row's test predictions, and any further ``measured`` values."""
-    out = {"test_labels": _bits(labels), "rows": {r.name: _bits(r.predictions) for r in rows}}
+    the fresh test set's labels and every row's predictions on it, the same on the brief's 100
+    lines when given, and any further ``measured`` values."""
+    out = {"fresh_labels": _bits(labels), "rows": {r.name: _bits(r.predictions) for r in rows}}
+    if labels_100 is not None:
+        out.update(test_labels=_bits(labels_100), rows_100={r.name: _bits(r.predictions) for r in rows_100})
     out.update(_round(measured))
     return out
 
@@ -125,15 +143,43 @@ def write_record(summary: dict, path=RECORD_PATH) -> Path:
     return path
 
 
+# Run A's own numbers: at the naive rate training is chaotic (a difference in the 16th digit,
+# such as another processor's rounding in a matrix product, grows into another run, as another
+# seed does). Another processor reproduces everything else in the record to every digit kept.
+CHAOTIC_KEYS = ("best3_a", "general_a", "spike_a", "val_a", "verdict_a3", "misconfigured")
+
+
+def _chaotic(key: str) -> bool:
+    return key in CHAOTIC_KEYS or key.startswith("misconfigured")
+
+
+def _flatten(summary: dict) -> dict:
+    """Nested per-screener entries as their own keys ("rows/misconfigured 0"), so that the chaotic
+    ones can be told apart from the rest."""
+    out = {}
+    for key, value in summary.items():
+        if isinstance(value, dict) and key in ("rows", "rows_100", "on_screening", "generated", "chosen_scores",
+                                               "auc", "novelty"):
+            out.update({f"{key}/{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
 def record_status(summary: dict, path=RECORD_PATH) -> str:
     """Does this run match the record the tests read? One line, to print in the notebook."""
     path = Path(path)
     if not path.exists():
         return f"no record at {path.name}: run python tools/casestudy/record_results.py"
-    record = load_record(path)
-    summary = json.loads(json.dumps(summary, sort_keys=True))  # the same types as after a round trip
+    record = _flatten(load_record(path))
+    summary = _flatten(json.loads(json.dumps(summary, sort_keys=True)))  # the same types as after a round trip
     differ = sorted(k for k in set(record) | set(summary) if record.get(k) != summary.get(k))
+    stable = [k for k in differ if not _chaotic(k.split("/")[-1])]
     if not differ:
         return f"this run matches the record the tests read ({path.name}): {len(summary)} entries"
-    return (f"this run differs from {path.name} in {', '.join(differ)}: re-run "
+    if not stable:
+        return (f"this run matches the record the tests read ({path.name}) except run A's own numbers "
+                f"({len(differ)} entries): at the naive rate, rounding on another processor grows into another run, "
+                f"as another seed does; the lesson says only what holds for every seed")
+    return (f"this run differs from {path.name} in {', '.join(stable)}: re-run "
             f"python tools/casestudy/record_results.py, then the tests")
