@@ -210,13 +210,8 @@ def test_every_figure_has_alt_text(crawl):
     # A figure whose output has no alt text gets its file's name as alt (docutils' default): that reads
     # as noise to a screen reader, so it counts as missing. The notebooks carry alt text in each
     # image output's metadata["image/png"]["alt"]; book/course_site.py puts it on the <img>.
-    from saved_outputs import OUTPUTS_BEFORE_ALT_TEXT
-
-    older = {Path(path).with_suffix(".html").as_posix() for path in OUTPUTS_BEFORE_ALT_TEXT}
     missing = []
     for url, report in crawl["pages"].items():
-        if any(urlsplit(url).path.endswith(page) for page in older):
-            continue  # saved before the figures had words (tests/saved_outputs.py says why)
         for image in report["images"]:
             alt = (image["alt"] or "").strip()
             if image["figure"] and (not alt or alt.endswith(Path(urlsplit(image["src"]).path).name)):
