@@ -51,9 +51,10 @@ FRESH = data.load_labelled("fresh_test")
 SCREENING = data.load_labelled("screening_val")
 TEST = data.load_labelled("test")
 PAIRS = [(n, "classifier") for n in FT] + [(n, "n-gram") for n in FT] + [(n, "rules") for n in FT] + \
-    [(n, "base") for n in FT] + [(f, m) for f, m in zip(FT, MIS)] + [("ceiling", n) for n in FT] + \
-    [("ceiling", "classifier"), ("classifier", "n-gram"), ("n-gram", "rules"), ("rules", "base"), ("base", "constant")]
+    [(n, "base") for n in FT] + [(f, m) for f, m in zip(FT, MIS)] + \
+    [("classifier", "n-gram"), ("n-gram", "rules"), ("rules", "base"), ("base", "constant")]
 COMPARISONS = {(c["a"], c["b"]): c for c in paired_comparisons(PAIRS, CORRECT)}
+TO_CEILING = {(c["a"], c["b"]): c for c in paired_comparisons([("ceiling", n) for n in FT + ["classifier"]], CORRECT)}
 
 
 def test_the_record_is_of_these_test_lines_and_the_committed_lesson_matches_it():
@@ -96,7 +97,7 @@ def test_no_screener_beats_the_ceiling_in_expectation():
         if name != "ceiling":
             assert value < c + 1.96 * np.sqrt(c * (1 - c) / n), name
     for name in FT + ["classifier"]:
-        assert COMPARISONS[("ceiling", name)]["verdict"] == "beats"
+        assert TO_CEILING[("ceiling", name)]["verdict"] == "beats"
 
 
 def test_the_fine_tuned_model_beats_every_baseline_that_needs_no_ratings():
@@ -105,17 +106,28 @@ def test_the_fine_tuned_model_beats_every_baseline_that_needs_no_ratings():
             assert COMPARISONS[(name, other)]["verdict"] == "beats", (name, other)
 
 
-def test_the_classifier_screens_a_little_worse_than_the_fine_tune_and_is_still_climbing():
-    """Section 8: "With every rating we have, the classifier still screens a little worse than the
-    fine-tune ... and its curve is still climbing"."""
-    gaps = [ACC[n] - ACC["classifier"] for n in FT]
-    assert all(0 < g < 0.05 for g in gaps), gaps
-    assert any(COMPARISONS[(n, "classifier")]["verdict"] == "beats" for n in FT)
-    curve = RECORD["learning_curve"]
-    means = curve["mean"]
+def test_fine_tune_or_classifier():
+    """Section 8: "with 50 ratings the fine-tuned screener is already near its best, while the
+    classifier is far behind. With all 840 the classifier has closed most of the gap, and is still
+    climbing ... a broken fine-tune (run A) is no better than one"."""
+    curve, thresholds = RECORD["learning_curve"], RECORD["threshold_curve"]
+    sizes, means = curve["sizes"], curve["mean"]
+    ft_by_size = {int(k): float(np.mean(v)) for k, v in thresholds.items()}
+    full = ft_by_size[sizes[-1]]
+    assert full == pytest.approx(ACC["fine-tuned 0"], abs=1e-5)  # all 840 ratings: the lesson's own screener
+    assert full - ft_by_size[sizes[0]] < 0.02  # near its best with 50 ratings
+    assert ft_by_size[sizes[0]] - means[0] > 0.10  # the classifier far behind there
+    gap_first, gap_last = ft_by_size[sizes[0]] - means[0], full - means[-1]
+    assert 0 < gap_last < gap_first / 2  # most of the gap closed, not all of it
     assert all(b > a for a, b in zip(means, means[1:]))  # climbing at every size
-    assert means[-1] - means[-2] > curve["high"][-2] - curve["low"][-2]  # the last step is beyond the draws' spread
+    assert means[-1] - means[-2] > curve["high"][-2] - curve["low"][-2]  # the last step beyond the draws' spread
     assert curve["accuracies"][-1] == [pytest.approx(ACC["classifier"], abs=1e-5)]
+    primary = RECORD["primary"]
+    assert primary["diff"] == pytest.approx(np.mean([ACC[n] for n in FT]) - ACC["classifier"], abs=1e-5)
+    assert 0 < primary["diff"] < 0.05
+    # run A's broken models: no better than the classifier, by more than run A's chaos could move them
+    broken = RECORD["broken"]
+    assert broken["diff"] + RUN_A_MOVE / 2 < 0.01 and broken["low"] < 0
     assert COMPARISONS[("classifier", "n-gram")]["verdict"] == "beats"
 
 
@@ -164,7 +176,6 @@ def test_the_high_learning_rate_jumps_and_destroys_what_pretraining_taught():
 def test_early_stopping():
     stops, kept = RECORD["stops"], RECORD["kept"]
     assert all(k + 2 == s < 10 for k, s in zip(kept, stops))
-    assert RECORD["c_run"] == [stops[0], kept[0]]
     for curve, k in zip(RECORD["val_b"], kept):
         assert int(np.argmin(curve)) + 1 == k
 
@@ -200,17 +211,26 @@ def test_twelve_word_runs_are_longer_than_most_of_the_voices_sentences():
 
 
 def test_the_ablation_claims():
-    """Section 9: the lower rate bought the whole screening gain; warmup made the first updates
-    gentle and kept more of what pre-training taught; clipping bought nothing measurable."""
+    """Section 9: "the screening gain came from the lower rate and the plan's 10 epochs together;
+    warmup, clipping and early stopping moved accuracy by no more than the recipe's seeds differ.
+    The extra epochs cost general copy; warmup made the first updates far gentler and gave some of
+    that back, clipping took it again (with AdamW it barely changes an update), and early
+    stopping, by stopping sooner, forgot less"."""
     effects = report.ablation_effects(ABLATION, CORRECT)
     names = [row["name"] for row in ABLATION["rows"]]
-    rate, warmup, clipping, stopping = (effects[n] for n in names)
-    assert all(p < 0.001 for p in rate["p"])
-    final_gain = [sum(effects[n]["points"][i] for n in names) for i in range(3)]
-    assert all(r >= 0.8 * f for r, f in zip(rate["points"], final_gain))  # the rate's step holds (most of) it all
-    assert warmup["first_update"][0] * 10 < rate["first_update"][0]
+    assert names == list(ablation.ROWS)
+    rate, longer, warmup, clipping, stopping = (effects[n] for n in names)
+    together = [r + lo for r, lo in zip(rate["points"], longer["points"])]
+    assert all(t > 100 * RUN_A_MOVE for t in together)  # against run A: beyond what its chaos moves
+    assert all(x >= 0 for x in longer["points"])
+    recipe_seeds = [run["fresh_accuracy"] for run in ABLATION["rows"][-1]["seeds"]]
+    spread = 100 * (max(recipe_seeds) - min(recipe_seeds))
+    assert max(abs(x) for e in (warmup, clipping, stopping) for x in e["points"]) <= spread
+    assert all(g > 0 for g in longer["general_change"])
+    assert warmup["first_update"][0] * 10 < longer["first_update"][0]
     assert all(g < 0 for g in warmup["general_change"])
-    assert all(p > 0.05 for p in clipping["p"]) and all(g > 0 for g in clipping["general_change"])
+    assert all(-w < lo for w, lo in zip(warmup["general_change"], longer["general_change"]))  # some of it back
+    assert all(c > 0.8 * -w for c, w in zip(clipping["general_change"], warmup["general_change"]))  # taken again
     assert all(abs(r - 1) < 0.01 for r in clipping["clip_ratio"])
     assert all(g < 0 for g in stopping["general_change"])
     # the ablation's last step is the lesson's run C: the same predictions on the fresh lines
@@ -226,7 +246,7 @@ def test_the_findings_table_from_the_record():
                     generated={k: tuple(v) for k, v in RECORD["generated"].items()}, ablation=ABLATION,
                     brief_cost=2.975, brief_paid_epochs=9)
     verdicts = [row[3] for row in report.findings(measured)]
-    assert verdicts == ["reproduced", "reproduced", "reproduced", "reproduced", "reproduced", "direction only",
+    assert verdicts == ["reproduced", "reproduced", "reproduced", "direction only", "reproduced", "direction only",
                         "direction only", "direction only", "not comparable", "reproduced"]
 
 

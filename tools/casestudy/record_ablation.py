@@ -3,7 +3,8 @@
     python tools/casestudy/record_ablation.py
 
 Adds the recipe's parts one at a time, three seeds each (``coursekit.casestudy.ablation``): the
-range test's lower rate alone, + warmup, + clipping (run B), + early stopping (run C), and writes
+range test's lower rate alone for run A's 3 epochs, then for the plan's 10, + warmup, + clipping
+(run B), + early stopping (run C), and writes
 ``course/models/casestudy_ablation.json``, which ``tests/test_casestudy_ablation.py`` reads. Nine
 10-epoch fine-tunes in the lesson's CPU setting: a few minutes on a laptop CPU.
 

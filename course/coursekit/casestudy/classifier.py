@@ -91,7 +91,9 @@ class RatingsClassifier:
     drafts (a tie, which a continuous score all but rules out, goes to the smaller C: the
     simpler model), then refits on all of them. After ``fit``: ``C_``, ``cv_log_loss_`` (C ->
     log-loss), ``folds_`` (the folds used: fewer than ``folds`` when a class has fewer drafts
-    than that) and ``pipeline_`` (the fitted scikit-learn pipeline).
+    than that), ``pipeline_`` (the fitted scikit-learn pipeline) and ``held_out_scores_`` (each
+    draft's log-odds from the fold model that did not see it: where to choose a threshold, for a
+    price of mistakes other than one to one, without the final model's flattering scores).
 
     ``predict`` says on-brand when the probability is above one half (log-odds above zero). No
     threshold is tuned: the classifier is trained on the screening set itself, so there is no
@@ -157,16 +159,21 @@ class RatingsClassifier:
         X = vectorizer.fit_transform(texts)
         splits = list(StratifiedKFold(self.folds_, shuffle=True, random_state=self.seed).split(X, y))
         held_out_loss = np.zeros(len(self.Cs))
+        held_out_scores = np.zeros((len(self.Cs), len(y)))
         with warnings.catch_warnings():
             warnings.simplefilter("error", ConvergenceWarning)  # never keep a half-solved fit
             for train, held in splits:
                 for i, C in enumerate(self.Cs):
                     model = self.make_logistic(C).fit(X[train], y[train])
-                    held_out_loss[i] += _log_loss_sum(model.decision_function(X[held]), y[held])
+                    held_out_scores[i, held] = model.decision_function(X[held])
+                    held_out_loss[i] += _log_loss_sum(held_out_scores[i, held], y[held])
             losses = held_out_loss / len(y)  # the mean log-loss of every draft when held out
             best = int(np.argmin(losses))  # first minimum: a tie goes to the smaller C
             self.C_ = self.Cs[best]
             self.cv_log_loss_ = {C: float(loss) for C, loss in zip(self.Cs, losses)}
+            # each training draft's log-odds from the fold that did not see it, at the chosen C: what
+            # to set a threshold on, since the final model's scores on its own drafts flatter it
+            self.held_out_scores_ = held_out_scores[best].copy()
             self.pipeline_ = Pipeline([("ngrams", vectorizer), ("logistic", self.make_logistic(self.C_).fit(X, y))])
         return self
 

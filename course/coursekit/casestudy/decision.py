@@ -5,8 +5,13 @@
   by Holm's method for the whole family of comparisons printed, which is what decides the word
   ("beats", "falls behind", "about the same as");
 * :func:`comparison_table` prints them;
+* :func:`seed_mean_comparison` is the one comparison decided before the rest: the fine-tuned
+  seeds' mean accuracy against another screener's, paired line by line;
+* :func:`threshold_curve` measures the fine-tuned screener with its threshold (and direction)
+  chosen on fewer rated drafts: the fine-tune learns the voice from the approved archive, but
+  needs ratings to know where to cut;
 * :func:`plot_learning_curve` draws a classifier's accuracy against the number of rated drafts
-  it learnt from, beside the fine-tuned screeners (which need no ratings);
+  it learnt from, beside the fine-tuned screener's with its threshold set on as many;
 * :func:`mistakes_widget` prices the two kinds of mistake, and re-chooses every threshold on
   the screening set for that price.
 """
@@ -17,10 +22,11 @@ import numpy as np
 
 from ..alt_text import describe, number
 from ..style import COLORS, ROLE_COLORS, label_axes
-from .evaluation import choose_threshold, compare, cost_per_line, holm, mcnemar_p, paired_difference
+from .evaluation import (Z95, accuracy, choose_threshold, compare, cost_per_line, fit_screener, holm, mcnemar_p,
+                         paired_difference)
 
-__all__ = ["paired_comparisons", "comparison_table", "plot_learning_curve", "crossing_size",
-           "mistakes_widget", "cost_table"]
+__all__ = ["paired_comparisons", "comparison_table", "seed_mean_comparison", "threshold_curve",
+           "plot_learning_curve", "crossing_size", "mistakes_widget", "cost_table"]
 
 
 def paired_comparisons(pairs, correct: dict) -> list[dict]:
@@ -35,6 +41,43 @@ def paired_comparisons(pairs, correct: dict) -> list[dict]:
     for item, adjusted in zip(out, holm([c["p"] for c in out])):
         item["p_holm"] = adjusted
         item["verdict"] = compare(correct[item["a"]], correct[item["b"]], p_value=adjusted)
+    return out
+
+
+def seed_mean_comparison(correct_seeds, correct_b) -> dict:
+    """The seeds' mean accuracy minus B's, paired line by line: ``diff``, a 95% interval and a
+    two-sided p-value from the per-line differences (each line: the share of seeds right minus
+    whether B is right; 2,000 lines make their mean close to normal). One test for "the recipe"
+    instead of one per seed."""
+    seeds = np.asarray(correct_seeds, dtype=float)
+    b = np.asarray(correct_b, dtype=float)
+    if seeds.ndim != 2 or seeds.shape[1] != b.shape[0]:
+        raise ValueError(f"need one row of per-line correctness per seed, as long as B's, "
+                         f"got {seeds.shape} and {b.shape}")
+    d = seeds.mean(axis=0) - b
+    diff, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
+    from scipy.stats import norm
+
+    p = float(2 * norm.sf(abs(diff) / se)) if se > 0 else (1.0 if diff == 0 else 0.0)
+    return dict(diff=diff, low=diff - Z95 * se, high=diff + Z95 * se, p=p, lines=int(d.size), seeds=len(seeds))
+
+
+def threshold_curve(val_scores, val_labels, test_scores, test_labels, sizes=(50, 100, 200, 400, 840), draws: int = 5,
+                    seed: int = 0) -> dict:
+    """A model's screener with its threshold and direction chosen on ``draws`` random stratified
+    subsets of the rated drafts at each size (the same subsets, in the same order, as
+    :func:`~coursekit.casestudy.classifier.learning_curve` draws with this ``seed``): size -> test
+    accuracies."""
+    from .classifier import _stratified_subset
+
+    val_scores, test_scores = np.asarray(val_scores, dtype=float), np.asarray(test_scores, dtype=float)
+    y = np.asarray(val_labels).astype(int)
+    rng = np.random.default_rng(seed)
+    out = {}
+    for size in (int(s) for s in sizes):
+        subsets = [np.arange(len(y))] if size == len(y) else [_stratified_subset(y, size, rng) for _ in range(draws)]
+        out[size] = [accuracy(fit_screener("model", val_scores[i], y[i], either_direction=True).predict(test_scores),
+                              test_labels) for i in subsets]
     return out
 
 
@@ -62,9 +105,11 @@ def crossing_size(curve: dict, target: float) -> int | None:
     return None
 
 
-def plot_learning_curve(curve: dict, fine_tuned: dict, total: int, ax=None):
+def plot_learning_curve(curve: dict, fine_tuned: dict, total: int, ax=None, thresholds: dict | None = None):
     """``curve``: rated drafts -> test accuracies of the classifier (one per random draw);
-    ``fine_tuned``: name -> test accuracy of each fine-tuned screener, drawn as a band."""
+    ``fine_tuned``: name -> test accuracy of each fine-tuned screener (threshold from all the
+    rated drafts), drawn as a band; ``thresholds``: rated drafts -> test accuracies of a
+    fine-tuned screener whose threshold was chosen on that many (:func:`threshold_curve`)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -75,22 +120,30 @@ def plot_learning_curve(curve: dict, fine_tuned: dict, total: int, ax=None):
         values = curve[s] if s in curve else curve[str(s)]
         ax.plot([s] * len(values), values, "o", color=COLORS["orange"], alpha=0.35, ms=4)
     ax.plot(sizes, means, "o-", color=COLORS["orange"], lw=2, label="classifier on rated drafts (mean of the draws)")
+    if thresholds:
+        t_sizes = np.array(sorted(int(s) for s in thresholds))
+        t_means = np.array([np.mean(thresholds[s] if s in thresholds else thresholds[str(s)]) for s in t_sizes])
+        ax.plot(t_sizes, t_means, "s--", color=ROLE_COLORS["good"], lw=2,
+                label="fine-tuned seed 0, threshold set on that many rated drafts (mean)")
     ft = np.array(list(fine_tuned.values()))
     ax.axhspan(ft.min(), ft.max(), color=ROLE_COLORS["good"], alpha=0.25,
-               label=f"fine-tuned screeners, {len(ft)} seeds (no ratings needed)")
+               label=f"fine-tuned screeners, {len(ft)} seeds, threshold set on all the rated drafts")
     ax.set_xscale("log")
     ax.set_xticks(sizes, [f"{s:,}" for s in sizes])
     ax.minorticks_off()
-    ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.1f}%")
     label_axes(ax, f"How many rated drafts a classifier needs (accuracy on the {total:,} fresh test lines)",
                "rated drafts the classifier learnt from (log scale)", "accuracy", legend=True,
                legend_loc="lower right")
     cross = crossing_size(curve, float(ft.min()))
     parts = "; ".join(f"{s:,} drafts {number(100 * m, 3)}%" for s, m in zip(sizes, means))
     describe(ax, f"Accuracy of a classifier trained on rated drafts, mean over random draws: {parts}. The fine-tuned "
-                 f"screeners, which need no ratings, score {number(100 * ft.min(), 3)}% to {number(100 * ft.max(), 3)}%. "
+                 f"screeners, their thresholds set on all the rated drafts, score {number(100 * ft.min(), 3)}% to "
+                 f"{number(100 * ft.max(), 3)}%. "
                  + (f"The classifier's mean first reaches the weakest fine-tuned seed at {cross:,} drafts."
-                    if cross else "The classifier's mean stays below the weakest fine-tuned seed."))
+                    if cross else "The classifier's mean stays below the weakest fine-tuned seed.")
+                 + ("" if not thresholds else " Fine-tuned seed 0 with its threshold set on as many rated drafts: "
+                    + "; ".join(f"{s:,} drafts {number(100 * m, 3)}%" for s, m in zip(t_sizes, t_means)) + "."))
     return ax
 
 

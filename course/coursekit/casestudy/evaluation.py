@@ -1,28 +1,23 @@
 """The brand-voice pre-screener and its measurement.
 
-A language model becomes a pre-screener by scoring each line of copy and passing those above
-a threshold. Scores:
+A language model becomes a pre-screener by scoring each line of copy and calling the lines on
+one side of a threshold on-brand. Its candidate scores (``experiment.model_screener``): its own
+mean log-probability per token, and how much more likely it finds a line than the base model
+does; the score, the threshold and the side are chosen on the screening set (840 rated drafts)
+alone, and accuracy is measured once on the test sets (2,000 fresh lines; the brief's 100).
 
-* the **fine-tuned model**: how much more likely it finds a line than the base model does
-  (mean log-probability per token under the fine-tuned model minus under the base model), so
-  lines that are merely fluent marketing copy do not pass for the client's voice;
-* the **base model** (before fine-tuning): its own mean log-probability per token; it only
-  knows generic marketing copy, which is the best it can do.
+Model-free screeners set the bar a model must clear: :class:`NgramScreener` (the share of a
+line's n-grams found anywhere in the client's archive: memory without a model) and
+:func:`constant_screener` (everything gets the screening set's majority label); the classifier
+trained on the ratings is in :mod:`~coursekit.casestudy.classifier`.
 
-Each threshold is chosen on the screening set (840 rated drafts), never on the test set;
-accuracy is then measured once on the 100 test lines.
-
-Two model-free screeners set the bar a model must clear: :class:`NgramScreener` (the share of
-a line's n-grams found anywhere in the client's archive: memory without a model) and
-:func:`constant_screener` (everything gets the screening set's majority label).
-
-100 test lines give each accuracy a margin of error of about nine points either way:
-:func:`wilson_interval` is the 95% interval of one accuracy. Two screeners scored on the same
-lines are compared on the lines where exactly one of them is right: :func:`mcnemar_p` (the
-exact McNemar test) says whether the difference is beyond chance, :func:`paired_difference`
-(Newcombe's method 10) gives its 95% interval, and :func:`holm` adjusts a family of p-values
-for the number of comparisons made. :func:`compare` turns them into the words the prose may
-use. Threshold-free and cost-aware measures: :func:`auc`, :func:`cost_per_line`.
+:func:`wilson_interval` is the 95% interval of one accuracy (about nine points either way on
+100 lines, two on 2,000). Two screeners scored on the same lines are compared on the lines where
+exactly one of them is right: :func:`mcnemar_p` (the exact McNemar test) says whether the
+difference is beyond chance, :func:`paired_difference` (Newcombe's method 10) gives its 95%
+interval, and :func:`holm` adjusts a family of p-values for the number of comparisons made.
+:func:`compare` turns them into the words the prose may use. Threshold-free and cost-aware
+measures: :func:`auc`, :func:`cost_per_line`.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from . import voice
 from .evaluation import accuracy, best_on_validation, wilson_interval
 from .lm import MODELS_DIR, log_likelihood
 
-__all__ = ["training_lines", "model_screener", "Row", "rate_generated", "novelty", "summarise", "record_status",
-           "write_record", "load_record", "RECORD_PATH", "RECORD_ENV", "CHAOTIC_KEYS"]
+__all__ = ["training_lines", "model_screener", "Row", "rate_generated", "approvals", "novelty", "summarise",
+           "record_status", "write_record", "load_record", "RECORD_PATH", "RECORD_ENV", "CHAOTIC_KEYS"]
 
 RECORD_PATH = MODELS_DIR / "casestudy_record.json"
 RECORD_ENV = "CASESTUDY_WRITE_RECORD"  # set (by tools/casestudy/record_results.py) to rewrite the record
@@ -74,14 +74,19 @@ class Row:
         return wilson_interval(int(self.correct(labels).sum()), len(labels))
 
 
+def approvals(lines, name: str) -> list[bool]:
+    """The creative team's verdict on each generated line: one seeded draw of the raters' noise
+    (seeded by ``name``), so that a subset of the lines can be counted from the same votes."""
+    return [bool(voice.panel_label(v)) for v in voice.panel_votes(lines, random.Random(f"generated/{name}"))]
+
+
 def rate_generated(lines, name: str) -> tuple[int, float]:
     """The creative team rates generated copy: (lines the panel approved, expected share approved).
 
-    The votes are one seeded draw of the raters' noise (seeded by ``name``); the expected share
-    is exact (the mean probability that the panel approves each line), free of that draw.
+    The votes are one seeded draw of the raters' noise (:func:`approvals`); the expected share is
+    exact (the mean probability that the panel approves each line), free of that draw.
     """
-    votes = voice.panel_votes(lines, random.Random(f"generated/{name}"))
-    approved = sum(voice.panel_label(v) for v in votes)
+    approved = sum(approvals(lines, name))
     expected = float(np.mean([voice.panel_probability(voice.voice_score(t)) for t in lines]))
     return approved, expected
 
