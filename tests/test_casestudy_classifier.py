@@ -165,3 +165,18 @@ def test_bad_input_raises_value_errors_that_name_the_problem(sets):
         learning_curve(s.texts, s.labels, s.texts[:20], s.labels[:19], sizes=(50,))
     with pytest.raises(RuntimeError, match="fit first"):
         RatingsClassifier().predict(["a line."])
+
+
+def test_held_out_scores_come_from_folds_that_did_not_see_the_draft():
+    from coursekit.casestudy import data
+    from coursekit.casestudy.classifier import RatingsClassifier
+
+    screening = data.load_labelled("screening_val")
+    texts, labels = screening.texts[:300], screening.labels[:300]
+    clf = RatingsClassifier().fit(texts, labels)
+    held, own = clf.held_out_scores_, clf.scores(texts)
+    assert held.shape == (300,)
+    # the final model has seen every draft: its own scores sort them better than the held-out ones
+    right_own, right_held = np.mean((own > 0) == np.array(labels, bool)), np.mean((held > 0) == np.array(labels, bool))
+    assert right_own > right_held
+    assert np.corrcoef(held, own)[0, 1] > 0.8

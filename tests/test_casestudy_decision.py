@@ -106,3 +106,36 @@ def test_the_record_tells_run_a_chaos_from_a_real_difference(tmp_path):
     real = dict(summary, rows={"fine-tuned 0": "1011", "misconfigured 0": "1100"})
     said = experiment.record_status(real, path)
     assert said.startswith("this run differs") and "rows/fine-tuned 0" in said
+
+
+def test_the_seeds_mean_against_one_screener():
+    rng = np.random.default_rng(1)
+    b = rng.random(2000) < 0.76
+    seeds = [b | (rng.random(2000) < 0.12) for _ in range(3)]  # each seed right wherever b is, and on more lines
+    out = decision.seed_mean_comparison(seeds, b)
+    assert out["diff"] == pytest.approx(np.mean([s.mean() for s in seeds]) - b.mean())
+    assert out["low"] < out["diff"] < out["high"] and out["p"] < 1e-6 and out["seeds"] == 3
+    same = decision.seed_mean_comparison([b, b, b], b)
+    assert same["diff"] == 0 and same["p"] == 1.0
+    with pytest.raises(ValueError, match="one row of per-line correctness per seed"):
+        decision.seed_mean_comparison([b[:10]], b)
+
+
+def test_the_threshold_curve_draws_the_classifiers_subsets():
+    """At the full size the threshold is the one chosen on every rated draft; at smaller sizes the
+    subsets are those learning_curve draws with the same seed (same sampler, same order)."""
+    from coursekit.casestudy.classifier import _stratified_subset
+    from coursekit.casestudy.evaluation import fit_screener
+
+    rng = np.random.default_rng(2)
+    labels = (rng.random(300) < 0.5).astype(int)
+    val = labels + rng.normal(0, 0.7, 300)
+    test_labels = rng.random(500) < 0.5
+    test = test_labels + rng.normal(0, 0.7, 500)
+    curve = decision.threshold_curve(val, labels, test, test_labels, sizes=(40, 300), draws=3, seed=0)
+    full = fit_screener("x", val, labels, either_direction=True)
+    assert curve[300] == [np.mean(full.predict(test) == test_labels)]
+    draw = np.random.default_rng(0)
+    first = _stratified_subset(labels, 40, draw)
+    expected = fit_screener("x", val[first], labels[first], either_direction=True)
+    assert curve[40][0] == np.mean(expected.predict(test) == test_labels) and len(curve[40]) == 3
