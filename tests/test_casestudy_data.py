@@ -16,6 +16,11 @@ def generated():
     return data.generate_files(data.DEFAULT_SEED)
 
 
+@pytest.fixture(scope="module")
+def other_seed():
+    return data.generate_files(data.DEFAULT_SEED + 1)
+
+
 def test_generator_reproduces_the_committed_files_byte_for_byte(generated):
     for name, text in generated.items():
         committed = (data.DATA_DIR / name).read_bytes()
@@ -29,9 +34,8 @@ def test_the_data_card_statistics_are_current():
         "DATA_CARD.md's statistics block is stale: run python tools/casestudy/generate_data.py")
 
 
-def test_another_seed_gives_other_data(generated):
-    other = data.generate_files(data.DEFAULT_SEED + 1)
-    assert other["client_train.txt"] != generated["client_train.txt"]
+def test_another_seed_gives_other_data(generated, other_seed):
+    assert other_seed["client_train.txt"] != generated["client_train.txt"]
 
 
 def test_write_dataset_round_trips(tmp_path):
@@ -49,13 +53,12 @@ def test_split_sizes_match_the_brief():
     assert len(data.load_labelled("fresh_test").texts) == 2000
 
 
-def test_the_fresh_test_set_has_its_own_seed_and_left_the_other_files_alone():
+def test_the_fresh_test_set_has_its_own_seed_and_left_the_other_files_alone(other_seed):
     """Drawn with FRESH_TEST_SEED, not the data's seed: another data seed gives other archives
     but the same fresh draws' stream; every other file is what the generator wrote before it."""
-    other = data.generate_files(data.DEFAULT_SEED + 1)
     fresh = data.load_labelled("fresh_test")
     assert data.FRESH_TEST_SEED != data.DEFAULT_SEED
-    assert set(other) == {"pretrain.txt", "client_train.txt", "client_val.txt", "screening_val.tsv", "test.tsv",
+    assert set(other_seed) == {"pretrain.txt", "client_train.txt", "client_val.txt", "screening_val.tsv", "test.tsv",
                           "fresh_test.tsv"}
     # the same writers and panel: approval rates by writer close to the screening set's (2,000 vs 840 lines)
     screening = data.load_labelled("screening_val")

@@ -286,11 +286,28 @@ def _a_click_on_the_phase_map_moves_both_sliders(notebook, artifacts):
     assert f"momentum={float(momentum_after):g}" in line, line  # the code line follows the sliders
 
 
+COST_NOTEBOOK = ARTIFACTS / "casestudy_cost.ipynb"
+
+
+def _write_cost_notebook():
+    """Lesson 9's set-up cell and its calculator cell, as written in the lesson, as a participant
+    jumping to the costs would run them. The lesson itself runs whole under nbval; opening all of
+    it (sixty cells, a dozen figures) in the browser only to run two would cost the suite seconds."""
+    lesson = nbformat.read(ROOT / _require("course/09_finetuning_case_study.ipynb"), as_version=4)
+    code = [cell for cell in lesson.cells if cell.cell_type == "code"]
+    wanted = [next(c for c in code if "from coursekit.casestudy import" in c.source),
+              next(c for c in code if "cost_widget(" in c.source)]
+    notebook = nbformat.v4.new_notebook(metadata=lesson.metadata)
+    notebook.cells = [nbformat.v4.new_code_cell(cell.source) for cell in wanted]
+    COST_NOTEBOOK.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, COST_NOTEBOOK)
+    return COST_NOTEBOOK.relative_to(ROOT).as_posix()
+
+
 def test_case_study_cost_calculator_redraws(lab_server, page, artifacts):
     # The case study fine-tunes a language model for a minute or more; the calculator needs
-    # only the set-up cell, so run that and the calculator's cell, as a participant
-    # jumping to the costs would.
-    notebook = LabNotebook(page, lab_server, _require("course/09_finetuning_case_study.ipynb")).open()
+    # only the set-up cell, so run that and the calculator's cell.
+    notebook = LabNotebook(page, lab_server, _write_cost_notebook()).open()
     notebook.run_cells([notebook.code_cell("from coursekit.casestudy import"), notebook.code_cell("cost_widget(")])
     output = notebook.output_with(slider=r"\$ per GPU-hour")
     _, first = _check_first_paint(notebook, output, artifacts)
