@@ -26,13 +26,13 @@ install: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab course/00_welcome.md
 
-# Unit tests and every notebook; pytest's exit code 5 (nothing collected) fails too. The lessons come
-# first: xdist hands out whole files in the order given, so the longest ones start early and the two
-# workers finish together instead of one running lesson 9 alone at the end. The exercises run in
-# tests/test_exercises_fail_gently.py (every one, untouched, must answer only "not done yet"): nbval
-# would run them a second time.
+# Unit tests and every notebook; pytest's exit code 5 (nothing collected) fails too. The notebooks come
+# first: xdist hands out whole files in the order given, so the longest ones (lesson 9, the solutions)
+# start early and the many short test files at the end keep both workers busy until they finish
+# together. The exercises run in tests/test_exercises_fail_gently.py (every one, untouched, must answer
+# only "not done yet"): nbval would run them a second time.
 test: $(STAMP)
-	$(PYTEST) -n 2 --dist loadscope $(NBVAL) course tests solutions
+	$(PYTEST) -n 2 --dist loadscope $(NBVAL) course solutions tests
 
 test-unit: $(STAMP)
 	$(PYTEST) -n 2 tests
