@@ -8,7 +8,7 @@ from pathlib import Path
 
 COURSEKIT = Path(__file__).resolve().parent.parent / "course" / "coursekit"
 
-TOOLKIT = {"accessibility", "allocator", "alt_text", "checks", "controls", "datasets", "display", "log_ticks", "mpl_compat", "predict", "progress",
+TOOLKIT = {"accessibility", "allocator", "alt_text", "checks", "controls", "datasets", "display", "kernel", "log_ticks", "mpl_compat", "predict", "progress",
            "least_squares", "networks", "run_cache", "style", "surfaces", "sweep", "threads", "trajectories"}
 LESSONS = {  # lesson -> its modules (a lesson may split into a few)
     0: {"welcome"}, 1: {"gradient_descent", "gd_plots"}, 2: {"learning_rate", "lr_plots"},

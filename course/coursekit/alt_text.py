@@ -108,11 +108,9 @@ def show_in_notebooks() -> None:
     its settings (``bbox_inches="tight"``). Outside an IPython shell, or before a PNG formatter
     exists, it does nothing. Idempotent.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a course dependency
-        return
-    shell = get_ipython()
+    from .kernel import running_shell
+
+    shell = running_shell()
     if shell is None:
         return
     formatter = shell.display_formatter.formatters["image/png"]

@@ -140,11 +140,9 @@ COLUMN_FIGURE_PX = 880
 
 def in_kernel() -> bool:
     """True when running inside a Jupyter kernel (JupyterLab, nbval, nbconvert)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a course dependency
-        return False
-    shell = get_ipython()
+    from .kernel import running_shell
+
+    shell = running_shell()
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 

@@ -55,11 +55,9 @@ def _watch_cells():
     global _watching_cells
     if _watching_cells:
         return
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with the course's Jupyter dependencies
-        return
-    shell = get_ipython()
+    from .kernel import running_shell
+
+    shell = running_shell()
     if shell is None or not hasattr(shell, "events"):
         return
     running = []

@@ -52,11 +52,9 @@ def explain(error: BaseException, needs: dict) -> UnfinishedTask | None:
 
 def explain_unfinished_tasks(needs: dict) -> None:
     """Install the explanations in the running IPython kernel (does nothing outside one)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a course dependency
-        return
-    shell = get_ipython()
+    from ..kernel import running_shell
+
+    shell = running_shell()
     if shell is None:
         return
     needs = {str(name): list(tasks) for name, tasks in needs.items()}
