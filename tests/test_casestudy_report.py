@@ -179,12 +179,17 @@ def test_markdown_table_escapes_pipes():
     assert "x\\|y" in table.data and table.data.count("\n") == 2
 
 
-def test_live_widget_reruns_on_slider_moves():
+def live_widget(train_lines: int, val_lines: int, **settings):
+    """The live fine-tune widget on the first lines of the archive and of its validation set."""
     model, tok = lm.load_model()
     L = model.config.block_size + 1
-    train = lm.encode_texts(data.load_lines("client_train")[:48], tok, L)
-    val = lm.encode_texts(data.load_lines("client_val")[:16], tok, L)
-    w = live_finetune_widget(model, train, val, pad_id=tok.pad_id, lr=1e-3, epochs=2, batch_size=16)
+    train = lm.encode_texts(data.load_lines("client_train")[:train_lines], tok, L)
+    val = lm.encode_texts(data.load_lines("client_val")[:val_lines], tok, L)
+    return live_finetune_widget(model, train, val, pad_id=tok.pad_id, **settings)
+
+
+def test_live_widget_reruns_on_slider_moves():
+    w = live_widget(48, 16, lr=1e-3, epochs=2, batch_size=16)
     first = w.state["result"]
     assert first.config == RunConfig(lr=1e-3, epochs=2, batch_size=16, warmup=0.1, clip=1.0, patience=2)
     said = w.summary
@@ -203,11 +208,7 @@ def test_live_widget_reruns_on_slider_moves():
 
 
 def test_the_live_widget_fits_a_laptop_column():
-    model, tok = lm.load_model()
-    L = model.config.block_size + 1
-    train = lm.encode_texts(data.load_lines("client_train")[:16], tok, L)
-    val = lm.encode_texts(data.load_lines("client_val")[:8], tok, L)
-    w = live_finetune_widget(model, train, val, pad_id=tok.pad_id, lr=1e-3, epochs=2, batch_size=8)
+    w = live_widget(16, 8, lr=1e-3, epochs=2, batch_size=8)
     assert_fits_a_laptop_column(w)
     w.set(lr=1.0, clip=math.inf)  # blows up: new limits, wider tick labels, the figure laid out again
     assert_fits_a_laptop_column(w)

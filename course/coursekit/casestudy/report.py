@@ -359,37 +359,11 @@ def late_minus_middle(val_curves, middle=(4, 6), late=(8, 10)) -> dict:
                 mean=float(contrasts.mean()), standard_error=se)
 
 
-def ablation_table(steps: dict, correct: dict):
-    """(header, rows) of the recipe's ablation (:mod:`~coursekit.casestudy.ablation`'s record):
-    each step's fresh-test accuracy per seed, the paired change from the step before (exact
-    McNemar per seed; the first step is compared with run A), loss on general copy and epochs
-    paid. ``correct``: the lesson's per-line correctness on the fresh test set (run A's rows)."""
-    from .evaluation import mcnemar_p
-
-    labels = np.array([c == "1" for c in steps["fresh_labels"]])
-    seeds = steps["seeds"]
-    previous = {s: np.asarray(correct[f"misconfigured {s}"]) for s in seeds}
-    rows = []
-    for step in steps["rows"]:
-        runs = {r["seed"]: r for r in step["seeds"]}
-        right = {s: np.array([c == "1" for c in runs[s]["fresh_predictions"]]) == labels for s in seeds}
-        changes = [100 * (right[s].mean() - previous[s].mean()) for s in seeds]
-        rows.append([step["name"], ", ".join(f"{100 * right[s].mean():.1f}%" for s in seeds),
-                     ", ".join(f"{c:+.1f}" for c in changes),
-                     ", ".join(f"{mcnemar_p(right[s], previous[s]):.2g}" for s in seeds),
-                     ", ".join(f"{runs[s]['general_loss']:.2f}" for s in seeds),
-                     ", ".join(str(runs[s]["epochs_paid"]) for s in seeds)])
-        previous = right
-    header = ["step (each adds to the one before)", "accuracy, seeds " + "/".join(str(s) for s in seeds),
-              "change from the step before (points)", "p (exact McNemar, per seed)", "loss on general copy",
-              "epochs paid"]
-    return header, rows
-
-
 def ablation_effects(steps: dict, correct: dict) -> dict:
     """What each step of the ablation changed, per seed, against the step before (the first
-    against run A): fresh-test accuracy (points) with its exact McNemar p, loss on general copy
-    (nats), the first update's size with clipping over without, and the epochs paid."""
+    against run A): fresh-test accuracy (per cent) and its change (points) with its exact McNemar
+    p, loss on general copy (nats), the first update's size with clipping over without, and the
+    epochs paid. ``correct``: the lesson's per-line correctness on the fresh test set (run A's rows)."""
     from .evaluation import mcnemar_p
 
     labels = np.array([c == "1" for c in steps["fresh_labels"]])
@@ -402,6 +376,7 @@ def ablation_effects(steps: dict, correct: dict) -> dict:
         right = {s: np.array([c == "1" for c in runs[s]["fresh_predictions"]]) == labels for s in seeds}
         general = [runs[s]["general_loss"] for s in seeds]
         out[step["name"]] = dict(
+            accuracy=[100 * right[s].mean() for s in seeds],
             points=[100 * (right[s].mean() - previous[s].mean()) for s in seeds],
             p=[mcnemar_p(right[s], previous[s]) for s in seeds],
             general=general,
@@ -411,6 +386,19 @@ def ablation_effects(steps: dict, correct: dict) -> dict:
             epochs_paid=[int(runs[s]["epochs_paid"]) for s in seeds])
         previous, previous_general = right, general
     return out
+
+
+def ablation_table(effects: dict, seeds):
+    """(header, rows) of the recipe's ablation, one row per step of :func:`ablation_effects`."""
+    def joined(values, fmt):
+        return ", ".join(fmt.format(v) for v in values)
+
+    rows = [[name, joined(e["accuracy"], "{:.1f}%"), joined(e["points"], "{:+.1f}"), joined(e["p"], "{:.2g}"),
+             joined(e["general"], "{:.2f}"), joined(e["epochs_paid"], "{}")] for name, e in effects.items()]
+    header = ["step (each adds to the one before)", "accuracy, seeds " + "/".join(str(s) for s in seeds),
+              "change from the step before (points)", "p (exact McNemar, per seed)", "loss on general copy",
+              "epochs paid"]
+    return header, rows
 
 
 def _direction(changes) -> str:
