@@ -25,7 +25,7 @@ import numpy as np
 
 from .tokenizer import WordTokenizer
 
-__all__ = ["RatingsClassifier", "learning_curve", "LearningCurve", "DEFAULT_CS", "TOL"]
+__all__ = ["RatingsClassifier", "learning_curve", "rating_subsets", "LearningCurve", "DEFAULT_CS", "TOL"]
 
 # Eight Cs, half a decade apart, 0.001 to 3.16. Trained on the 840 screening drafts the word
 # classifier picks C = 0.1 and the character one 0.0316; random subsets of 50 to 400 drafts
@@ -257,6 +257,17 @@ def _stratified_subset(labels: np.ndarray, size: int, rng: np.random.Generator) 
     return np.sort(np.concatenate(picked))
 
 
+def rating_subsets(labels, sizes, draws: int, seed: int = 0):
+    """``(size, [index arrays])`` for each size: ``draws`` random stratified subsets of the rated
+    drafts (only one, all of them, at the full size), from one generator seeded with ``seed``.
+    The learning curve and the fine-tuned screener's threshold curve draw the same subsets here."""
+    y = np.asarray(labels).astype(int)
+    rng = np.random.default_rng(seed)
+    for size in (int(s) for s in sizes):
+        yield size, ([np.arange(len(y))] if size == len(y) else
+                     [_stratified_subset(y, size, rng) for _ in range(int(draws))])
+
+
 def learning_curve(texts, labels, test_texts, test_labels, sizes=(50, 100, 200, 400, 840), draws: int = 5,
                    seed: int = 0, **classifier_kwargs) -> LearningCurve:
     """For each size, ``draws`` random stratified subsets of the training drafts (without
@@ -273,11 +284,8 @@ def learning_curve(texts, labels, test_texts, test_labels, sizes=(50, 100, 200, 
         raise ValueError(f"sizes must be between 4 and the number of training drafts ({len(texts)}), got {sizes}")
     if int(draws) != draws or draws < 1:
         raise ValueError(f"draws must be an integer >= 1, got {draws!r}")
-    rng = np.random.default_rng(seed)
     accuracies, chosen, folds = [], [], []
-    for size in sizes:
-        subsets = [np.arange(len(texts))] if size == len(texts) else \
-            [_stratified_subset(y, size, rng) for _ in range(int(draws))]
+    for size, subsets in rating_subsets(y, sizes, draws, seed):
         accs, Cs, ks = [], [], []
         for idx in subsets:
             clf = RatingsClassifier(seed=seed, **classifier_kwargs).fit([texts[i] for i in idx], y[idx])

@@ -65,17 +65,15 @@ def seed_mean_comparison(correct_seeds, correct_b) -> dict:
 def threshold_curve(val_scores, val_labels, test_scores, test_labels, sizes=(50, 100, 200, 400, 840), draws: int = 5,
                     seed: int = 0) -> dict:
     """A model's screener with its threshold and direction chosen on ``draws`` random stratified
-    subsets of the rated drafts at each size (the same subsets, in the same order, as
-    :func:`~coursekit.casestudy.classifier.learning_curve` draws with this ``seed``): size -> test
+    subsets of the rated drafts at each size (:func:`~coursekit.casestudy.classifier.rating_subsets`,
+    the same subsets the classifier's learning curve draws with this ``seed``): size -> test
     accuracies."""
-    from .classifier import _stratified_subset
+    from .classifier import rating_subsets
 
     val_scores, test_scores = np.asarray(val_scores, dtype=float), np.asarray(test_scores, dtype=float)
     y = np.asarray(val_labels).astype(int)
-    rng = np.random.default_rng(seed)
     out = {}
-    for size in (int(s) for s in sizes):
-        subsets = [np.arange(len(y))] if size == len(y) else [_stratified_subset(y, size, rng) for _ in range(draws)]
+    for size, subsets in rating_subsets(y, sizes, draws, seed):
         out[size] = [accuracy(fit_screener("model", val_scores[i], y[i], either_direction=True).predict(test_scores),
                               test_labels) for i in subsets]
     return out
